@@ -1,0 +1,69 @@
+# pivot: two commands on a fresh machine (Python 3.11+ and pip, registry-only internet).
+#   make demo   set up .venv, install, register the `pivotlib` kernel, run the briefing on SYNTHETIC data
+#   make test   same environment plus dev tools (and Debian chromium for browser tests), then pytest
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast lab venv install install-dev kernel browser bench lint clean-reports help
+
+help:
+	@echo "make demo   - set up and run the main job (briefing on SYNTHETIC demo data)"
+	@echo "make test   - set up with dev tools and run the test suite"
+	@echo "make lab    - open JupyterLab with the pivotlib kernel"
+	@echo "make bench  - run the benchmarks under benchmarks/"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+venv: $(PY)
+
+$(STAMP_RUN): pyproject.toml | $(PY)
+	$(PIP) install --quiet --disable-pip-version-check -e '.[notebooks,dask]'
+	touch $@
+
+$(STAMP_DEV): pyproject.toml $(STAMP_RUN)
+	$(PIP) install --quiet --disable-pip-version-check -e '.[notebooks,dask,dev]'
+	touch $@
+
+install: $(STAMP_RUN) kernel
+
+install-dev: $(STAMP_DEV) kernel
+
+kernel: $(STAMP_RUN)
+	@$(PY) -m ipykernel install --sys-prefix --name pivotlib --display-name "Python (pivotlib)" >/dev/null
+	@echo "kernel 'pivotlib' registered in $(VENV)"
+
+# Browser tests drive Debian's chromium through Playwright (no browser download).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then echo "chromium: $(CHROMIUM)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "warning: could not install chromium; browser tests will skip"; \
+	else echo "warning: $(CHROMIUM) not found and cannot apt-get install it; browser tests will skip"; fi
+
+demo: install
+	$(VENV)/bin/pivot demo
+
+test: install-dev browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install-dev
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lab: install
+	PIVOT_HOME=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: install-dev
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
