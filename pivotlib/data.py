@@ -1,0 +1,573 @@
+"""Load wide price, return and volume frames from one dataset; fetch and import into the store.
+
+Datasets (never mixed in one frame)
+-----------------------------------
+``"demo"``
+    The SYNTHETIC default in ``data/synthetic`` (made by :mod:`pivotlib.synthetic`; create it
+    with ``pivot data synthesize``). Frames carry ``attrs["synthetic"] = True``.
+``"store"``
+    Data fetched from Yahoo (``pivot data fetch``) or imported from CSV (``pivot data import``)
+    into ``data/store``.
+``"csv:<folder>"``
+    A folder of ``<SYMBOL>.csv`` files read through :func:`pivotlib.sources.csvimport.
+    read_price_csv`; nothing is written. Several folders may be given separated by
+    ``os.pathsep`` (``:`` on Linux/macOS, ``;`` on Windows); the first folder holding a symbol
+    wins (e.g. miners in one folder, ``BTC-USD.csv`` in another).
+
+The default is the environment variable ``PIVOT_DATASET``, else ``"demo"``.
+
+Frame layout
+------------
+Index ``date``: tz-naive XNYS sessions. One column per symbol. Crypto (universe calendar
+``24/7``) is aligned with :func:`pivotlib.calendar.align_to_sessions` (the last close on or
+before each session, so weekend moves fold into Monday's return); crypto volumes are summed
+over the calendar days that fold into each session. Values before a symbol's ``listed_from``
+(another issuer's history) are NaN. ``attrs``: ``synthetic``, ``dataset``, ``sources``
+({symbol: source}), ``adjusted`` ({symbol: bool}), ``field``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .errors import DataError, InputError, PivotError
+from .store import PriceStore, SymbolMeta
+
+FIELDS = ("close", "adj_close", "adjusted", "open", "high", "low", "volume")
+DEFAULT_START = "2018-01-01"
+DEFAULT_OVERLAP = 5
+
+
+# ----------------------------------------------------------------------------------------
+# dataset resolution
+# ----------------------------------------------------------------------------------------
+def default_dataset() -> str:
+    """Return ``PIVOT_DATASET`` or ``"demo"``."""
+    return os.environ.get("PIVOT_DATASET", "").strip() or "demo"
+
+
+@dataclass
+class _Dataset:
+    name: str
+    kind: str  # demo | store | csv
+    store: PriceStore | None = None
+    folders: list[Path] = field(default_factory=list)
+    csv_adjusted: bool = True
+    drop_after: pd.Timestamp | None = None
+
+    def available(self) -> list[str]:
+        if self.store is not None:
+            return self.store.symbols()
+        seen: dict[str, None] = {}
+        for f in self.folders:
+            for p in sorted(f.glob("*.csv")):
+                seen.setdefault(p.stem, None)
+        return list(seen)
+
+    def missing_message(self, symbol: str) -> str:
+        if self.kind == "demo":
+            return (f"{symbol} is not in the SYNTHETIC demo dataset ({self.store.root if self.store else ''}); "
+                    "create it with `pivot data synthesize` (or pick dataset 'store' after "
+                    f"`pivot data fetch {symbol}`)")
+        if self.kind == "store":
+            return (f"{symbol} is not in the store ({self.store.root if self.store else ''}); get "
+                    f"it with `pivot data fetch {symbol}` or `pivot data import FILE --symbol "
+                    f"{symbol}`")
+        return (f"{symbol} is not in {self.name}: no {symbol}.csv in "
+                f"{', '.join(str(f) for f in self.folders)}; add the file or drop the symbol")
+
+    def read(self, symbol: str) -> tuple[pd.DataFrame, SymbolMeta]:
+        if self.store is not None:
+            if not self.store.exists(symbol):
+                raise DataError(self.missing_message(symbol))
+            return self.store.read(symbol)
+        from .sources.csvimport import read_price_csv
+
+        for f in self.folders:
+            p = f / f"{symbol}.csv"
+            if p.is_file():
+                df = read_price_csv(p, adjusted=self.csv_adjusted, symbol=None,
+                                    drop_after=self.drop_after)
+                meta = SymbolMeta(symbol=symbol, source="csv", adjusted=self.csv_adjusted,
+                                  first=df.index[0].date().isoformat(),
+                                  last=df.index[-1].date().isoformat(), rows=len(df),
+                                  extra={"path": str(p), "layout": df.attrs.get("layout")})
+                return df, meta
+        raise DataError(self.missing_message(symbol))
+
+
+def resolve_dataset(dataset: str | None = None, *, csv_adjusted: bool = True,
+                    drop_after: str | pd.Timestamp | None = None) -> _Dataset:
+    """Turn a dataset name into a reader (see the module docstring for the names).
+
+    Raises
+    ------
+    InputError
+        Unknown dataset name or a csv folder that does not exist.
+    """
+    name = (dataset or default_dataset()).strip()
+    if name == "demo":
+        return _Dataset(name, "demo", store=PriceStore(config.synthetic_dir()))
+    if name == "store":
+        return _Dataset(name, "store", store=PriceStore(config.store_dir()))
+    if name.startswith("csv:"):
+        parts = [s for s in name[4:].split(os.pathsep) if s.strip()]
+        if not parts:
+            raise InputError("dataset 'csv:' needs a folder, e.g. csv:/path/to/prices")
+        folders = [Path(s).expanduser() for s in parts]
+        for f in folders:
+            if not f.is_dir():
+                raise InputError(f"dataset {name!r}: folder {f} does not exist; pass a folder "
+                                 "of <SYMBOL>.csv files")
+        return _Dataset(name, "csv", folders=folders, csv_adjusted=csv_adjusted,
+                        drop_after=pd.Timestamp(drop_after) if drop_after is not None else None)
+    raise InputError(f"unknown dataset {name!r}; use 'demo' (synthetic), 'store' (fetched or "
+                     "imported data) or 'csv:<folder>'")
+
+
+def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:
+    from .universe import load_universe
+
+    if isinstance(universe, pd.DataFrame):
+        return universe
+    return load_universe(universe)
+
+
+# ----------------------------------------------------------------------------------------
+# loaders
+# ----------------------------------------------------------------------------------------
+def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Timestamp | None = None,
+                end: str | pd.Timestamp | None = None, *, dataset: str | None = None,
+                field: str = "close", universe: pd.DataFrame | Path | str | None = None,
+                csv_adjusted: bool = True) -> pd.DataFrame:
+    """Load a wide frame of one price field on XNYS sessions.
+
+    Parameters
+    ----------
+    symbols : str or sequence of str, optional
+        Symbols to load. None: every universe symbol present in the dataset (those absent are
+        listed in ``attrs["missing"]``).
+    start, end : date, optional
+        Inclusive session range; default: the union of the symbols' histories. Rows after
+        ``end`` in a file (e.g. an intraday last row) are ignored.
+    dataset : str, optional
+        ``"demo"``, ``"store"`` or ``"csv:<folder>[:<folder>...]"``; default
+        :func:`default_dataset`.
+    field : str, default "close"
+        ``close``, ``adj_close`` (error if a symbol lacks it), ``adjusted`` (``adj_close``
+        when present, else ``close`` if the close itself is adjusted, else an error),
+        ``open``, ``high``, ``low`` or ``volume``.
+    universe : DataFrame or path, optional
+        Universe (calendar and ``listed_from`` per symbol); default ``data/universe.csv``.
+    csv_adjusted : bool, default True
+        For ``csv:`` datasets: whether the files' Close is adjusted (recorded in attrs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Wide frame, see the module docstring.
+
+    Raises
+    ------
+    DataError
+        A requested symbol is missing (the message says how to get it) or a file is invalid.
+    InputError
+        Bad field, dates or dataset.
+    """
+    if field not in FIELDS:
+        raise InputError(f"unknown field {field!r}; use one of {', '.join(FIELDS)}")
+    ds = resolve_dataset(dataset, csv_adjusted=csv_adjusted,
+                         drop_after=end if end is not None else None)
+    uni = _universe(universe)
+    if symbols is None:
+        avail = set(ds.available())
+        wanted = [s for s in uni["symbol"] if s in avail]
+        missing_all = [s for s in uni["symbol"] if s not in avail]
+        if not wanted:
+            hint = {"demo": "create it with `pivot data synthesize`",
+                    "store": "get data with `pivot data fetch` or `pivot data import FILE "
+                             "--symbol SYM`"}.get(ds.kind, "add <SYMBOL>.csv files")
+            raise DataError(f"dataset {ds.name} holds none of the universe symbols; {hint}")
+    else:
+        wanted = [symbols] if isinstance(symbols, str) else list(dict.fromkeys(symbols))
+        if not wanted:
+            raise InputError("no symbols given; pass at least one symbol (or None for all)")
+        missing_all = []
+    start_ts = _opt_day(start)
+    end_ts = _opt_day(end)
+    if start_ts is not None and end_ts is not None and end_ts < start_ts:
+        raise InputError(f"end {end_ts.date()} is before start {start_ts.date()}; swap them")
+
+    raw: dict[str, pd.Series] = {}
+    metas: dict[str, SymbolMeta] = {}
+    for s in wanted:
+        try:
+            df, meta = ds.read(s)
+        except DataError:
+            raise
+        except PivotError as exc:  # e.g. InputError from a bad CSV in a csv: dataset
+            raise DataError(f"{s}: {exc}") from exc
+        raw[s] = _pick_field(df, meta, field, s)
+        metas[s] = meta
+
+    from .calendar import sessions
+    from .universe import symbol_info
+
+    lo = start_ts or min(sr.index[0] for sr in raw.values())
+    hi = end_ts or max(sr.index[-1] for sr in raw.values())
+    idx = sessions(lo, hi) if hi >= lo else pd.DatetimeIndex([], name="date")
+    out = pd.DataFrame(index=idx)
+    for s, sr in raw.items():
+        info = symbol_info(s, uni)
+        out[s] = _on_sessions(sr, idx, str(info["calendar"]), field == "volume")
+        lf = info.get("listed_from")
+        if lf is not None and not pd.isna(lf):
+            out.loc[out.index < pd.Timestamp(lf), s] = np.nan
+    out.index.name = "date"
+    out.columns.name = None
+    out.attrs.update(
+        synthetic=bool(metas) and all(m.synthetic for m in metas.values()),
+        dataset=ds.name,
+        sources={s: m.source for s, m in metas.items()},
+        adjusted={s: bool(m.adjusted or field in ("adj_close", "adjusted")) for s, m in metas.items()},
+        field=field,
+    )
+    if missing_all:
+        out.attrs["missing"] = missing_all
+    return out
+
+
+def load_returns(symbols: str | Sequence[str] | None = None, start: str | pd.Timestamp | None = None,
+                 end: str | pd.Timestamp | None = None, *, dataset: str | None = None,
+                 field: str = "close", universe: pd.DataFrame | Path | str | None = None,
+                 csv_adjusted: bool = True) -> pd.DataFrame:
+    """Load wide simple returns ``P_t / P_{t-1} - 1`` on XNYS sessions.
+
+    Returns are computed from session-aligned prices (so crypto weekend moves fold into
+    Monday) *before* cutting to ``start``, so the first session in range has a return. A gap
+    (NaN price) gives NaN returns, never a fake zero; the first session on or after
+    ``listed_from`` has no return (the previous price belongs to another issuer). Same
+    parameters and attrs as :func:`load_prices`.
+    """
+    from .calendar import simple_returns
+
+    start_ts = _opt_day(start)
+    pre = start_ts - pd.Timedelta(days=10) if start_ts is not None else None
+    px = load_prices(symbols, pre, end, dataset=dataset, field=field, universe=universe,
+                     csv_adjusted=csv_adjusted)
+    r = simple_returns(px)
+    if start_ts is not None:
+        r = r[r.index >= start_ts]
+    r.attrs = dict(px.attrs)
+    r.attrs["kind"] = "simple returns"
+    return r
+
+
+def load_volumes(symbols: str | Sequence[str] | None = None, start: str | pd.Timestamp | None = None,
+                 end: str | pd.Timestamp | None = None, *, dataset: str | None = None,
+                 universe: pd.DataFrame | Path | str | None = None) -> pd.DataFrame:
+    """Load wide daily volumes on XNYS sessions (crypto: summed over folded calendar days)."""
+    return load_prices(symbols, start, end, dataset=dataset, field="volume", universe=universe)
+
+
+def _opt_day(d: str | pd.Timestamp | None) -> pd.Timestamp | None:
+    if d is None:
+        return None
+    from .calendar import _day
+
+    return _day(d)
+
+
+def _pick_field(df: pd.DataFrame, meta: SymbolMeta, field: str, symbol: str) -> pd.Series:
+    if field == "adjusted":
+        if "adj_close" in df.columns and df["adj_close"].notna().any():
+            sr = df["adj_close"]
+        elif meta.adjusted:
+            sr = df["close"]
+        else:
+            raise DataError(f"{symbol}: no adjusted close (source {meta.source}, adjusted=False); "
+                            "refetch with --auto-adjust, import an adjusted file, or use field='close'")
+    elif field == "adj_close":
+        if "adj_close" not in df.columns or df["adj_close"].isna().all():
+            raise DataError(f"{symbol}: no adj_close column (source {meta.source}); use "
+                            "field='close' or field='adjusted'")
+        sr = df["adj_close"]
+    else:
+        sr = df[field]
+    sr = sr.dropna()
+    if sr.empty:
+        raise DataError(f"{symbol}: no {field} values in the dataset (close-only file?); use "
+                        "field='close'")
+    return sr
+
+
+def _on_sessions(sr: pd.Series, idx: pd.DatetimeIndex, calendar: str, is_volume: bool) -> pd.Series:
+    """Put one symbol's daily series on the session index."""
+    from .calendar import align_to_sessions
+
+    if calendar != "24/7":
+        return sr.reindex(idx)
+    if not is_volume:
+        return align_to_sessions(sr, idx)
+    # volumes: each calendar day belongs to the first session on or after it
+    if len(idx) == 0:
+        return pd.Series(index=idx, dtype="float64")
+    pos = idx.searchsorted(sr.index, side="left")
+    ok = pos < len(idx)
+    # days before the first session in range belong to no session in range
+    first_ok = sr.index >= (idx[0] - pd.Timedelta(days=_gap_before(idx)))
+    keep = ok & np.asarray(first_ok)
+    summed = pd.Series(sr.to_numpy()[keep]).groupby(pos[keep]).sum()
+    out = pd.Series(np.nan, index=idx)
+    out.iloc[summed.index.to_numpy()] = summed.to_numpy()
+    return out
+
+
+def _gap_before(idx: pd.DatetimeIndex) -> int:
+    """Calendar days folded into the first session in range (0 unless it follows a weekend)."""
+    from .calendar import to_session
+
+    try:
+        prev = to_session(idx[0] - pd.Timedelta(days=1), "previous")
+    except InputError:
+        return 0
+    return max(0, (idx[0] - prev).days - 1)
+
+
+# ----------------------------------------------------------------------------------------
+# fetch (incremental refresh) and import
+# ----------------------------------------------------------------------------------------
+@dataclass
+class FetchReport:
+    """What :func:`fetch_symbols` did.
+
+    Attributes
+    ----------
+    written : dict
+        symbol -> rows in the file after the write.
+    new_rows : dict
+        symbol -> rows added or revised by this fetch.
+    up_to_date : list
+        Symbols already complete (nothing fetched).
+    errors : dict
+        symbol -> message (the existing file, if any, is untouched).
+    notes : dict
+        symbol -> remark (full refetch after a split, replaced a CSV import...).
+    """
+
+    written: dict[str, int] = field(default_factory=dict)
+    new_rows: dict[str, int] = field(default_factory=dict)
+    up_to_date: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | None = None,
+                  end: str | pd.Timestamp | None = None, store: PriceStore | None = None, *,
+                  universe: pd.DataFrame | Path | str | None = None, overlap: int = DEFAULT_OVERLAP,
+                  auto_adjust: bool = False, batch_size: int = 10, full: bool = False,
+                  revision_tolerance: float = 0.005, today: str | pd.Timestamp | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  **yahoo_kwargs: Any) -> FetchReport:
+    """Fetch symbols from Yahoo into the store, incrementally.
+
+    For a symbol already stored from Yahoo with the same ``auto_adjust``: fetch only from
+    ``overlap`` sessions before the stored last date (to pick up revisions) to ``end``, merge
+    (new rows win), and write atomically. If the overlapping closes moved by more than
+    ``revision_tolerance`` (relative) - a split or a dividend re-adjustment rewrote history -
+    the whole range is refetched instead. A symbol that is missing, unreadable (quarantined),
+    from another source, or stored with a different adjustment is fetched in full. A failed
+    fetch never touches the existing file.
+
+    Parameters
+    ----------
+    symbols : iterable of str, optional
+        Universe symbols (the Yahoo ticker comes from the universe's ``yahoo_symbol``);
+        None = the whole universe.
+    start, end : date, optional
+        Default start: the symbol's ``listed_from`` or 2018-01-01; default end: today.
+    store : PriceStore, optional
+        Default ``PriceStore()`` (``data/store``).
+    overlap : int, default 5
+        Sessions re-fetched before the stored last date.
+    auto_adjust, batch_size : see :func:`pivotlib.sources.yahoo.fetch_yahoo`.
+    full : bool
+        Ignore stored data and refetch everything.
+    progress : callable, optional
+        Called with the number of symbols finished after each batch.
+    **yahoo_kwargs
+        Passed to :func:`~pivotlib.sources.yahoo.fetch_yahoo` (``downloader``, ``sleep``,
+        ``pause``, ``retries``, ...).
+
+    Returns
+    -------
+    FetchReport
+
+    Raises
+    ------
+    OfflineError
+        Offline mode is on (before any network use).
+    """
+    from .calendar import _day
+    from .sources.yahoo import fetch_yahoo, offline_message
+    from .universe import symbol_info
+
+    store = store or PriceStore()
+    uni = _universe(universe)
+    syms = list(dict.fromkeys(symbols)) if symbols is not None else uni["symbol"].tolist()
+    if not syms:
+        raise InputError("no symbols to fetch; name some or check the universe file")
+    if config.offline():
+        from .errors import OfflineError
+
+        raise OfflineError(offline_message(syms))
+    today_ts = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))
+    end_ts = _day(end) if end is not None else today_ts
+    report = FetchReport()
+
+    plans: dict[str, dict[str, Any]] = {}
+    for s in syms:
+        info = symbol_info(s, uni)
+        ysym = str(info.get("yahoo_symbol") or s)
+        lf = info.get("listed_from")
+        s_start = _day(start) if start is not None else (
+            pd.Timestamp(lf) if lf is not None and not pd.isna(lf) else _day(DEFAULT_START))
+        old = None
+        meta = None
+        if not full and store.exists(s):
+            try:
+                old, meta = store.read(s)
+            except DataError as exc:
+                report.notes[s] = f"stored file unusable, refetching in full ({exc})"
+        plan = {"ysym": ysym, "start": s_start, "old": old, "meta": meta, "calendar": info["calendar"]}
+        if old is not None and meta is not None:
+            if meta.source != "yahoo" or meta.adjusted != bool(auto_adjust):
+                report.notes[s] = (f"replacing {meta.source} data (adjusted={meta.adjusted}) "
+                                   f"with Yahoo auto_adjust={auto_adjust}")
+                plan["old"] = None
+            elif old.index[0] > s_start + pd.Timedelta(days=7) and start is not None:
+                report.notes[s] = "stored history starts after --start: refetching in full"
+                plan["start"] = min(s_start, old.index[0])
+                plan["old"] = None
+            else:
+                last = old.index[-1]
+                if last >= end_ts:
+                    report.up_to_date.append(s)
+                    continue
+                plan["start"] = _back(last, overlap, str(info["calendar"]))
+                plan["full_start"] = old.index[0]
+        if plan["start"] > end_ts:
+            report.errors[s] = (f"{s}: start {plan['start'].date()} is after end {end_ts.date()}; "
+                                "pass a later --end")
+            continue
+        plans[s] = plan
+
+    # group by start date so each yf.download batch shares one range
+    groups: dict[pd.Timestamp, list[str]] = {}
+    for s, plan in plans.items():
+        groups.setdefault(plan["start"], []).append(s)
+    for g_start, g_syms in groups.items():
+        ymap = {plans[s]["ysym"]: s for s in g_syms}
+        res = fetch_yahoo(list(ymap), g_start, end_ts, auto_adjust=auto_adjust,
+                          batch_size=batch_size, today=today_ts,
+                          on_batch=(lambda b: progress(len(b))) if progress else None,
+                          **yahoo_kwargs)
+        for ysym, s in ymap.items():
+            if ysym in res.errors:
+                report.errors[s] = res.errors[ysym].replace(f"{ysym}:", f"{s}:", 1) if ysym != s else res.errors[ysym]
+                continue
+            new = res.frames[ysym]
+            plan = plans[s]
+            old = plan["old"]
+            if old is not None:
+                if _revised(old, new, revision_tolerance):
+                    try:
+                        new = _refetch_full(ysym, plan["full_start"], end_ts, auto_adjust, today_ts,
+                                            yahoo_kwargs)
+                    except DataError as exc:
+                        report.errors[s] = f"{s}: history was revised (split?) and the full refetch failed: {exc}"
+                        continue
+                    report.notes[s] = "overlap disagreed with stored closes (split or re-adjustment): refetched full history"
+                    merged = new
+                else:
+                    merged = pd.concat([old[old.index < new.index[0]], new])
+                    merged = merged[~merged.index.duplicated(keep="last")].sort_index()
+            else:
+                merged = new
+            meta = SymbolMeta(symbol=s, source="yahoo", adjusted=bool(auto_adjust),
+                              extra={"yahoo_symbol": ysym, "auto_adjust": bool(auto_adjust),
+                                     "close_is": ("split- and dividend-adjusted" if auto_adjust
+                                                  else "split-adjusted, not dividend-adjusted "
+                                                  "(adj_close is fully adjusted)")})
+            try:
+                store.write(s, merged, meta)
+            except DataError as exc:
+                report.errors[s] = str(exc)
+                continue
+            report.written[s] = len(merged)
+            report.new_rows[s] = len(new)
+    return report
+
+
+def _back(last: pd.Timestamp, n: int, calendar: str) -> pd.Timestamp:
+    """``n`` sessions (or days for 24/7) before ``last``."""
+    if n <= 0:
+        return last + pd.Timedelta(days=1)
+    if calendar == "24/7":
+        return last - pd.Timedelta(days=n)
+    from .calendar import shift_sessions, to_session
+
+    try:
+        return shift_sessions(to_session(last, "previous"), -n)
+    except InputError:
+        return last - pd.Timedelta(days=2 * n)
+
+
+def _revised(old: pd.DataFrame, new: pd.DataFrame, tol: float) -> bool:
+    common = old.index.intersection(new.index)
+    if len(common) == 0:
+        return False
+    a = old.loc[common, "close"].to_numpy()
+    b = new.loc[common, "close"].to_numpy()
+    ok = (a > 0) & np.isfinite(a) & np.isfinite(b)
+    if not ok.any():
+        return False
+    return bool(np.nanmax(np.abs(b[ok] / a[ok] - 1)) > tol)
+
+
+def _refetch_full(ysym: str, start: pd.Timestamp, end: pd.Timestamp, auto_adjust: bool,
+                  today: pd.Timestamp, kwargs: dict[str, Any]) -> pd.DataFrame:
+    from .sources.yahoo import fetch_one
+
+    return fetch_one(ysym, start, end, auto_adjust=auto_adjust, today=today, **kwargs)
+
+
+def import_csv(path: Path | str, symbol: str, *, adjusted: bool, store: PriceStore | None = None,
+               drop_after: str | pd.Timestamp | None = None) -> tuple[Path, SymbolMeta]:
+    """Read a price CSV (:func:`~pivotlib.sources.csvimport.read_price_csv`) into the store.
+
+    Replaces any stored file for ``symbol`` atomically. Returns the file path and metadata.
+    """
+    from .sources.csvimport import read_price_csv
+    from .store import check_symbol
+
+    check_symbol(symbol)
+    store = store or PriceStore()
+    df = read_price_csv(path, adjusted=adjusted, symbol=symbol, drop_after=drop_after)
+    meta = SymbolMeta(symbol=symbol, source="csv", adjusted=bool(adjusted),
+                      extra={"path": str(Path(path).resolve()), "layout": df.attrs.get("layout"),
+                             "ignored_columns": df.attrs.get("ignored_columns", [])})
+    out = store.write(symbol, df, meta)
+    return out, store.read_meta(symbol)

@@ -1,0 +1,476 @@
+"""Yahoo Finance daily bars through ``yfinance``: batched, throttled, retried, never silent.
+
+What this module guarantees
+---------------------------
+* **Offline mode** (``PIVOT_OFFLINE=1`` or ``pivot --offline``) raises
+  :class:`~pivotlib.errors.OfflineError` *before* ``yfinance`` is even imported.
+* **Explicit adjustment.** ``auto_adjust=False`` (the default) keeps Yahoo's ``Close`` (split-
+  adjusted, *not* dividend-adjusted) as ``close`` and Yahoo's ``Adj Close`` (split- and
+  dividend-adjusted) as ``adj_close``; the store metadata says ``adjusted=False``.
+  ``auto_adjust=True`` makes every OHLC column dividend-adjusted, there is no ``adj_close``,
+  and the metadata says ``adjusted=True``.
+* **No progress bars, flat columns.** ``progress=False``; the ``(Ticker, Price)`` column
+  MultiIndex of ``yf.download`` is split into one flat frame per symbol.
+* **Batched and throttled.** Symbols are requested ``batch_size`` at a time
+  (``group_by="ticker"``) with ``pause`` seconds between batches.
+* **Retries.** Rate limits (``YFRateLimitError``, HTTP 429, "Too Many Requests"), timeouts and
+  connection errors are retried with exponential backoff and full jitter
+  (``sleep = uniform(0, min(max_backoff, backoff * 2**attempt))``, the "full jitter" scheme of
+  Brooker, *Exponential Backoff And Jitter*, AWS Architecture Blog, 2015). ``yf.download``
+  does not raise for a failed ticker - it logs the error and returns an empty column - so the
+  default downloader captures the ``yfinance`` logger to learn which tickers failed and why.
+* **Never a silent empty frame.** An empty answer, an all-NaN answer, or a history that ends
+  before the requested end (beyond ``tolerance_days``) is a
+  :class:`~pivotlib.errors.SourceError` naming the symbol. ``yfinance`` 1.7 returns an empty
+  frame without raising when there is no network: that becomes a SourceError too.
+* **Dates.** Tz-aware indexes become tz-naive dates: equities take the exchange-local
+  (America/New_York) date, crypto (``*-USD``) the **UTC** date - Yahoo's BTC-USD daily bar is the
+  UTC calendar day ending at 00:00 UTC (see :mod:`pivotlib.calendar`).
+
+Test seam
+---------
+Every network call goes through a *downloader*: ``downloader(tickers, start, end_exclusive,
+auto_adjust, timeout) -> (frame, errors)`` where ``frame`` looks like ``yf.download(...,
+group_by="ticker")`` output and ``errors`` maps ticker -> error text. Tests pass a stub built
+from chart-v8 JSON (:func:`chart_to_frame`); production uses :func:`yfinance_downloader`.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..errors import OfflineError, SourceError
+from ..store import normalize_frame
+
+Downloader = Callable[[list[str], str, str, bool, float], tuple[pd.DataFrame, dict[str, str]]]
+"""``(tickers, start, end_exclusive, auto_adjust, timeout) -> (frame, {ticker: error})``."""
+
+_COLUMN_ALIASES = {"open": "open", "high": "high", "low": "low", "close": "close",
+                   "adj close": "adj_close", "adj_close": "adj_close", "adjclose": "adj_close",
+                   "volume": "volume"}
+_TRANSIENT_MARKERS = ("ratelimit", "rate limit", "rate-limit", "too many requests", "429",
+                      "timed out", "timeout", "connectionerror", "connection error",
+                      "connection aborted", "connection reset", "temporarily unavailable",
+                      "max retries exceeded", "failed to establish", "curl: (28)", "curl: (7)",
+                      "curl: (6)", "could not resolve", "502", "503", "504")
+
+
+@dataclass
+class YahooResult:
+    """Outcome of :func:`fetch_yahoo`.
+
+    Attributes
+    ----------
+    frames : dict
+        symbol -> frame in store layout, for symbols that succeeded.
+    errors : dict
+        symbol -> one-line error message, for symbols that failed.
+    attempts : int
+        Total downloader calls made (retries included).
+    """
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+
+
+def is_crypto(symbol: str) -> bool:
+    """Return True for Yahoo crypto pairs such as ``BTC-USD`` (24/7, UTC daily bars)."""
+    return symbol.upper().endswith(("-USD", "-USDT", "-EUR"))
+
+
+def offline_message(symbols: Iterable[str]) -> str:
+    """The OfflineError text: why nothing was fetched and how to get the data."""
+    syms = list(symbols)
+    shown = " ".join(syms[:5]) + (" ..." if len(syms) > 5 else "")
+    first = syms[0] if syms else "SYMBOL"
+    return (f"offline mode is on (PIVOT_OFFLINE=1 or --offline): not fetching {shown} from "
+            f"Yahoo. Import a CSV you have with `pivot data import FILE --symbol {first}`, "
+            "or unset PIVOT_OFFLINE (and drop --offline) to fetch")
+
+
+def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd.Timestamp,
+                *, auto_adjust: bool = False, batch_size: int = 10, pause: float = 1.0,
+                retries: int = 4, backoff: float = 2.0, max_backoff: float = 60.0,
+                timeout: float = 20.0, tolerance_days: int = 5,
+                downloader: Downloader | None = None,
+                sleep: Callable[[float], None] = time.sleep,
+                rng: random.Random | None = None,
+                today: str | pd.Timestamp | None = None,
+                on_batch: Callable[[list[str]], None] | None = None) -> YahooResult:
+    """Fetch daily bars for ``symbols`` from Yahoo.
+
+    Parameters
+    ----------
+    symbols : sequence of str
+        Yahoo tickers (``APLD``, ``BTC-USD``...).
+    start, end : date
+        Inclusive date range (``end`` is made exclusive+1 for Yahoo internally).
+    auto_adjust : bool, default False
+        See the module docstring: False keeps ``close`` (split-adjusted) and ``adj_close``.
+    batch_size : int, default 10
+        Tickers per ``yf.download`` call.
+    pause : float, default 1.0
+        Seconds between batches (throttle).
+    retries : int, default 4
+        Retries of a batch's transiently failed tickers (so at most ``retries + 1`` calls).
+    backoff, max_backoff : float
+        Full-jitter exponential backoff: sleep ``uniform(0, min(max_backoff, backoff*2**k))``
+        before retry ``k`` (k = 0, 1, ...), but at least ``backoff / 2``.
+    timeout : float
+        Per-request timeout passed to yfinance.
+    tolerance_days : int, default 5
+        A history whose last date is more than this many calendar days before the last
+        expected date (the last session on or before ``min(end, yesterday)``) is *partial*.
+    downloader : callable, optional
+        The network seam (default :func:`yfinance_downloader`).
+    sleep : callable
+        Injected for tests (default :func:`time.sleep`).
+    rng : random.Random, optional
+        Jitter source (seed it in tests).
+    today : date, optional
+        Reference "today" for the partial check (default: today, UTC).
+    on_batch : callable, optional
+        Called with each finished batch's tickers (progress bars).
+
+    Returns
+    -------
+    YahooResult
+
+    Raises
+    ------
+    OfflineError
+        Offline mode is on (raised before any network use).
+    InputError
+        Bad dates or batch size.
+    """
+    from ..calendar import _day
+
+    syms = list(dict.fromkeys(symbols))
+    if config.offline():
+        raise OfflineError(offline_message(syms))
+    if batch_size < 1:
+        from ..errors import InputError
+
+        raise InputError(f"batch size must be >= 1, got {batch_size}")
+    start_ts, end_ts = _day(start), _day(end)
+    if end_ts < start_ts:
+        from ..errors import InputError
+
+        raise InputError(f"end {end_ts.date()} is before start {start_ts.date()}; swap them")
+    dl = downloader or yfinance_downloader
+    rng = rng or random.Random()
+    ref = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))
+    end_excl = (end_ts + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    start_s = start_ts.strftime("%Y-%m-%d")
+    result = YahooResult()
+
+    for b in range(0, len(syms), batch_size):
+        if b > 0 and pause > 0:
+            sleep(pause)
+        batch = syms[b:b + batch_size]
+        pending = list(batch)
+        last_err: dict[str, str] = {}
+        attempt = 0
+        while pending:
+            result.attempts += 1
+            try:
+                frame, errors = dl(list(pending), start_s, end_excl, auto_adjust, timeout)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if is_transient(exc):
+                    errors = {s: _describe(exc) for s in pending}
+                    frame = pd.DataFrame()
+                else:
+                    for s in pending:
+                        result.errors[s] = f"{s}: Yahoo request failed ({_describe(exc)})"
+                    break
+            retry: list[str] = []
+            for s in pending:
+                err = errors.get(s) or errors.get(s.upper())
+                if err and _transient_text(err):
+                    retry.append(s)
+                    last_err[s] = err
+                    continue
+                try:
+                    sub = extract_symbol(frame, s)
+                    df = to_store_layout(sub, s)
+                    check_complete(df, s, start_ts, end_ts, ref, tolerance_days)
+                except SourceError as exc:
+                    msg = str(exc)
+                    if err:
+                        msg += f" (yfinance said: {err})"
+                    result.errors[s] = msg
+                    continue
+                df.attrs.update(source="yahoo", auto_adjust=bool(auto_adjust))
+                result.frames[s] = df
+            if not retry:
+                break
+            if attempt >= retries:
+                for s in retry:
+                    result.errors[s] = (f"{s}: Yahoo kept failing after {attempt + 1} attempts "
+                                        f"({last_err.get(s)}); retry later "
+                                        "(exit code 4) or import a CSV")
+                break
+            cap = min(max_backoff, backoff * (2 ** attempt))
+            sleep(max(backoff / 2, rng.uniform(0, cap)) if cap > 0 else 0.0)
+            attempt += 1
+            pending = retry
+        if on_batch is not None:
+            on_batch(batch)
+    return result
+
+
+def fetch_one(symbol: str, start: str | pd.Timestamp, end: str | pd.Timestamp,
+              **kwargs: Any) -> pd.DataFrame:
+    """Fetch one symbol; raise :class:`SourceError` if it failed (see :func:`fetch_yahoo`)."""
+    res = fetch_yahoo([symbol], start, end, **kwargs)
+    if symbol in res.errors:
+        raise SourceError(res.errors[symbol])
+    return res.frames[symbol]
+
+
+# ----------------------------------------------------------------------------------------
+# classification helpers
+# ----------------------------------------------------------------------------------------
+def is_transient(exc: BaseException) -> bool:
+    """Return True for errors worth retrying: rate limits, HTTP 429/5xx, timeouts, connections."""
+    if isinstance(exc, (TimeoutError, ConnectionError)):
+        return True
+    name = type(exc).__name__.lower()
+    if any(k in name for k in ("ratelimit", "timeout", "connection")):
+        return True
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status in (429, 500, 502, 503, 504):
+        return True
+    return _transient_text(f"{type(exc).__name__}: {exc}")
+
+
+def _transient_text(text: str) -> bool:
+    t = text.lower()
+    return any(m in t for m in _TRANSIENT_MARKERS)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+# ----------------------------------------------------------------------------------------
+# frames
+# ----------------------------------------------------------------------------------------
+def extract_symbol(frame: pd.DataFrame | None, symbol: str) -> pd.DataFrame:
+    """Return ``symbol``'s flat OHLCV frame out of a ``yf.download`` answer.
+
+    Handles ``group_by="ticker"`` (level 0 = ticker) and ``group_by="column"`` (level 1 =
+    ticker) MultiIndex columns, and flat columns (single-ticker answers).
+
+    Raises
+    ------
+    SourceError
+        ``frame`` is None or empty, or holds no columns for ``symbol``.
+    """
+    if frame is None or not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise SourceError(f"{symbol}: Yahoo returned no data (empty answer; unknown symbol, "
+                          "delisted, or no network)")
+    cols = frame.columns
+    if isinstance(cols, pd.MultiIndex):
+        for lvl in range(cols.nlevels):
+            vals = [str(v) for v in cols.get_level_values(lvl)]
+            if symbol in vals or symbol.upper() in vals:
+                key = symbol if symbol in vals else symbol.upper()
+                sub = frame.xs(key, axis=1, level=lvl)
+                if isinstance(sub.columns, pd.MultiIndex):
+                    sub.columns = [" ".join(str(x) for x in c if str(x)) for c in sub.columns]
+                return sub
+        raise SourceError(f"{symbol}: Yahoo's answer has no columns for {symbol} "
+                          f"(got {sorted({str(v) for v in cols.get_level_values(0)})[:5]})")
+    return frame
+
+
+def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """Convert one symbol's yfinance frame to store layout.
+
+    Columns are renamed (``Adj Close`` -> ``adj_close``), extra columns (Dividends, Stock
+    Splits, Repaired?) dropped, rows without a close dropped (``yf.download`` pads a batch to
+    the union of its tickers' dates), tz-aware dates converted (UTC date for crypto, New York
+    date otherwise).
+
+    Raises
+    ------
+    SourceError
+        No close column, nothing left, or an unusable payload.
+    """
+    if frame is None or frame.empty:
+        raise SourceError(f"{symbol}: Yahoo returned no rows")
+    df = frame.copy()
+    df.columns = [_COLUMN_ALIASES.get(str(c).strip().lower(), "") for c in df.columns]
+    df = df.loc[:, [c for c in df.columns if c]]
+    if "close" not in df.columns:
+        raise SourceError(f"{symbol}: Yahoo's answer has no Close column (malformed payload)")
+    df = df.loc[:, ~df.columns.duplicated()]
+    try:
+        idx = pd.DatetimeIndex(df.index)
+    except (TypeError, ValueError) as exc:
+        raise SourceError(f"{symbol}: Yahoo's answer has no usable dates ({exc})") from exc
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC" if is_crypto(symbol) else "America/New_York").tz_localize(None)
+    df.index = idx.normalize()
+    for c in df.columns:
+        df[c] = pd.to_numeric(df[c], errors="coerce")
+    df = df[df["close"].notna()]
+    if df.empty:
+        raise SourceError(f"{symbol}: Yahoo returned no prices in the requested range "
+                          "(all closes missing)")
+    df = df[~df.index.duplicated(keep="last")].sort_index()
+    bad = (df[[c for c in df.columns if c != "volume"]] < 0).any(axis=1)
+    if bad.any():
+        raise SourceError(f"{symbol}: Yahoo returned negative prices on {bad.idxmax().date()}")
+    try:
+        return normalize_frame(df, symbol)
+    except Exception as exc:  # noqa: BLE001
+        raise SourceError(f"{symbol}: malformed Yahoo payload ({exc})") from exc
+
+
+def check_complete(df: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp,
+                   today: pd.Timestamp, tolerance_days: int = 5) -> None:
+    """Raise :class:`SourceError` if ``df`` stops short of the requested ``end``.
+
+    The last expected date is ``min(end, today - 1 day)``, moved back to the previous NYSE
+    session for equities; the answer is *partial* when its last date is more than
+    ``tolerance_days`` calendar days earlier.
+    """
+    expected = min(end, today - pd.Timedelta(days=1))
+    if expected < start:
+        return
+    if not is_crypto(symbol):
+        from ..calendar import to_session
+
+        try:
+            expected = to_session(expected, "previous")
+        except Exception:  # noqa: BLE001 - outside calendar: keep the raw date
+            pass
+    last = df.index[-1]
+    gap = (expected - last).days
+    if gap > tolerance_days:
+        raise SourceError(
+            f"{symbol}: partial answer from Yahoo: history ends {last.date()} but "
+            f"{expected.date()} was requested ({gap} days short; delisted or renamed? "
+            "Yahoo outage?). Retry later, or pass an earlier --end"
+        )
+
+
+def chart_to_frame(payload: dict[str, Any], symbol: str | None = None) -> pd.DataFrame:
+    """Parse a Yahoo chart-v8 JSON body into a yfinance-style frame.
+
+    The body is ``{"chart": {"result": [{"meta", "timestamp", "indicators": {"quote": [{open,
+    high, low, close, volume}], "adjclose": [{"adjclose"}]}}], "error": null}}``. Timestamps
+    are UTC epoch seconds; the index is converted to ``meta.exchangeTimezoneName`` as yfinance
+    does (columns ``Open High Low Close Adj Close Volume``).
+
+    Raises
+    ------
+    SourceError
+        The body reports an error (unknown symbol...), or is malformed.
+    """
+    sym = symbol or "?"
+    try:
+        chart = payload["chart"]
+    except (KeyError, TypeError):
+        raise SourceError(f"{sym}: malformed Yahoo chart payload (no 'chart' key)") from None
+    err = chart.get("error") if isinstance(chart, dict) else None
+    if err:
+        desc = err.get("description") if isinstance(err, dict) else str(err)
+        raise SourceError(f"{sym}: Yahoo error: {desc} (unknown or delisted symbol?)")
+    try:
+        res = chart["result"][0]
+        meta = res.get("meta", {})
+        sym = symbol or meta.get("symbol", "?")
+        ts = res.get("timestamp")
+        if not ts:
+            return pd.DataFrame(columns=["Open", "High", "Low", "Close", "Adj Close", "Volume"])
+        quote = res["indicators"]["quote"][0]
+        tz = meta.get("exchangeTimezoneName") or "UTC"
+        idx = pd.to_datetime(np.asarray(ts, dtype="int64"), unit="s", utc=True).tz_convert(tz)
+        n = len(idx)
+        cols: dict[str, Any] = {}
+        for k, name in [("open", "Open"), ("high", "High"), ("low", "Low"), ("close", "Close")]:
+            cols[name] = _series(quote.get(k), n, k)
+        adj = res["indicators"].get("adjclose")
+        if adj:
+            cols["Adj Close"] = _series(adj[0].get("adjclose"), n, "adjclose")
+        cols["Volume"] = _series(quote.get("volume"), n, "volume")
+    except SourceError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise SourceError(f"{sym}: malformed Yahoo chart payload ({type(exc).__name__}: "
+                          f"{exc})") from exc
+    out = pd.DataFrame(cols, index=pd.DatetimeIndex(idx, name="Date"))
+    return out
+
+
+def _series(values: Any, n: int, name: str) -> np.ndarray:
+    if values is None:
+        raise ValueError(f"no {name!r} array")
+    if len(values) != n:
+        raise ValueError(f"{name!r} has {len(values)} values for {n} timestamps")
+    return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+
+
+# ----------------------------------------------------------------------------------------
+# the real downloader
+# ----------------------------------------------------------------------------------------
+class _ErrorCapture(logging.Handler):
+    """Collect the per-ticker errors that ``yf.download`` logs instead of raising."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.errors: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        head, sep, tail = msg.partition("]: ")
+        if not sep or not head.lstrip().startswith("["):
+            return
+        try:
+            syms = ast.literal_eval(head.strip() + "]")
+        except (ValueError, SyntaxError):
+            return
+        for s in syms if isinstance(syms, list) else []:
+            self.errors[str(s)] = tail.strip()
+
+
+def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto_adjust: bool,
+                        timeout: float) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Call ``yf.download`` for one batch and return ``(frame, {ticker: error})``.
+
+    ``progress=False``, ``group_by="ticker"``, ``actions=False``, ``threads`` limited to
+    2, ``multi_level_index=True`` (so every answer has the same shape). Errors that yfinance
+    logs rather than raises are captured from its logger.
+    """
+    import warnings
+
+    import yfinance as yf
+
+    logger = logging.getLogger("yfinance")
+    cap = _ErrorCapture()
+    logger.addHandler(cap)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"yfinance(\..*)?")
+            frame = yf.download(
+                tickers, start=start, end=end_exclusive, auto_adjust=auto_adjust,
+                actions=False, progress=False, group_by="ticker",
+                threads=min(2, len(tickers)), multi_level_index=True, timeout=timeout,
+            )
+    finally:
+        logger.removeHandler(cap)
+    return (frame if frame is not None else pd.DataFrame()), cap.errors
