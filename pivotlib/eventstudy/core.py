@@ -1,0 +1,822 @@
+"""The event-study engine: :func:`run_event_study` and :class:`EventStudyResult`.
+
+Method (MacKinlay 1997, "Event Studies in Economics and Finance", JEL 35(1), 13-39):
+for every event i with day 0 at session tau_i, a normal-return model is fitted over the
+estimation window [tau_i + e0, tau_i + e1] (trading days, inclusive), abnormal returns
+AR_it = R_it - E[R_it | X_t] are formed over the event window [tau_i + w0, tau_i + w1] and
+aggregated across events (AAR, CAAR) and tested with the battery in :mod:`.stats`.
+
+Reproducing the R package ``EventStudy`` 0.50 (EventStudyTools' engine), checked to 1e-6 on
+``../shared/validation/eventstudytools_sp500`` in ``tests/test_eventstudy_validation.py``:
+
+==========================  ===============================================================
+number                      options
+==========================  ===============================================================
+alpha, beta, sigma, CAR      defaults (``model="market"``, ``sigma_ddof=None`` -> M - 2)
+cross-sectional t, Patell    defaults
+BMP (cbmp_t)                 ``bmp_standardize="sigma"`` (SCAR = CAR / (sigma sqrt(L2)),
+                             no forecast-error correction); the default ``"corrected"`` is
+                             EventStudyTools' web service / BMP (1991) proper
+KP (ckp_t)                   ``bmp_standardize="sigma", kp_correlation="event_time"``
+generalized sign (cgsign_z)  ``gsign_p="per_firm"`` (mean of per-firm shares); the default
+                             ``"pooled"`` is Cowan (1992), estudy2 and eventstudy2
+==========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from . import stats as S
+from .models import MODELS, Fit, fit_statsmodels, fit_vectorized
+from .resample import bootstrap_skew_t, placebo_caar, signflip_caar
+
+Model = Literal["constant_mean", "market_adjusted", "market", "factors"]
+
+DEFAULT_MIN_EST = 100
+"""Default minimum number of estimation observations. 100 of the default 240-day window (-250,
+-11): enough for stable betas (Patell's Q_i <= 1.02) while still admitting a stock about five
+months after listing; below it the event is dropped with status "too few observations"."""
+
+TEST_NAMES = (
+    "cross_sectional_t", "patell_z", "kp_patell_z", "bmp_t", "kp_bmp_t", "generalized_sign_z",
+    "corrado_rank_z", "modified_rank_z", "grank_t", "wilcoxon_z", "skewness_corrected_t",
+)
+
+_TEST_INFO = {
+    "cross_sectional_t": ("t", "Brown-Warner (1985) cross-sectional t of CAR_i"),
+    "patell_z": ("normal", "Patell (1976) standardized-residual Z"),
+    "kp_patell_z": ("normal", "Patell Z x Kolari-Pynnonen (2010) correlation adjustment"),
+    "bmp_t": ("t", "Boehmer-Musumeci-Poulsen (1991) standardized cross-sectional t"),
+    "kp_bmp_t": ("t", "Kolari-Pynnonen (2010) adjusted BMP"),
+    "generalized_sign_z": ("normal", "Cowan (1992) generalized sign Z"),
+    "corrado_rank_z": ("normal", "Corrado (1989) rank test, Cowan (1992) CAR form"),
+    "modified_rank_z": ("normal", "Corrado-Zivney (1992) / KP (2010) standardized rank"),
+    "grank_t": ("t", "Kolari-Pynnonen (2011) generalized rank (GRANK) t"),
+    "wilcoxon_z": ("normal", "Wilcoxon (1945) signed rank of CAR_i"),
+    "skewness_corrected_t": ("t", "Hall (1992) / Lyon-Barber-Tsai (1999) skewness-corrected t"),
+    "bootstrap_skew_t": ("bootstrap", "Hall (1992) skewness-adjusted bootstrap (seeded)"),
+    "signflip_caar": ("permutation", "sign-flip randomisation test of CAAR (seeded)"),
+    "placebo_caar": ("permutation", "common-offset placebo windows from the estimation period"),
+}
+
+
+@dataclass
+class EventStudyResult:
+    """Result of :func:`run_event_study`.
+
+    Attributes
+    ----------
+    events : DataFrame
+        Index ``event_id``; one row per input event: symbol, event_date (as given), day0 (the
+        session used), status ("ok" or why the event was dropped), n_est, alpha,
+        beta_<column>..., sigma, r2, n_evt, car, car_t, car_df, car_p, car_se_corrected,
+        scar, bhar, confounded, confounded_by, and abn_volume / abn_volume_t when volumes were
+        passed.
+    ar : DataFrame
+        Long: event_id, symbol, rel_day, date, ret, normal, ar, car (cumulative from the window
+        start), sar (AR / (sigma sqrt(C_t))), c_t. Only events with status "ok".
+    tests : DataFrame
+        Index = statistic name; columns statistic, p_value, df, distribution. For CAAR over the
+        whole event window.
+    daily : DataFrame
+        Index rel_day: n, n_pos, aar, caar and daily / cumulative statistics.
+    caar : float
+        Cumulative average abnormal return over the window.
+    options : dict
+        Every option used (for reports and reproducibility).
+    """
+
+    events: pd.DataFrame
+    ar: pd.DataFrame
+    tests: pd.DataFrame
+    daily: pd.DataFrame
+    caar: float
+    options: dict[str, Any] = field(default_factory=dict)
+    kp_r: float = float("nan")
+
+    @property
+    def n_ok(self) -> int:
+        """Number of events used in the statistics."""
+        return int((self.events["status"] == "ok").sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy test table: one row per statistic with statistic, p_value, df, distribution,
+        description, plus caar, n_events and the model (for stacking many runs)."""
+        out = self.tests.copy()
+        out["description"] = [_TEST_INFO.get(i, ("", ""))[1] for i in out.index]
+        out["caar"] = self.caar
+        out["n_events"] = self.n_ok
+        out["model"] = self.options.get("model")
+        out["window"] = str(tuple(self.options.get("window", ())))
+        return out.rename_axis("test").reset_index()
+
+    tidy = to_frame
+
+    def summary(self) -> str:
+        """A readable statsmodels-style text table of the CAAR tests."""
+        o = self.options
+        width = 78
+        dropped = self.events[self.events["status"] != "ok"]
+        lines = ["=" * width, "Event study".center(width), "=" * width]
+        left = [
+            ("Model:", _model_label(o)),
+            ("Estimation:", f"{o.get('estimation')} trading days"),
+            ("Event window:", f"{o.get('window')} trading days"),
+            ("Non-trading day 0:", str(o.get("nontrading"))),
+        ]
+        right = [
+            ("Events used:", str(self.n_ok)),
+            ("Events dropped:", str(len(dropped))),
+            ("CAAR:", f"{self.caar:.6f}"),
+            ("KP mean corr r:", f"{self.kp_r:.4f}" if np.isfinite(self.kp_r) else "n/a"),
+        ]
+        for (a, b), (c, d) in zip(left, right):
+            lines.append(f"{a:<19}{b:>21}   {c:<20}{d:>15}")
+        lines.append("-" * width)
+        lines.append(f"{'test':<24}{'statistic':>12}{'p-value':>10}{'df':>8}  {'dist':<12}")
+        lines.append("-" * width)
+        for name, row in self.tests.iterrows():
+            stars = _stars(row["p_value"])
+            df = "" if not np.isfinite(row["df"]) else f"{row['df']:.0f}"
+            lines.append(f"{name:<24}{row['statistic']:>12.4f}{row['p_value']:>10.4f}{df:>8}  "
+                         f"{row['distribution']:<12}{stars}")
+        lines.append("-" * width)
+        if len(dropped):
+            lines.append("Dropped events:")
+            for eid, row in dropped.head(10).iterrows():
+                lines.append(f"  {eid!s:<20} {row['symbol']!s:<10} {row['status']}")
+            if len(dropped) > 10:
+                lines.append(f"  ... and {len(dropped) - 10} more (see .events)")
+        lines.append("Significance: * 10%, ** 5%, *** 1% (two-sided).")
+        lines.append("=" * width)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:  # pragma: no cover - convenience
+        return f"<EventStudyResult {self.n_ok} events, CAAR={self.caar:.4g}>"
+
+
+def _stars(p: float) -> str:
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+def _model_label(o: dict) -> str:
+    m = o.get("model")
+    if m == "market":
+        return f"market ({o.get('market')})"
+    if m == "factors":
+        return "factors (" + ", ".join(o.get("factors") or []) + ")"
+    if m == "market_adjusted":
+        return f"mkt-adjusted ({o.get('market')})"
+    return str(m)
+
+
+# --------------------------------------------------------------------------- input checks
+
+def _check_window(name: str, w: Sequence[int]) -> tuple[int, int]:
+    try:
+        a, b = (int(w[0]), int(w[1]))
+        if len(w) != 2 or a != w[0] or b != w[1]:
+            raise ValueError
+    except (TypeError, ValueError, IndexError) as exc:
+        raise InputError(f"{name}={w!r} is not a pair of integers (trading days relative to "
+                         f"day 0); pass e.g. {name}=(-1, 1)") from exc
+    if a > b:
+        raise InputError(f"{name}={w!r} is reversed; pass ({b}, {a})")
+    return a, b
+
+
+def _prepare_returns(returns: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(returns, pd.DataFrame):
+        raise InputError("returns must be a wide DataFrame (index = sessions, one column per "
+                         "symbol); build it with pivotlib.data.load_returns")
+    if not isinstance(returns.index, pd.DatetimeIndex):
+        raise InputError("returns.index must be a DatetimeIndex of sessions; convert it with "
+                         "pd.to_datetime")
+    if returns.index.has_duplicates:
+        raise InputError("returns.index has duplicate dates; drop them "
+                         "(returns[~returns.index.duplicated()])")
+    r = returns
+    if r.index.tz is not None:
+        r = r.tz_localize(None)
+    if not r.index.is_monotonic_increasing:
+        r = r.sort_index()
+    return r
+
+
+def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(events, pd.DataFrame):
+        raise InputError("events must be a DataFrame with columns event_id, symbol, event_date")
+    missing = [c for c in ("event_id", "symbol", "event_date") if c not in events.columns]
+    if missing:
+        raise InputError(f"events lacks column(s) {missing}; it needs event_id, symbol, "
+                         "event_date (pivotlib.events.load_catalog provides them)")
+    ev = events[["event_id", "symbol", "event_date"]].copy()
+    dup = ev["event_id"][ev["event_id"].duplicated()].unique().tolist()
+    if dup:
+        raise InputError(f"duplicate event_id(s) {dup[:5]}; every event needs a unique id "
+                         "(e.g. '<SYMBOL>-<YYYYMMDD>-<n>')")
+    try:
+        d = pd.to_datetime(ev["event_date"])
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"events.event_date has unparseable dates ({exc}); use YYYY-MM-DD") \
+            from exc
+    if d.isna().any():
+        bad = ev.loc[d.isna(), "event_id"].tolist()[:5]
+        raise InputError(f"events {bad} have no event_date; fill it or drop those rows")
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_localize(None)
+    ev["_date"] = d.dt.normalize().astype("datetime64[ns]")
+    ev["symbol"] = ev["symbol"].astype(str)
+    return ev
+
+
+def _session_positions(index: pd.DatetimeIndex, dates: pd.Series, policy: str,
+                       ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Map dates to row positions of ``index`` under the non-trading-day policy.
+
+    Same logic as :func:`pivotlib.calendar.to_session`, applied to the returns index (the
+    sessions actually in the data). Returns (position or -1, inside-data flag).
+    """
+    if policy not in ("next", "previous", "raise"):
+        raise InputError(f"unknown nontrading policy {policy!r}; use 'next', 'previous' or "
+                         "'raise'")
+    idx = index.normalize().as_unit("ns").asi8
+    x = dates.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    n = len(idx)
+    inside = (x >= idx[0]) & (x <= idx[-1]) if n else np.zeros(len(x), dtype=bool)
+    left = np.searchsorted(idx, x, side="left")
+    exact = (left < n) & (idx[np.minimum(left, n - 1)] == x)
+    if policy == "raise" and (inside & ~exact).any():
+        bad = ids[inside & ~exact].tolist()[:5]
+        raise InputError(f"event(s) {bad} fall on non-trading days; pass trading days or use "
+                         "nontrading='next' or 'previous'")
+    pos = np.where(exact, left, left if policy == "next" else left - 1)
+    pos = np.where(inside & (pos >= 0) & (pos < n), pos, -1)
+    return pos.astype(np.int64), inside
+
+
+# --------------------------------------------------------------------------- main entry
+
+def run_event_study(
+    returns: pd.DataFrame,
+    events: pd.DataFrame,
+    model: Model = "market",
+    market: str = "SPY",
+    factors: Sequence[str] | None = None,
+    estimation: tuple[int, int] = (-250, -11),
+    window: tuple[int, int] = (-1, 1),
+    *,
+    volume: pd.DataFrame | None = None,
+    other_events: pd.DataFrame | None = None,
+    nontrading: Literal["next", "previous", "raise"] = "next",
+    min_est: int = DEFAULT_MIN_EST,
+    mask_other_events: bool = True,
+    sigma_ddof: int | None = None,
+    car_variance: Literal["simple", "corrected"] = "simple",
+    bmp_standardize: Literal["corrected", "sigma", "sar_sum"] = "corrected",
+    kp_correlation: Literal["calendar", "event_time"] = "calendar",
+    kp_min_overlap: int = 30,
+    kp_weight: Literal["none", "event_overlap"] = "none",
+    kp_max_events: int = 1500,
+    gsign_p: Literal["pooled", "per_firm"] = "pooled",
+    engine: Literal["vectorized", "statsmodels"] = "vectorized",
+    n_boot: int | None = None,
+    seed: int = 0,
+) -> EventStudyResult:
+    """Run a short-window event study.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        Wide simple daily returns: index = sessions (DatetimeIndex), one column per symbol,
+        NaN where missing (before listing, gaps).
+    events : DataFrame
+        Columns ``event_id`` (unique), ``symbol``, ``event_date``; other columns are ignored.
+    model : {"market", "factors", "constant_mean", "market_adjusted"}, default "market"
+        Normal-return model (MacKinlay 1997, sec. 4). For bitcoin miners use
+        ``model="factors", factors=["SPY", "BTC-USD"]`` (market + bitcoin).
+    market : str, default "SPY"
+        Market column for ``market`` and ``market_adjusted``.
+    factors : list of str, optional
+        Regressor columns for ``model="factors"`` (an intercept is always added).
+    estimation, window : (int, int)
+        Inclusive trading-day offsets from day 0 (never calendar days). The estimation window
+        must not overlap the event window; it may lie before (usual) or after it.
+    volume : DataFrame, optional
+        Wide volumes (same layout). Adds ``abn_volume`` = mean event-window log(1+V) minus its
+        estimation-window mean and ``abn_volume_t`` = abn_volume / (sd_est / sqrt(L2))
+        (Campbell and Wasley 1996, "Measuring abnormal daily trading volume", RQFA 6).
+    other_events : DataFrame, optional
+        Further events (event_id, symbol, event_date), e.g. the whole catalog, used only for
+        masking and the ``confounded`` flag.
+    nontrading : {"next", "previous", "raise"}, default "next"
+        Day 0 of an event dated on a non-session: the next / previous session of the returns
+        index, or InputError. The whole timeline (estimation and event windows) moves with it.
+    min_est : int, default 100
+        Minimum estimation observations (see :data:`DEFAULT_MIN_EST`).
+    mask_other_events : bool, default True
+        Remove from each estimation window the event windows of the same symbol's other events
+        (so one announcement does not inflate sigma for the next).
+    sigma_ddof : int, optional
+        sigma^2 = SSE / (M - sigma_ddof); default k (number of parameters incl. intercept), as
+        EventStudyTools / R EventStudy / eventstudy2. ``sigma_ddof=1`` is estudy2.
+    car_variance : {"simple", "corrected"}, default "simple"
+        ``car_t`` denominator: sigma sqrt(L2) (EventStudyTools CART) or the forecast-error
+        corrected sqrt(sigma^2 1'(I + X*(X'X)^-1 X*')1) (MacKinlay 1997 eq. 15). ``car_t``
+        has df = M - k either way.
+    bmp_standardize : {"corrected", "sigma", "sar_sum"}, default "corrected"
+        BMP SCAR_i: CAR_i / sqrt(corrected Var(CAR_i)) (EventStudyTools; BMP 1991),
+        CAR_i / (sigma_i sqrt(L2)) (R ``EventStudy``), or sum_t SAR_it / sqrt(L2)
+        (eventstudy2). Daily BMP uses SAR = AR / (sigma sqrt(C_t)) except under "sigma"
+        (AR / sigma, as R).
+    kp_correlation : {"calendar", "event_time"}, default "calendar"
+        Kolari-Pynnonen (2010) rbar over the calendar dates a pair of events shares, or over
+        event-time-aligned estimation residuals (R ``EventStudy``; meaningless for staggered
+        events).
+    kp_min_overlap : int, default 30
+        A pair sharing fewer dates contributes r = 0 to rbar (see
+        :func:`.stats.mean_pairwise_corr`).
+    kp_weight : {"none", "event_overlap"}, default "none"
+        "event_overlap" multiplies r_ij by the share of event-window days the pair shares,
+        the correlation of their CARs for staggered events.
+    kp_max_events : int, default 1500
+        Above this many events rbar (a mean over pairs) is estimated on a seeded random subset
+        of this many events.
+    gsign_p : {"pooled", "per_firm"}, default "pooled"
+        Generalized sign p-hat: pooled share of positive estimation ARs (Cowan 1992, estudy2,
+        eventstudy2) or mean of per-firm shares (R ``EventStudy``).
+    engine : {"vectorized", "statsmodels"}, default "vectorized"
+        Batched normal equations, or one statsmodels OLS per event (reference; same numbers).
+    n_boot : int, optional
+        Resamples for ``bootstrap_skew_t`` and ``signflip_caar`` (plus ``placebo_caar``).
+        Default: 999 when at most 30 events are used (the few-firm case), else 0 (skipped).
+    seed : int, default 0
+        Seed of the bootstrap, sign-flip and KP subsample.
+
+    Returns
+    -------
+    EventStudyResult
+
+    Raises
+    ------
+    InputError
+        Malformed inputs, unknown model/columns, duplicate event ids, reversed or overlapping
+        windows, non-trading day 0 under ``nontrading="raise"``.
+    """
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")
+    e0, e1 = _check_window("estimation", estimation)
+    w0, w1 = _check_window("window", window)
+    if not (e1 < w0 or e0 > w1):
+        raise InputError(f"estimation {estimation} overlaps the event window {window}; end the "
+                         f"estimation before the window, e.g. estimation=({e0}, {w0 - 1})")
+    for name, val, allowed in (("car_variance", car_variance, ("simple", "corrected")),
+                               ("bmp_standardize", bmp_standardize,
+                                ("corrected", "sigma", "sar_sum")),
+                               ("kp_correlation", kp_correlation, ("calendar", "event_time")),
+                               ("kp_weight", kp_weight, ("none", "event_overlap")),
+                               ("gsign_p", gsign_p, ("pooled", "per_firm")),
+                               ("engine", engine, ("vectorized", "statsmodels"))):
+        if val not in allowed:
+            raise InputError(f"{name}={val!r} is not one of {allowed}")
+    if int(min_est) < 3:
+        raise InputError(f"min_est={min_est} is too small; use at least 3 (default "
+                         f"{DEFAULT_MIN_EST})")
+    r = _prepare_returns(returns)
+    ev = _prepare_events(events)
+
+    if model == "factors":
+        if not factors:
+            raise InputError("model='factors' needs factors=[...], e.g. ['SPY', 'BTC-USD']")
+        regs = [str(f) for f in factors]
+    elif model in ("market", "market_adjusted"):
+        regs = [market]
+    else:
+        regs = []
+    miss = [c for c in regs if c not in r.columns]
+    if miss:
+        raise InputError(f"regressor column(s) {miss} not in returns; load them (e.g. "
+                         f"load_returns([... , {miss[0]!r}])) or change market/factors")
+    if len(set(regs)) != len(regs):
+        raise InputError(f"factors {regs} repeat a column; list each once")
+
+    options = dict(model=model, market=market, factors=list(factors) if factors else None,
+                   estimation=(e0, e1), window=(w0, w1), nontrading=nontrading,
+                   min_est=int(min_est), mask_other_events=mask_other_events,
+                   sigma_ddof=sigma_ddof, car_variance=car_variance,
+                   bmp_standardize=bmp_standardize, kp_correlation=kp_correlation,
+                   kp_min_overlap=kp_min_overlap, kp_weight=kp_weight,
+                   kp_max_events=kp_max_events, gsign_p=gsign_p, engine=engine, seed=seed)
+
+    index = r.index
+    n_rows = len(index)
+    ids = ev["event_id"]
+    pos, inside = _session_positions(index, ev["_date"], nontrading, ids)
+    n_ev = len(ev)
+    status = np.array(["ok"] * n_ev, dtype=object)
+    cols = {c: j for j, c in enumerate(r.columns)}
+    has_sym = ev["symbol"].map(lambda s: s in cols).to_numpy(dtype=bool)
+    col_idx = np.array([cols.get(s, -1) for s in ev["symbol"]], dtype=np.int64)
+    A = r.to_numpy(dtype=float, na_value=np.nan)
+
+    # first valid return of every symbol (for "not listed yet")
+    first_valid = np.full(A.shape[1], n_rows, dtype=np.int64)
+    fin = np.isfinite(A)
+    anyv = fin.any(axis=0)
+    first_valid[anyv] = fin.argmax(axis=0)[anyv]
+
+    lo_off, hi_off = min(e0, w0), max(e1, w1)
+    for i in range(n_ev):
+        if not has_sym[i]:
+            status[i] = "symbol not in returns"
+        elif not inside[i] or pos[i] < 0:
+            status[i] = (f"event date outside data ({index[0].date()} to "
+                         f"{index[-1].date()})") if n_rows else "event date outside data"
+        elif first_valid[col_idx[i]] > pos[i]:
+            fv = first_valid[col_idx[i]]
+            status[i] = ("not listed yet (first return "
+                         f"{index[fv].date() if fv < n_rows else 'never'})")
+        elif pos[i] + w1 >= n_rows or pos[i] + w0 < 0:
+            status[i] = "event window runs off the data"
+        elif pos[i] + lo_off < 0 or pos[i] + hi_off >= n_rows:
+            status[i] = ("estimation runs off the data (needs "
+                         f"{max(-lo_off, 0)} sessions before day 0; load more history or "
+                         "shorten estimation)")
+
+    # day-0 positions of all events (incl. other_events) per symbol, for masking/confounding
+    allpos = pd.DataFrame({"event_id": ids.to_numpy(), "symbol": ev["symbol"].to_numpy(),
+                           "pos": pos})
+    if other_events is not None:
+        oe = _prepare_events(other_events)
+        oe = oe[~oe["event_id"].isin(set(ids))]
+        opos, _ = _session_positions(index, oe["_date"], "next" if nontrading == "raise"
+                                     else nontrading, oe["event_id"])
+        allpos = pd.concat([allpos, pd.DataFrame({"event_id": oe["event_id"].to_numpy(),
+                                                  "symbol": oe["symbol"].to_numpy(),
+                                                  "pos": opos})], ignore_index=True)
+    allpos = allpos[allpos["pos"] >= 0]
+
+    okpos = np.flatnonzero(status == "ok")
+    est_off = np.arange(e0, e1 + 1)
+    evt_off = np.arange(w0, w1 + 1)
+    le, L = len(est_off), len(evt_off)
+    p0 = pos[okpos]
+    ci = col_idx[okpos]
+    ridx_est = p0[:, None] + est_off[None, :]
+    ridx_evt = p0[:, None] + evt_off[None, :]
+    y_est = A[ridx_est, ci[:, None]]
+    y_evt = A[ridx_evt, ci[:, None]]
+    rc = np.array([cols[c] for c in regs], dtype=np.int64)
+    x_est = A[ridx_est[..., None], rc[None, None, :]] if len(rc) else np.zeros((len(okpos), le, 0))
+    x_evt = A[ridx_evt[..., None], rc[None, None, :]] if len(rc) else np.zeros((len(okpos), L, 0))
+    mask_est = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
+    mask_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
+
+    # other events of the same symbol: mask from estimation, flag confounding
+    confounded = np.zeros(n_ev, dtype=bool)
+    confounded_by = np.array([""] * n_ev, dtype=object)
+    sym_arr = ev["symbol"].to_numpy()
+    okrow = {int(g): j for j, g in enumerate(okpos)}
+    groups = allpos.groupby("symbol")
+    id_arr = ids.to_numpy()
+    for sym, g in groups:
+        if len(g) < 2:
+            continue
+        gp = g["pos"].to_numpy()
+        gid = g["event_id"].to_numpy()
+        for gi in np.flatnonzero(np.isin(id_arr, gid) & (sym_arr == sym)):
+            p_i = pos[gi]
+            others = gid != id_arr[gi]
+            op = gp[others]
+            inwin = (op >= p_i + w0) & (op <= p_i + w1)
+            if inwin.any():
+                confounded[gi] = True
+                confounded_by[gi] = ",".join(str(x) for x in gid[others][inwin])
+            if mask_other_events and gi in okrow:
+                j = okrow[gi]
+                rows = ridx_est[j]
+                hit = ((rows[:, None] >= op[None, :] + w0)
+                       & (rows[:, None] <= op[None, :] + w1)).any(axis=1)
+                mask_est[j] &= ~hit
+
+    fitter = fit_vectorized if engine == "vectorized" else fit_statsmodels
+    fit = fitter(y_est, x_est, mask_est, y_evt, x_evt, mask_evt, model, sigma_ddof)
+
+    # post-fit drop reasons
+    keep = np.ones(len(okpos), dtype=bool)
+    for j, gi in enumerate(okpos):
+        m = fit.n_est[j]
+        if m < min_est:
+            status[gi] = f"too few observations ({m} < min_est={min_est})"
+        elif not (fit.sst[j] > 0) or not (fit.sigma[j] > 0):
+            status[gi] = "constant returns (zero variance in the estimation window)"
+        elif fit.singular[j]:
+            status[gi] = "regressors constant or collinear in the estimation window"
+        elif not mask_evt[j].any():
+            status[gi] = "no valid returns in the event window"
+        elif fit.n_est[j] - fit.k <= 2:
+            status[gi] = f"too few observations ({m})"
+        else:
+            continue
+        keep[j] = False
+
+    # ------------------------------------------------------------------ per-event table
+    k = fit.k
+    out = pd.DataFrame({"symbol": ev["symbol"].to_numpy(),
+                        "event_date": ev["event_date"].to_numpy()}, index=pd.Index(id_arr,
+                                                                                   name="event_id"))
+    day0 = np.full(n_ev, np.datetime64("NaT"), dtype="datetime64[ns]")
+    valid_pos = pos >= 0
+    day0[valid_pos] = index.to_numpy()[pos[valid_pos]]
+    out["day0"] = day0
+    out["status"] = status
+    nan = np.full(n_ev, np.nan)
+
+    def put(vals: np.ndarray) -> np.ndarray:
+        full = nan.copy()
+        full[okpos] = vals
+        return full
+
+    ar = fit.ar
+    sig = fit.sigma
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar = ar / (sig[:, None] * np.sqrt(fit.c_evt))
+    l2 = mask_evt.sum(axis=1).astype(float)
+    car = np.where(l2 > 0, np.nansum(ar, axis=1), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        car_se_simple = sig * np.sqrt(l2)
+        car_se_corr = np.sqrt(fit.var_car_corr)
+        car_se = car_se_simple if car_variance == "simple" else car_se_corr
+        car_t = car / car_se
+        normal = y_evt - ar
+        bhar = np.where(l2 > 0, np.nanprod(np.where(mask_evt, 1 + y_evt, np.nan), axis=1)
+                        - np.nanprod(np.where(mask_evt, 1 + normal, np.nan), axis=1), np.nan)
+        r2 = (1 - fit.sse / fit.sst) if model not in ("market_adjusted",) else np.full(
+            len(okpos), np.nan)
+    from scipy import stats as _st
+
+    car_df = (fit.n_est - k).astype(float)
+    car_p = np.where(car_df > 0, 2 * _st.t.sf(np.abs(car_t), np.maximum(car_df, 1)), np.nan)
+
+    out["n_est"] = put(fit.n_est.astype(float))
+    out["alpha"] = put(fit.params[:, 0]) if model != "market_adjusted" else put(
+        np.zeros(len(okpos)))
+    for j, c in enumerate(regs):
+        if model == "market_adjusted":
+            out[f"beta_{c}"] = put(np.ones(len(okpos)))
+        else:
+            out[f"beta_{c}"] = put(fit.params[:, 1 + j])
+    out["sigma"] = put(sig)
+    out["r2"] = put(r2)
+    out["n_evt"] = put(l2)
+    out["car"] = put(car)
+    out["car_t"] = put(car_t)
+    out["car_df"] = put(car_df)
+    out["car_p"] = put(car_p)
+    out["car_se_corrected"] = put(car_se_corr)
+    out["bhar"] = put(bhar)
+    out["confounded"] = confounded
+    out["confounded_by"] = confounded_by
+    # statistics only for kept events: blank the rest
+    dropped_rows = okpos[~keep]
+    stat_cols = [c for c in out.columns if c not in ("symbol", "event_date", "day0", "status",
+                                                      "confounded", "confounded_by", "n_est")]
+    out.loc[out.index[dropped_rows], stat_cols] = np.nan
+
+    if volume is not None:
+        av, avt = _abnormal_volume(volume, r.index, sym_arr, pos, okpos, est_off, evt_off)
+        av[dropped_rows] = np.nan
+        avt[dropped_rows] = np.nan
+        out["abn_volume"] = av
+        out["abn_volume_t"] = avt
+
+    # ------------------------------------------------------------------ aggregate
+    kk = keep
+    gidx = okpos[kk]
+    F = _Panel(fit=fit, keep=kk, ar=ar[kk], sar=sar[kk], mask_evt=mask_evt[kk],
+               start=(p0 + e0)[kk], pos0=p0[kk])
+    n_boot_eff = (999 if len(gidx) <= 30 else 0) if n_boot is None else int(n_boot)
+    options["n_boot"] = n_boot_eff
+    tests, daily, caar, kp_r = _battery(F, options, evt_off)
+    ar_long = _ar_long(id_arr[gidx], sym_arr[gidx], evt_off, ridx_evt[kk], index, y_evt[kk],
+                       ar[kk], sar[kk], fit.c_evt[kk])
+    return EventStudyResult(events=out, ar=ar_long, tests=tests, daily=daily, caar=caar,
+                            options=options, kp_r=kp_r)
+
+
+@dataclass
+class _Panel:
+    fit: Fit
+    keep: np.ndarray
+    ar: np.ndarray
+    sar: np.ndarray
+    mask_evt: np.ndarray
+    start: np.ndarray
+    pos0: np.ndarray
+
+
+def _abnormal_volume(volume: pd.DataFrame, index: pd.DatetimeIndex, syms: np.ndarray,
+                     pos: np.ndarray, okpos: np.ndarray, est_off: np.ndarray,
+                     evt_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Campbell-Wasley (1996) abnormal log volume: mean_evt v - mean_est v, v = log(1 + V)."""
+    if not isinstance(volume, pd.DataFrame):
+        raise InputError("volume must be a wide DataFrame like returns (one column per symbol)")
+    vol = volume.copy()
+    vol.index = pd.DatetimeIndex(vol.index).tz_localize(None) if getattr(
+        vol.index, "tz", None) is not None else pd.DatetimeIndex(vol.index)
+    vol = vol[~vol.index.duplicated()].reindex(index)
+    n = len(syms)
+    av = np.full(n, np.nan)
+    avt = np.full(n, np.nan)
+    V = np.log1p(vol.clip(lower=0).to_numpy(dtype=float, na_value=np.nan))
+    vcols = {c: j for j, c in enumerate(vol.columns)}
+    for gi in okpos:
+        j = vcols.get(syms[gi])
+        if j is None:
+            continue
+        ve = V[pos[gi] + est_off, j]
+        vw = V[pos[gi] + evt_off, j]
+        ve, vw = ve[np.isfinite(ve)], vw[np.isfinite(vw)]
+        if ve.size < 3 or vw.size < 1:
+            continue
+        av[gi] = vw.mean() - ve.mean()
+        sd = ve.std(ddof=1)
+        avt[gi] = av[gi] / (sd / np.sqrt(vw.size)) if sd > 0 else np.nan
+    return av, avt
+
+
+def _ar_long(ids, syms, evt_off, ridx_evt, index, y_evt, ar, sar, c_evt) -> pd.DataFrame:
+    n, L = ar.shape
+    car = np.cumsum(np.nan_to_num(ar), axis=1)
+    dates = index.to_numpy()[ridx_evt] if n else np.empty((0, L), dtype="datetime64[ns]")
+    return pd.DataFrame({
+        "event_id": np.repeat(ids, L),
+        "symbol": np.repeat(syms, L),
+        "rel_day": np.tile(evt_off, n),
+        "date": dates.ravel(),
+        "ret": y_evt.ravel(),
+        "normal": (y_evt - ar).ravel(),
+        "ar": ar.ravel(),
+        "car": car.ravel(),
+        "sar": sar.ravel(),
+        "c_t": c_evt.ravel(),
+    })
+
+
+def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
+    """Compute the CAAR test table and the daily table for the kept events."""
+    fit = F.fit
+    kp = F.keep
+    ar, sar, mask = F.ar, F.sar, F.mask_evt
+    n, L = ar.shape
+    k = fit.k
+    sigma = fit.sigma[kp]
+    m = fit.n_est[kp].astype(float)
+    resid = fit.resid_est[kp]
+    q = S.patell_q(m, k)
+
+    empty_tests = pd.DataFrame(
+        {"statistic": np.nan, "p_value": np.nan, "df": np.nan, "distribution": ""},
+        index=pd.Index(list(TEST_NAMES), name="test"))
+    if n == 0:
+        return empty_tests, pd.DataFrame(index=pd.Index(evt_off, name="rel_day")), float(
+            "nan"), float("nan")
+
+    # cumulative pieces for windows [w0, w0 + j]
+    ar0 = np.nan_to_num(ar)
+    cum_car = np.cumsum(ar0, axis=1)
+    cum_l = np.cumsum(mask, axis=1).astype(float)
+    cum_sar = np.cumsum(np.nan_to_num(sar), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if fit.d_evt.shape[2]:
+            cd = np.cumsum(fit.d_evt[kp], axis=1)
+            quad = np.einsum("njp,npq,njq->nj", cd, fit.sxx_inv[kp], cd)
+        else:
+            quad = np.zeros((n, L))
+        if o["model"] == "market_adjusted":
+            var_corr = sigma[:, None] ** 2 * cum_l
+        else:
+            var_corr = sigma[:, None] ** 2 * (cum_l + cum_l**2 / m[:, None] + quad)
+        bs = o["bmp_standardize"]
+        if bs == "corrected":
+            scar_cum = cum_car / np.sqrt(var_corr)
+            sar_bmp = sar
+        elif bs == "sigma":
+            scar_cum = cum_car / (sigma[:, None] * np.sqrt(cum_l))
+            sar_bmp = ar / sigma[:, None]
+        else:
+            scar_cum = cum_sar / np.sqrt(cum_l)
+            sar_bmp = sar
+        scar_cum = np.where(cum_l > 0, scar_cum, np.nan)
+    car_cum = np.where(cum_l > 0, cum_car, np.nan)
+
+    # KP mean correlation of estimation residuals
+    rng = np.random.default_rng(o["seed"])
+    kp_r = _kp_rbar(resid, F.start, o, L, rng)
+    fac = S.kp_factor(kp_r, n)
+
+    # generalized sign p-hat
+    pos_est = (resid > 0).sum(axis=1)
+    if o["gsign_p"] == "pooled":
+        p_hat = float(pos_est.sum() / m.sum())
+    else:
+        p_hat = float(np.mean(pos_est / m))
+
+    # rank tests on estimation + event window
+    combined = np.concatenate([resid, ar], axis=1)
+    d_rank, s_k = S.corrado_parts(combined, L)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        comb_std = np.concatenate([resid / sigma[:, None], sar], axis=1)
+    s_mod, s_mod_sd = S.modified_rank_parts(comb_std, L)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar_est = resid / sigma[:, None]
+
+    rows = []
+    for j in range(L):
+        a_t = np.where(mask[:, j], ar[:, j], np.nan)
+        aar = float(np.nanmean(a_t)) if np.isfinite(a_t).any() else float("nan")
+        car_j = car_cum[:, j]
+        ok_j = np.isfinite(car_j)
+        caar_j = float(np.nanmean(car_j)) if ok_j.any() else float("nan")
+        t_a, df_a = S.cross_sectional_t(a_t)
+        t_c, df_c = S.cross_sectional_t(car_j)
+        bmp_a, _ = S.bmp_t(sar_bmp[:, j])
+        bmp_c, _ = S.bmp_t(scar_cum[:, j])
+        n_t = int(np.isfinite(a_t).sum())
+        rows.append(dict(
+            rel_day=int(evt_off[j]), n=n_t, n_pos=int((a_t > 0).sum()), aar=aar, caar=caar_j,
+            aar_t=t_a, aar_p=S.p_t(t_a, df_a), caar_t=t_c, caar_p=S.p_t(t_c, df_c),
+            aar_patell_z=S.patell_daily(sar[:, j], q),
+            caar_patell_z=S.patell_car(cum_sar[:, j], cum_l[:, j], q),
+            aar_bmp_t=bmp_a, caar_bmp_t=bmp_c, aar_kp_t=bmp_a * fac, caar_kp_t=bmp_c * fac,
+            aar_gsign_z=S.generalized_sign_z(int((a_t > 0).sum()), n_t, p_hat),
+            caar_gsign_z=S.generalized_sign_z(int((car_j > 0).sum()), int(ok_j.sum()), p_hat),
+            aar_rank_z=float(d_rank[j] / s_k) if s_k > 0 else float("nan"),
+            caar_rank_z=float(d_rank[: j + 1].sum() / (np.sqrt(j + 1) * s_k))
+            if s_k > 0 else float("nan"),
+        ))
+    daily = pd.DataFrame(rows).set_index("rel_day")
+
+    # full-window tests
+    car = car_cum[:, -1]
+    scar = scar_cum[:, -1]
+    nn = int(np.isfinite(car).sum())
+    caar = float(np.nanmean(car))
+    res: dict[str, tuple[float, float, float, str]] = {}
+    t, df = S.cross_sectional_t(car)
+    res["cross_sectional_t"] = (t, S.p_t(t, df), df, "t")
+    z = S.patell_car(cum_sar[:, -1], cum_l[:, -1], q)
+    res["patell_z"] = (z, S.p_normal(z), np.nan, "normal")
+    res["kp_patell_z"] = (z * fac, S.p_normal(z * fac), np.nan, "normal")
+    t, df = S.bmp_t(scar)
+    res["bmp_t"] = (t, S.p_t(t, df), df, "t")
+    res["kp_bmp_t"] = (t * fac, S.p_t(t * fac, df), df, "t")
+    z = S.generalized_sign_z(int((car > 0).sum()), nn, p_hat)
+    res["generalized_sign_z"] = (z, S.p_normal(z), np.nan, "normal")
+    z = float(d_rank.sum() / (np.sqrt(L) * s_k)) if s_k > 0 else float("nan")
+    res["corrado_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
+    z = float(s_mod.sum() / (np.sqrt(L) * s_mod_sd)) if s_mod_sd > 0 else float("nan")
+    res["modified_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
+    t, df, _z = S.grank_t(sar_est, scar)
+    res["grank_t"] = (t, S.p_t(t, df), df, "t")
+    z = S.wilcoxon_z(car)
+    res["wilcoxon_z"] = (z, S.p_normal(z), np.nan, "normal")
+    t, df = S.skewness_corrected_t(car)
+    res["skewness_corrected_t"] = (t, S.p_t(t, df), df, "t")
+    nb = o["n_boot"]
+    if nb > 0:
+        t, p = bootstrap_skew_t(car, nb, rng)
+        res["bootstrap_skew_t"] = (t, p, np.nan, "bootstrap")
+        c, p = signflip_caar(car, nb, rng)
+        res["signflip_caar"] = (c, p, np.nan, "permutation")
+        c, p, npl = placebo_caar(resid, L, caar)
+        res["placebo_caar"] = (c, p, float(npl), "permutation")
+    tests = pd.DataFrame.from_dict(res, orient="index",
+                                   columns=["statistic", "p_value", "df", "distribution"])
+    tests.index.name = "test"
+    return tests, daily, caar, kp_r
+
+
+def _kp_rbar(resid: np.ndarray, start: np.ndarray, o: dict, L: int,
+             rng: np.random.Generator) -> float:
+    n = resid.shape[0]
+    if n < 2:
+        return float("nan")
+    sel = np.arange(n)
+    if n > o["kp_max_events"]:
+        sel = np.sort(rng.choice(n, size=int(o["kp_max_events"]), replace=False))
+    st = start[sel] if o["kp_correlation"] == "calendar" else np.zeros(len(sel), dtype=np.int64)
+    w = None
+    if o["kp_weight"] == "event_overlap" and o["kp_correlation"] == "calendar":
+        w = np.maximum(0.0, (L - np.arange(L)) / L)
+    return S.mean_pairwise_corr(resid[sel], st.astype(np.int64),
+                                min_overlap=int(o["kp_min_overlap"]), weights=w)

@@ -1,0 +1,287 @@
+"""Test statistics of the event-study battery (pure numpy/scipy on stacked arrays).
+
+Arrays are event-by-day: rows are events (firms) i = 1..N, columns are days; NaN marks a
+missing observation. Each function cites the paper it implements; ``../shared/validation/
+FORMULAS.md`` records how the trusted tools implement the same formulas.
+
+References
+----------
+- Patell, J. (1976). Corporate forecasts of earnings per share and stock price behavior.
+  Journal of Accounting Research 14(2), 246-276.
+- Brown, S. and Warner, J. (1985). Using daily stock returns. JFE 14, 3-31.
+- Boehmer, E., Musumeci, J. and Poulsen, A. (1991). Event-study methodology under conditions
+  of event-induced variance. JFE 30, 253-272.
+- Corrado, C. (1989). A nonparametric test for abnormal security-price performance in event
+  studies. JFE 23, 385-395.
+- Corrado, C. and Zivney, T. (1992). The specification and power of the sign test in event
+  study hypothesis tests using daily stock returns. JFQA 27(3), 465-478.
+- Cowan, A. (1992). Nonparametric event study tests. Review of Quantitative Finance and
+  Accounting 2, 343-358.
+- Kolari, J. and Pynnonen, S. (2010). Event study testing with cross-sectional correlation of
+  abnormal returns. Review of Financial Studies 23(11), 3996-4025.
+- Kolari, J. and Pynnonen, S. (2011). Nonparametric rank tests for event studies. Journal of
+  Empirical Finance 18(5), 953-971.
+- Wilcoxon, F. (1945). Individual comparisons by ranking methods. Biometrics Bulletin 1(6).
+- Hall, P. (1992). On the removal of skewness by transformation. JRSS B 54(1), 221-228.
+- Lyon, J., Barber, B. and Tsai, C. (1999). Improved methods for tests of long-run abnormal
+  stock returns. Journal of Finance 54(1), 165-201.
+- MacKinlay, A. C. (1997). Event studies in economics and finance. JEL 35(1), 13-39.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats as st
+
+
+def p_normal(z: float) -> float:
+    """Two-sided p-value of a standard normal statistic."""
+    return float(2.0 * st.norm.sf(abs(z))) if np.isfinite(z) else float("nan")
+
+
+def p_t(t: float, df: float) -> float:
+    """Two-sided p-value of a Student-t statistic with ``df`` degrees of freedom."""
+    if not (np.isfinite(t) and np.isfinite(df) and df > 0):
+        return float("nan")
+    return float(2.0 * st.t.sf(abs(t), df))
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return x[np.isfinite(x)]
+
+
+def cross_sectional_t(x: np.ndarray) -> tuple[float, float]:
+    """Cross-sectional t (Brown-Warner 1985): sqrt(N) mean(x) / sd(x), sd with ddof=1.
+
+    Used for AAR_t (x = AR_it) and for CAAR (x = CAR_i). Returns (t, df = N - 1).
+    """
+    x = _finite(x)
+    n = x.size
+    if n < 2:
+        return float("nan"), float("nan")
+    sd = x.std(ddof=1)
+    return (float(np.sqrt(n) * x.mean() / sd) if sd > 0 else float("nan")), float(n - 1)
+
+
+def patell_q(m: np.ndarray, k: int) -> np.ndarray:
+    """Patell (1976) variance of a standardized AR: Q_i = (M_i - k) / (M_i - k - 2)."""
+    dof = np.asarray(m, dtype=float) - k
+    return np.where(dof > 2, dof / np.where(dof > 2, dof - 2, 1.0), np.nan)
+
+
+def patell_daily(sar_t: np.ndarray, q: np.ndarray) -> float:
+    """Daily Patell Z: Z_t = sum_i SAR_it / sqrt(sum_i Q_i) over firms with an SAR on day t."""
+    ok = np.isfinite(sar_t) & np.isfinite(q)
+    if not ok.any():
+        return float("nan")
+    return float(sar_t[ok].sum() / np.sqrt(q[ok].sum()))
+
+
+def patell_car(sum_sar: np.ndarray, l2: np.ndarray, q: np.ndarray) -> float:
+    """Patell (1976) Z for CAAR: N^{-1/2} sum_i [sum_t SAR_it / sqrt(L2_i Q_i)]."""
+    z_i = sum_sar / np.sqrt(l2 * q)
+    z_i = _finite(z_i)
+    if z_i.size == 0:
+        return float("nan")
+    return float(z_i.sum() / np.sqrt(z_i.size))
+
+
+def bmp_t(scar: np.ndarray) -> tuple[float, float]:
+    """Boehmer-Musumeci-Poulsen (1991) t: sqrt(N) mean(SCAR_i) / sd(SCAR_i), df = N - 1.
+
+    SCAR_i is a standardized (C)AR; its definition is an option of the engine (see
+    ``bmp_standardize`` of :func:`pivotlib.eventstudy.run_event_study`).
+    """
+    return cross_sectional_t(scar)
+
+
+def kp_factor(r: float, n: int) -> float:
+    """Kolari-Pynnonen (2010) correction sqrt((1 - r) / (1 + (N - 1) r)) for mean correlation r."""
+    den = 1.0 + (n - 1) * r
+    if not np.isfinite(r) or den <= 0:
+        return float("nan")
+    return float(np.sqrt((1.0 - r) / den))
+
+
+def generalized_sign_z(w: int, n: int, p_hat: float) -> float:
+    """Cowan (1992) generalized sign test: Z = (w - N p) / sqrt(N p (1 - p)).
+
+    w = number of positive (C)ARs, p = expected share of positives from the estimation window.
+    """
+    if n < 1 or not (0.0 < p_hat < 1.0):
+        return float("nan")
+    return float((w - n * p_hat) / np.sqrt(n * p_hat * (1.0 - p_hat)))
+
+
+def wilcoxon_z(x: np.ndarray) -> float:
+    """Wilcoxon (1945) signed-rank test of the CARs, normal approximation.
+
+    W = sum of ranks of |x| over positive x (zeros dropped, average ranks for ties),
+    z = (W - n(n+1)/4) / sqrt(n(n+1)(2n+1)/24) (the large-sample form used by Stata
+    ``eventstudy2``; estudy2 uses exact ``qsignrank`` critical values instead).
+    """
+    x = _finite(x)
+    x = x[x != 0]
+    n = x.size
+    if n < 1:
+        return float("nan")
+    ranks = st.rankdata(np.abs(x))
+    w = ranks[x > 0].sum()
+    return float((w - n * (n + 1) / 4.0) / np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0))
+
+
+def skewness_corrected_t(x: np.ndarray) -> tuple[float, float]:
+    """Skewness-corrected t (Hall 1992; Lyon-Barber-Tsai 1999, eq. 5).
+
+    S = mean/sd, gamma = N/((N-1)(N-2)) sum (x - xbar)^3 / sd^3,
+    t = sqrt(N) (S + gamma S^2 / 3 + gamma / (6 N)); reported against t(N - 1).
+    """
+    x = _finite(x)
+    n = x.size
+    if n < 3:
+        return float("nan"), float("nan")
+    sd = x.std(ddof=1)
+    if sd <= 0:
+        return float("nan"), float("nan")
+    s = x.mean() / sd
+    g = n / ((n - 1) * (n - 2)) * float(((x - x.mean()) ** 3).sum()) / sd**3
+    return float(np.sqrt(n) * (s + g * s * s / 3.0 + g / (6.0 * n))), float(n - 1)
+
+
+def ranks_rows(x: np.ndarray) -> np.ndarray:
+    """Average-tie ranks within each row, NaN kept as NaN."""
+    return st.rankdata(x, axis=1, nan_policy="omit")
+
+
+def corrado_parts(combined: np.ndarray, n_evt: int) -> tuple[np.ndarray, float]:
+    """Corrado (1989) rank statistic pieces.
+
+    ``combined`` holds each firm's estimation ARs followed by its ``n_evt`` event-window ARs.
+    K_it = rank within firm; D_t = mean_i (K_it - Kbar_i) over firms with data on t;
+    S_K = sqrt((1/T) sum_t D_t^2). Returns (D for the event days, S_K).
+    Daily z_t = D_t / S_K; window z = sum_{t in w} D_t / (sqrt(L) S_K) (Cowan 1992 CAR form,
+    as estudy2 ``car_rank_test``).
+    """
+    k = ranks_rows(combined)
+    t_i = np.isfinite(combined).sum(axis=1)
+    dev = k - ((t_i + 1) / 2.0)[:, None]
+    nt = np.isfinite(dev).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        d = np.where(nt > 0, np.nansum(dev, axis=0) / np.maximum(nt, 1), np.nan)
+    sk = float(np.sqrt(np.nanmean(d**2)))
+    return d[-n_evt:], sk
+
+
+def modified_rank_parts(combined_std: np.ndarray, n_evt: int) -> tuple[np.ndarray, float]:
+    """Modified (standardized) rank test: Corrado-Zivney (1992), Kolari-Pynnonen (2010, sec. 2).
+
+    U_it = K_it / (T_i + 1) - 1/2 on standardized ARs; s_t = sum_i U_it / sqrt(N_t);
+    S = sqrt((1/T) sum_t s_t^2). Returns (s for the event days, S).
+    Window z = sum_{t in w} s_t / (sqrt(L) S).
+    """
+    k = ranks_rows(combined_std)
+    t_i = np.isfinite(combined_std).sum(axis=1)
+    u = k / (t_i + 1.0)[:, None] - 0.5
+    nt = np.isfinite(u).sum(axis=0)
+    s = np.where(nt > 0, np.nansum(u, axis=0) / np.sqrt(np.maximum(nt, 1)), np.nan)
+    return s[-n_evt:], float(np.sqrt(np.nanmean(s**2)))
+
+
+def grank_t(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float, float]:
+    """GRANK test of Kolari-Pynnonen (2011) for a cumulative window.
+
+    Pinned variant (the paper's): observations are the standardized estimation ARs
+    SAR_it = e_it / sigma_i and, as one extra observation, SCAR*_i = SCAR_i / sd(SCAR)
+    (not multiplied by the KP factor). T = Le + 1 time points, U_it = K_it/(T_i + 1) - 1/2,
+    Ubar_t = mean over firms with data on t, S_U = sqrt((1/T) sum_t (N_t/N) Ubar_t^2)
+    (event observation included), Z = Ubar_0 / S_U, t = Z sqrt((T - 2)/(T - 1 - Z^2)),
+    df = T - 2. Returns (t, df, Z).
+    """
+    ok = np.isfinite(scar)
+    sar_est, scar = sar_est[ok], scar[ok]
+    n = scar.size
+    if n < 2:
+        return float("nan"), float("nan"), float("nan")
+    sd = scar.std(ddof=1)
+    if not sd > 0:
+        return float("nan"), float("nan"), float("nan")
+    comb = np.column_stack([sar_est, scar / sd])
+    k = ranks_rows(comb)
+    t_i = np.isfinite(comb).sum(axis=1)
+    u = k / (t_i + 1.0)[:, None] - 0.5
+    nt = np.isfinite(u).sum(axis=0)
+    ubar = np.where(nt > 0, np.nansum(u, axis=0) / np.maximum(nt, 1), 0.0)
+    big_t = comb.shape[1]
+    su = np.sqrt(((nt / n) * ubar**2).sum() / big_t)
+    z = float(ubar[-1] / su)
+    df = big_t - 2
+    den = big_t - 1 - z * z
+    t = z * np.sqrt((big_t - 2) / den) if den > 0 else float("nan")
+    return float(t), float(df), z
+
+
+def mean_pairwise_corr(resid: np.ndarray, start: np.ndarray, min_overlap: int = 30,
+                       weights: np.ndarray | None = None, block: int = 256) -> float:
+    """Mean off-diagonal Pearson correlation of residual series over the dates each pair shares.
+
+    Kolari-Pynnonen (2010) rbar. Row i of ``resid`` holds residuals observed at integer
+    positions ``start[i] + 0..Le-1`` (calendar positions in the returns index, or all zero for
+    event-time alignment). For every pair the correlation is taken over positions where both
+    are observed (pairwise-complete Pearson, the pair's own means and variances); a pair sharing
+    fewer than ``min_overlap`` positions contributes r_ij = 0 (its residuals never co-move in the
+    data). The mean is over all N(N-1)/2 pairs. ``weights``, if given, is a function of the
+    start gap (array ``w[|start_i - start_j|]``, 0 beyond its length) multiplying r_ij.
+
+    Computed in blocks of events sorted by start, so only pairs whose windows overlap are
+    touched (cost ~ N x overlapping partners x Le instead of N^2 x dates).
+    """
+    n, le = resid.shape
+    if n < 2:
+        return float("nan")
+    order = np.argsort(start, kind="stable")
+    s_sorted = start[order]
+    r_sorted = resid[order]
+    total = 0.0
+    for b0 in range(0, n, block):
+        b1 = min(n, b0 + block)
+        lo = int(s_sorted[b0])
+        hi = int(s_sorted[b1 - 1]) + le
+        q1 = int(np.searchsorted(s_sorted, hi, side="left"))
+        width = hi - lo
+
+        a = _dense(r_sorted[b0:b1], s_sorted[b0:b1], lo, width)
+        p = _dense(r_sorted[b0:q1], s_sorted[b0:q1], lo, width)
+        ma, mp = np.isfinite(a).astype(float), np.isfinite(p).astype(float)
+        za, zp = np.nan_to_num(a), np.nan_to_num(p)
+        nn = ma @ mp.T
+        sx = za @ mp.T
+        sy = ma @ zp.T
+        sxx = (za * za) @ mp.T
+        syy = ma @ (zp * zp).T
+        sxy = za @ zp.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nsafe = np.where(nn > 0, nn, 1.0)
+            cov = sxy - sx * sy / nsafe
+            vx = sxx - sx * sx / nsafe
+            vy = syy - sy * sy / nsafe
+            r = cov / np.sqrt(vx * vy)
+        good = (nn >= min_overlap) & (vx > 0) & (vy > 0) & np.isfinite(r)
+        ia = np.arange(b0, b1)[:, None]
+        ip = np.arange(b0, q1)[None, :]
+        good &= ip > ia
+        if weights is not None:
+            gap = np.abs(s_sorted[b0:q1][None, :] - s_sorted[b0:b1][:, None])
+            wv = np.where(gap < len(weights), weights[np.minimum(gap, len(weights) - 1)], 0.0)
+            r = r * wv
+        total += float(np.where(good, r, 0.0).sum())
+    return total / (n * (n - 1) / 2.0)
+
+
+def _dense(rr: np.ndarray, starts: np.ndarray, lo: int, width: int) -> np.ndarray:
+    """Place banded rows (row i observed at starts[i] + 0..Le-1) into columns lo..lo+width."""
+    le = rr.shape[1]
+    out = np.full((rr.shape[0], width + le), np.nan)
+    cols = (starts - lo)[:, None] + np.arange(le)[None, :]
+    out[np.arange(rr.shape[0])[:, None], cols] = rr
+    return out[:, :width]
