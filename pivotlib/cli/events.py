@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported lazily so `pivot --help` stays fast
+    import pandas as pd
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -136,30 +140,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_returns(dataset: str | None):
+def _load_returns(dataset: str | None, events: pd.DataFrame) -> pd.DataFrame:
+    """Returns for the check: enough history before the first event for the estimation
+    window, and nothing after the last event's [-1,+1] window (which also drops a partial
+    last row such as an intraday print)."""
+    import os
+
     import pandas as pd
 
-    try:
-        from ..data import load_returns
-    except ImportError as exc:  # pragma: no cover - depends on helper "data"
-        raise InputError("pivotlib.data is not available in this installation; cannot load "
-                         "prices for the check") from exc
-    if dataset and dataset.startswith("csv:") and "," in dataset:
-        frames = [load_returns(dataset=f"csv:{folder}") for folder in dataset[4:].split(",")
-                  if folder]
-        out = frames[0]
-        for f in frames[1:]:
-            out = out.combine_first(f)  # the first folder wins where both have a symbol
-        return out
-    rets = load_returns(dataset=dataset)
-    return rets if isinstance(rets, pd.DataFrame) else pd.DataFrame(rets)
+    from ..data import load_returns
+
+    if dataset and dataset.startswith("csv:"):
+        # accept both ',' (documented here) and os.pathsep (pivotlib.data) between folders
+        dataset = "csv:" + os.pathsep.join(f for f in dataset[4:].replace(",", os.pathsep)
+                                           .split(os.pathsep) if f)
+    dates = pd.DatetimeIndex(events["event_date"])
+    start = dates.min() - pd.Timedelta(days=420)
+    end = dates.max() + pd.Timedelta(days=7)
+    return load_returns(start=start, end=end, dataset=dataset)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from ..events import check_events, format_check
 
     cat = _events(args)
-    rets = _load_returns(args.dataset)
+    rets = _load_returns(args.dataset, cat)
     factor = None if str(args.factor).lower() == "none" else args.factor
     table = check_events(rets, cat, market=args.market, factor=factor,
                          tolerance=args.tolerance)
