@@ -516,7 +516,7 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
                              for m in miners] for i in range(n)])
             mat = np.column_stack([returns[m] for m in miners])
             cnt = lst.sum(axis=1)
-            basket = np.where(cnt > 0, (mat * lst).sum(axis=1) / np.maximum(cnt, 1), spy * 1.8)
+            basket = np.where(cnt > 0, (mat * lst).sum(axis=1) / np.maximum(cnt, 1), 0.0)
             sys_r = basket
         else:
             sys_r = p.b_spy * spy + b_btc * np.nan_to_num(btc) + b_ai * ai + p.sector * sector
