@@ -174,22 +174,25 @@ def read_price_csv(path: Path | str, adjusted: bool, symbol: str | None = None, 
     date_strs = [r[date_col] if date_col < len(r) else "" for _, r in data]
     dates = _parse_dates(date_strs, lines, p)
 
+    # ---- date filters first (a bad cell outside the wanted range does not matter) ----
+    keep = np.ones(len(data), dtype=bool)
+    dropped_after = 0
+    if drop_after is not None:
+        cut = pd.Timestamp(drop_after).normalize()
+        dropped_after = int((dates > cut).sum())
+        keep &= np.asarray(dates <= cut)
+    if start is not None:
+        keep &= np.asarray(dates >= pd.Timestamp(start).normalize())
+    data = [row for row, k in zip(data, keep) if k]
+    lines, dates = lines[keep], dates[keep]
+
     # ---- values ----
     out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
     for target, i in colmap.items():
         cells = [r[i].strip() if i < len(r) else "" for _, r in data]
         out[target] = _parse_numbers(cells, lines, p, field_row[i].strip() or target)
 
-    # ---- filters, duplicates, checks ----
-    keep = np.ones(len(out), dtype=bool)
-    dropped_after = 0
-    if drop_after is not None:
-        cut = pd.Timestamp(drop_after).normalize()
-        dropped_after = int((out.index > cut).sum())
-        keep &= np.asarray(out.index <= cut)
-    if start is not None:
-        keep &= np.asarray(out.index >= pd.Timestamp(start).normalize())
-    out, lines = out[keep], lines[keep]
+    # ---- duplicates, checks ----
     dup = out.index.duplicated(keep=False)
     if dup.any():
         d0 = out.index[dup][0]
