@@ -745,6 +745,22 @@ def _chow_f_path(y: np.ndarray, Z: np.ndarray, cands: np.ndarray) -> tuple[np.nd
     return F, ssr0
 
 
+def _ols_hac(y: np.ndarray, W: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """OLS coefficients and Newey-West covariance (Bartlett weights ``1 - j/(L+1)``, small-sample
+    factor ``n/(n-k)``); numerically identical to statsmodels ``cov_type="HAC"`` with
+    ``use_correction=True`` but without its per-fit overhead (used inside the break search)."""
+    n, p = W.shape
+    WW = W.T @ W
+    b = np.linalg.solve(WW, W.T @ y)
+    h = W * (y - W @ b)[:, None]
+    S = h.T @ h
+    for j in range(1, lags + 1):
+        G = h[j:].T @ h[:-j]
+        S += (1.0 - j / (lags + 1.0)) * (G + G.T)
+    WWi = np.linalg.inv(WW)
+    return b, WWi @ S @ WWi * (n / (n - p))
+
+
 def find_break(returns: pd.DataFrame, symbol: str, factors: Sequence[str] = DEFAULT_FACTORS,
                trim: float = 0.15, *, start: Any = None, end: Any = None,
                stat: Literal["F", "hac"] = "F", hac_lags: int | None = None,
@@ -805,18 +821,13 @@ def find_break(returns: pd.DataFrame, symbol: str, factors: Sequence[str] = DEFA
     if stat == "F":
         F, _ = _chow_f_path(y, Z, cands)
     else:
-        import statsmodels.api as sm
-
         lags = hac_lags_rule(n) if hac_lags is None else int(hac_lags)
         F = np.empty(len(cands))
         for j, c in enumerate(cands):
             post = (np.arange(n) >= c).astype(float)
             W = np.column_stack([Z, Z * post[:, None]])
-            fit = sm.OLS(y, W).fit(cov_type="HAC",
-                                   cov_kwds={"maxlags": lags, "use_correction": True})
-            g = fit.params[k:]
-            V = np.asarray(fit.cov_params())[k:, k:]
-            F[j] = float(g @ np.linalg.solve(V, g)) / k
+            g, V = _ols_hac(y, W, lags)
+            F[j] = float(g[k:] @ np.linalg.solve(V[k:, k:], g[k:])) / k
     idx = pd.DatetimeIndex(frame.index)
     f_path = pd.Series(F, index=idx[cands], name=f"{'chow_F' if stat == 'F' else 'hac_F'}")
     f_path.index.name = "date"

@@ -171,6 +171,18 @@ def test_chow_path_matches_direct_regressions(planted):
         assert res.f_path[date] == pytest.approx(sh.chow_f, rel=1e-6)
 
 
+def test_hac_break_path_matches_exposure_shift(planted):
+    """The HAC F path (own Newey-West code) equals statsmodels' HAC Wald / q of exposure_shift."""
+    df, _ = planted
+    d = df.iloc[:300]
+    res = rg.find_break(d, "SW", stat="hac", orthogonalize="none", hac_lags=4)
+    for date in (res.f_path.index[5], res.break_date):
+        pos = d.index.get_loc(date)
+        sh = rg.exposure_shift(d, "SW", date=date, before=pos, after=300 - pos, hac_lags=4,
+                               orthogonalize="none", min_obs=10)
+        assert res.f_path[date] == pytest.approx(sh.chow_hac_wald / 4, rel=1e-8)
+
+
 def test_supf_pvalue_matches_andrews_critical_values():
     """Andrews (1993; 2003 corrigendum) sup-F critical values, 15 % trimming, as tabulated in
     Stock and Watson, Introduction to Econometrics, Table 14.5 (F form)."""
