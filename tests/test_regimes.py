@@ -138,17 +138,26 @@ def test_exposure_shift_skips_missing_rows(planted):
 
 
 def test_find_break_lands_near_planted_date():
-    errors = []
+    errors, covered = [], []
     for seed in range(10):
         df, date = make_returns(seed=seed)
         res = rg.find_break(df, "SW")
         errors.append(abs(df.index.get_loc(res.break_date) - df.index.get_loc(date)))
+        covered.append(res.ci_low <= date <= res.ci_high)
+        assert res.ci_low <= res.break_date <= res.ci_high and 0 < res.ci_sessions < 100
         assert res.p_value < 0.01 and res.q == 4
         assert len(res.f_path) == 1000 - 2 * 150 + 1
         assert res.f_path.max() == pytest.approx(res.sup_f)
     # Bai (1997): with this signal-to-noise the estimate is within ~20 sessions ~97% of the time
     assert sum(e <= 20 for e in errors) >= 8, errors
     assert np.median(errors) <= 5, errors
+    assert sum(covered) >= 8, covered  # Bai (1997) 95 % interval
+
+
+def test_bai_critical_values():
+    # Bai (1997): 90 % and 95 % quantiles of |argmax W(s) - |s|/2| are 7.69 and 11.03
+    assert rg._bai_critical(0.90) == pytest.approx(7.69, abs=0.01)
+    assert rg._bai_critical(0.95) == pytest.approx(11.03, abs=0.01)
 
 
 def test_find_break_fixed_seed_and_hac_variant(planted):
