@@ -231,3 +231,15 @@ def test_two_processes_writing_same_symbol_leave_valid_file(store):
     assert df["close"].iloc[0] == pytest.approx(10.0 * scale)
     assert not store.quarantine_dir.exists(), "a concurrent write produced a bad file"
     assert not list(store.root.glob("*.tmp"))
+
+
+def test_lock_held_by_another_writer_times_out_with_clear_error(tmp_path):
+    from filelock import FileLock
+
+    store = PriceStore(tmp_path / "store", lock_timeout=0.2)
+    store.write("APLD", _bars(5), SymbolMeta("APLD", "yahoo"))
+    before = store.path("APLD").read_bytes()
+    with FileLock(str(store.path("APLD")) + ".lock"):
+        with pytest.raises(DataError, match=r"APLD\.parquet\.lock.*delete the \.lock file"):
+            store.write("APLD", _bars(9), SymbolMeta("APLD", "yahoo"))
+    assert store.path("APLD").read_bytes() == before

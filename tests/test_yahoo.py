@@ -319,3 +319,28 @@ def test_module_does_not_import_yfinance_at_top():
     src = Path(yahoo.__file__).read_text()
     top = src.split("\ndef ", 1)[0]
     assert "import yfinance" not in top
+
+
+# ---- unfinished bars ------------------------------------------------------------------------
+def test_unfinished_bars_are_dropped(online):
+    body, days, _ = _chart("BTC-USD", start="2025-06-01", end="2025-06-30", tz="UTC",
+                           calendar="24/7")
+    eq, idx, _ = _chart("APLD", start="2025-06-02", end="2025-06-30")
+    fake = charts.FakeYahoo({"BTC-USD": body, "APLD": eq})
+    # Monday 2025-06-30 15:00 New York (19:00 UTC): both of today's bars are still in progress
+    now = pd.Timestamp("2025-06-30 19:00", tz="UTC")
+    res = fetch_yahoo(["BTC-USD", "APLD"], "2025-06-01", "2025-06-30", downloader=fake,
+                      today="2025-06-30", now=now, sleep=Sleeps())
+    assert res.frames["BTC-USD"].index[-1] == pd.Timestamp("2025-06-29")
+    assert res.frames["APLD"].index[-1] == pd.Timestamp("2025-06-27")
+    # 17:00 New York: the equity bar is final; the UTC crypto day is not over (21:00 UTC)
+    now2 = pd.Timestamp("2025-06-30 17:00", tz="America/New_York")
+    res2 = fetch_yahoo(["BTC-USD", "APLD"], "2025-06-01", "2025-06-30", downloader=fake,
+                       today="2025-06-30", now=now2, sleep=Sleeps())
+    assert res2.frames["APLD"].index[-1] == pd.Timestamp("2025-06-30")
+    assert res2.frames["BTC-USD"].index[-1] == pd.Timestamp("2025-06-29")
+    # 21:00 New York = 01:00 UTC on 07-01: the 06-30 UTC bar is final
+    now3 = pd.Timestamp("2025-06-30 21:00", tz="America/New_York")
+    res3 = fetch_yahoo(["BTC-USD"], "2025-06-01", "2025-06-30", downloader=fake,
+                       today="2025-07-01", now=now3, sleep=Sleeps())
+    assert res3.frames["BTC-USD"].index[-1] == pd.Timestamp("2025-06-30")

@@ -107,6 +107,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
                 sleep: Callable[[float], None] = time.sleep,
                 rng: random.Random | None = None,
                 today: str | pd.Timestamp | None = None,
+                now: pd.Timestamp | None = None,
                 on_batch: Callable[[list[str]], None] | None = None) -> YahooResult:
     """Fetch daily bars for ``symbols`` from Yahoo.
 
@@ -140,6 +141,10 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
         Jitter source (seed it in tests).
     today : date, optional
         Reference "today" for the partial check (default: today, UTC).
+    now : Timestamp, optional
+        Current time (tz-aware; default now). Bars still in progress are dropped so the store
+        never keeps an intraday print as a daily close: for crypto the current UTC day, for
+        equities today's New York session before 16:30 New York time.
     on_batch : callable, optional
         Called with each finished batch's tickers (progress bars).
 
@@ -171,6 +176,9 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
     dl = downloader or yfinance_downloader
     rng = rng or random.Random()
     ref = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))
+    now_ts = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    if now_ts.tz is None:
+        now_ts = now_ts.tz_localize("UTC")
     end_excl = (end_ts + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     start_s = start_ts.strftime("%Y-%m-%d")
     result = YahooResult()
@@ -203,7 +211,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
                     continue
                 try:
                     sub = extract_symbol(frame, s)
-                    df = to_store_layout(sub, s)
+                    df = drop_unfinished(to_store_layout(sub, s), s, now_ts)
                     check_complete(df, s, start_ts, end_ts, ref, tolerance_days)
                 except SourceError as exc:
                     msg = str(exc)
@@ -338,6 +346,33 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
         return normalize_frame(df, symbol)
     except Exception as exc:  # noqa: BLE001
         raise SourceError(f"{symbol}: malformed Yahoo payload ({exc})") from exc
+
+
+def drop_unfinished(df: pd.DataFrame, symbol: str, now: pd.Timestamp) -> pd.DataFrame:
+    """Drop bars that are not final yet at ``now`` (tz-aware).
+
+    Crypto: rows dated on or after the current UTC date (Yahoo's daily crypto bar closes at
+    00:00 UTC). Equities: rows dated after the New York date, and today's row before 16:30
+    New York time (the 16:00 close plus a margin for the closing auction print).
+
+    Raises
+    ------
+    SourceError
+        If nothing is left.
+    """
+    if is_crypto(symbol):
+        cut = now.tz_convert("UTC").tz_localize(None).normalize()
+        keep = df.index < cut
+    else:
+        ny = now.tz_convert("America/New_York").tz_localize(None)
+        day = ny.normalize()
+        final_today = ny >= day + pd.Timedelta(hours=16, minutes=30)
+        keep = (df.index < day) | ((df.index == day) & final_today)
+    out = df[keep]
+    if out.empty:
+        raise SourceError(f"{symbol}: Yahoo returned only an unfinished bar for today; "
+                          "retry after the close")
+    return out
 
 
 def check_complete(df: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp,
