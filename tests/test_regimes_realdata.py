@@ -8,6 +8,7 @@ copied into the repository; run with ``pytest -s -m realdata`` to see the tables
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,19 @@ def _read_close(path: Path) -> pd.Series:
 
 
 def load_real_returns(realdata: Path) -> pd.DataFrame:
-    """Wide session returns via plain pandas + calendar.align_to_sessions (pivotlib.data.load_returns
-    was not available when this was written)."""
+    """Wide session returns through the CSV import path (``pivotlib.data.load_returns`` with a
+    ``csv:<folder>:<folder>`` dataset), or plain pandas if that module is unavailable."""
+    try:
+        from pivotlib.data import load_returns
+    except ImportError:
+        return load_real_returns_pandas(realdata)
+    folders = [realdata / EQUITY_DIR, (realdata / BTC_FILE).parent]
+    dataset = "csv:" + os.pathsep.join(str(f) for f in folders)
+    return load_returns([*MINERS, "SPY", "SMH", "BTC-USD"], START, END, dataset=dataset)
+
+
+def load_real_returns_pandas(realdata: Path) -> pd.DataFrame:
+    """Wide session returns via plain pandas + calendar.align_to_sessions."""
     idx = sessions(START, END)
     closes = {}
     for sym in [*MINERS, "SPY", "SMH"]:
@@ -67,6 +79,15 @@ def real_returns(realdata):
 def _fmt(df: pd.DataFrame) -> str:
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         return df.to_string(float_format=lambda v: f"{v:.3f}")
+
+
+def test_real_loaders_agree(realdata, real_returns):
+    """The CSV import path and a plain-pandas reading give the same returns."""
+    manual = load_real_returns_pandas(realdata)
+    a, b = real_returns.align(manual, join="inner")
+    assert len(a) > 1000 and set(a.columns) == set(manual.columns)
+    assert (a.isna() == b.isna()).all().all()
+    assert float((a - b).abs().max().max()) < 1e-12
 
 
 def test_real_pivot_scores_first_ai_event(real_returns):
