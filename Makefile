@@ -11,7 +11,7 @@ STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lab venv install install-dev kernel browser bench lint clean-reports help
+.PHONY: demo test test-fast lab venv install install-dev kernel browser bench lint synthetic help
 
 help:
 	@echo "make demo   - set up and run the main job (briefing on SYNTHETIC demo data)"
@@ -67,3 +67,7 @@ bench: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+
+# Regenerate the embedded SYNTHETIC dataset after changing the catalog or the model.
+synthetic: install
+	$(PY) -m pivotlib.synthetic
