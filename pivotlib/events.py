@@ -572,6 +572,9 @@ def check_events(prices_or_returns: pd.DataFrame, catalog: pd.DataFrame, *,
     ``r_i,t = a + b_m r_market,t + b_btc r_btc,t + e_t`` fitted by OLS over sessions
     ``estimation`` (default [-250, -11]) relative to the event session; ``AR = r - fitted``,
     ``CAR[-1,+1]`` is the sum of the three ARs and the raw [-1,+1] return is compounded.
+    When the factor has no data around an event (e.g. a BTC series that ends earlier), the
+    market-only model is used and named in the ``model`` column. At least ``min_obs``
+    estimation returns are required, otherwise only raw returns are reported.
 
     Flags (comparing like with like): a ``close``-basis reported move is compared with the
     close-to-close day-0 return and flagged ``MISMATCH`` when the signs differ or the two are
@@ -593,7 +596,9 @@ def check_events(prices_or_returns: pd.DataFrame, catalog: pd.DataFrame, *,
     -------
     pandas.DataFrame
         One row per event: event_id, symbol, event_date, reported, basis, raw_d0,
-        raw_m1p1, ar_d0, car_m1p1 (all in percent), n_est, status, flag, explained, notes.
+        raw_m1p1, ar_d0, car_m1p1 (all in percent), n_est, model (the factors used:
+        market + factor, or market only when the factor has no data around the event), status,
+        flag, explained, notes.
     """
     rets = _as_returns(prices_or_returns).sort_index()
     idx = pd.DatetimeIndex(rets.index)
@@ -609,7 +614,7 @@ def check_events(prices_or_returns: pd.DataFrame, catalog: pd.DataFrame, *,
         rec = {"event_id": ev["event_id"], "symbol": sym or SECTOR,
                "event_date": ev["event_date"], "reported": pct, "basis": basis,
                "raw_d0": np.nan, "raw_m1p1": np.nan, "ar_d0": np.nan, "car_m1p1": np.nan,
-               "n_est": 0, "status": "", "flag": "", "explained": False,
+               "n_est": 0, "model": "", "status": "", "flag": "", "explained": False,
                "notes": ev.get("notes", "")}
         if not sym:
             rec["status"] = "sector"
@@ -630,20 +635,25 @@ def check_events(prices_or_returns: pd.DataFrame, catalog: pd.DataFrame, *,
         if len(win) == 3 and np.isfinite(win).all():
             rec["raw_m1p1"] = 100 * (np.prod(1 + win) - 1)
         a, b = i + estimation[0], i + estimation[1]
-        if has_mkt and a >= 0:
-            cols = [market] + ([factor] if has_fac else [])
+        specs = ([[market, factor]] if has_fac else []) + [[market]]
+        for cols in specs if has_mkt and a >= 0 else []:
+            # the full model first; market-only when the factor is missing around the event
             est_y = r[a:b + 1]
-            est_x = rets[cols].to_numpy(dtype=float)[a:b + 1]
+            xs = rets[cols].to_numpy(dtype=float)
+            est_x = xs[a:b + 1]
             ok = np.isfinite(est_y) & np.isfinite(est_x).all(axis=1)
             rec["n_est"] = int(ok.sum())
-            if ok.sum() >= min_obs:
-                coef = market_model(est_y[ok], est_x[ok])
-                xs = rets[cols].to_numpy(dtype=float)
-                fitted = coef[0] + xs @ coef[1:]
-                ar = r - fitted
-                rec["ar_d0"] = 100 * ar[i]
-                if i >= 1 and i + 1 < len(ar) and np.isfinite(ar[i - 1:i + 2]).all():
-                    rec["car_m1p1"] = 100 * ar[i - 1:i + 2].sum()
+            if ok.sum() < min_obs:
+                continue
+            coef = market_model(est_y[ok], est_x[ok])
+            ar = r - (coef[0] + xs @ coef[1:])
+            if not np.isfinite(ar[i]):
+                continue
+            rec["ar_d0"] = 100 * ar[i]
+            rec["model"] = " + ".join(cols)
+            if i >= 1 and i + 1 < len(ar) and np.isfinite(ar[i - 1:i + 2]).all():
+                rec["car_m1p1"] = 100 * ar[i - 1:i + 2].sum()
+            break
         rec["status"] = "measured" if np.isfinite(rec["ar_d0"]) else "measured (raw only)"
         if np.isfinite(pct):
             d0 = rec["raw_d0"]
@@ -671,6 +681,9 @@ def format_check(table: pd.DataFrame) -> str:
                             (" (UNEXPLAINED)" if r["flag"] else ""))
         if not r["flag"] and r["status"] not in ("measured", "measured (raw only)"):
             flag = r["status"]
+        if r.get("model") and "+" not in str(r["model"]):
+            flag = (flag + " " if flag else "") + f"[{r['model']} only]"
+
         lines.append(f"{str(r['event_id'])[:44]:44s} {d:10s} {f(r['reported']):>7s} "
                      f"{r['basis']:9s} {f(r['raw_d0']):>7s} {f(r['raw_m1p1']):>7s} "
                      f"{f(r['ar_d0']):>7s} {f(r['car_m1p1']):>7s}  {flag}")

@@ -271,6 +271,27 @@ def test_check_events_flags_and_abnormal_returns():
     assert "UNEXPLAINED" in ev.format_check(t)
 
 
+def test_check_events_falls_back_to_market_model():
+    rng = np.random.default_rng(1)
+    idx = pd.DatetimeIndex(pd.bdate_range("2024-01-02", periods=400), name="date")
+    spy = rng.normal(0, 0.01, len(idx))
+    btc = rng.normal(0, 0.03, len(idx))
+    x = 1.2 * spy + 0.5 * btc + rng.normal(0, 0.01, len(idx))
+    x[350] += 0.3
+    btc[320:] = np.nan   # the BTC series ends before the event
+    rets = pd.DataFrame({"SPY": spy, "BTC-USD": btc, "IREN": x}, index=idx)
+    cat = ev.make_event("IREN", idx[350], timing="intraday")
+    t = ev.check_events(rets, cat)
+    assert t.loc[0, "model"] == "SPY" and t.loc[0, "status"] == "measured"
+    assert t.loc[0, "ar_d0"] == pytest.approx(30, abs=6)
+    assert "[SPY only]" in ev.format_check(t)
+    full = ev.check_events(rets.assign(**{"BTC-USD": rng.normal(0, 0.03, len(idx))}), cat)
+    assert full.loc[0, "model"] == "SPY + BTC-USD"
+    # too little history: raw returns only
+    short = ev.check_events(rets.iloc[300:], cat)
+    assert short.loc[0, "status"] == "measured (raw only)" and np.isnan(short.loc[0, "ar_d0"])
+
+
 # ------------------------------------------------------------------ targets
 REQUIRED = [
     ("APLD", "2023-06-23", "460"),     # $460M AI cloud deal

@@ -27,8 +27,8 @@ def _load(realdata_dir: str) -> pd.DataFrame:
     from pivotlib.data import load_returns
 
     folders = [os.path.join(realdata_dir, f) for f in FOLDERS]
-    # end well before dsturdy's partial 2026-07-14 row; the catalog ends in 2025-12
-    return load_returns(start="2021-06-01", end="2026-01-30",
+    # end before dsturdy's partial 2026-07-14 row (BTC-USD itself ends 2026-02-05)
+    return load_returns(start="2021-06-01", end="2026-07-10",
                         dataset="csv:" + os.pathsep.join(folders))
 
 
