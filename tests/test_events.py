@@ -326,3 +326,33 @@ def test_catalog_meets_targets():
     # every approximate row says why
     approx = cat[cat["confidence"] == "approximate"]
     assert (approx["notes"].str.len() > 20).all()
+
+
+# ------------------------------------------------------------------ CLI
+def test_cli_validate_list_and_errors(tmp_path, capsys):
+    from pivotlib.cli import main
+
+    assert main(["events", "validate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK:") and "company events across" in out
+    bad = _write(tmp_path, _row(), _row(event_id="X-2", symbol="NOPE", sources=""))
+    assert main(["events", "validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "mine.csv line 3: unknown symbol 'NOPE'" in err and "mine.csv line 3: missing source" in err
+    assert main(["events", "list", "--symbol", "WULF", "--category", "ai_hosting_lease"]) == 0
+    out = capsys.readouterr().out
+    assert "WULF-2025-08-14-fluidstack-google" in out and "CIFR-" not in out
+    assert main(["events", "list", "--only-events", "--event", "HUT:2025-12-13"]) == 0
+    out = capsys.readouterr().out  # a Saturday, timing unknown -> Monday
+    assert "HUT-2025-12-13-adhoc" in out and "2025-12-15" in out
+    assert main(["events", "list", "--event", "HUT-2025-12-13"]) == 2
+    assert "SYMBOL:DATE" in capsys.readouterr().err
+
+
+def test_cli_normalise_rewrites_event_date(tmp_path, capsys):
+    from pivotlib.cli import main
+
+    p = _write(tmp_path, _row(announced="2024-04-19", timing="after-close"))
+    assert main(["events", "normalise", "--catalog", str(p)]) == 0
+    assert "1 event_date value(s) updated" in capsys.readouterr().out
+    assert ev.read_events_file(p).loc[0, "event_date"] == "2024-04-22"
