@@ -224,13 +224,15 @@ def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Time
     lo = start_ts or min(sr.index[0] for sr in raw.values())
     hi = end_ts or max(sr.index[-1] for sr in raw.values())
     idx = sessions(lo, hi) if hi >= lo else pd.DatetimeIndex([], name="date")
-    out = pd.DataFrame(index=idx)
+    cols: dict[str, pd.Series] = {}
     for s, sr in raw.items():
         info = symbol_info(s, uni)
-        out[s] = _on_sessions(sr, idx, str(info["calendar"]), field == "volume")
+        col = _on_sessions(sr, idx, str(info["calendar"]), field == "volume").astype("float64")
         lf = info.get("listed_from")
         if lf is not None and not pd.isna(lf):
-            out.loc[out.index < pd.Timestamp(lf), s] = np.nan
+            col[col.index < pd.Timestamp(lf)] = np.nan
+        cols[s] = col
+    out = pd.DataFrame(cols, index=idx, columns=list(raw))
     out.index.name = "date"
     out.columns.name = None
     out.attrs.update(
