@@ -1,0 +1,403 @@
+"""Plotly figure builders for the notebooks and HTML briefings.
+
+Every builder returns a :class:`Chart`, a thin wrapper around a ``plotly.graph_objects.Figure``
+(``chart.figure``) whose rich display works in JupyterLab (plotly MIME type) *and* in the
+offline HTML export (a ``<div>`` plus ``Plotly.newPlot`` call that expects plotly.js to be
+loaded once per page by :func:`pivotlib.reports.export_html`). The ``div`` id is a hash of the
+figure, so the same inputs give byte-identical HTML.
+
+Every figure made from SYNTHETIC data says so: its title starts with ``SYNTHETIC DATA -`` and a
+red ``SYNTHETIC`` annotation sits in the top-right corner. Builders read ``attrs["synthetic"]``
+from the input frame, or take ``synthetic=`` explicitly.
+
+plotly is imported inside the builders so ``import pivotlib.charts`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Chart",
+    "Table",
+    "table",
+    "is_synthetic",
+    "label_synthetic",
+    "normalised_prices",
+    "price_with_event",
+    "ar_bars",
+    "car_path",
+    "caar_path",
+    "car_forest",
+    "rolling_betas",
+    "correlation_heatmap",
+    "beta_arrows",
+    "bar",
+]
+
+SYNTHETIC_TAG = "SYNTHETIC DATA"
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+          "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"]
+BTC_COLOR = "#f7931a"
+HEIGHT = 420
+
+
+# ---------------------------------------------------------------------------------------------
+# display wrappers
+# ---------------------------------------------------------------------------------------------
+
+class Chart:
+    """A plotly figure with deterministic, offline-friendly rich display.
+
+    Attributes
+    ----------
+    figure : plotly.graph_objects.Figure
+    synthetic : bool
+        Whether the figure was made from SYNTHETIC data (then it is labelled).
+    """
+
+    def __init__(self, figure: Any, synthetic: bool = False) -> None:
+        self.figure = figure
+        self.synthetic = bool(synthetic)
+
+    @property
+    def title(self) -> str:
+        """The figure title text ("" when none)."""
+        t = self.figure.layout.title.text
+        return str(t) if t else ""
+
+    def div_id(self) -> str:
+        """Deterministic div id: a hash of the figure JSON."""
+        return "fig-" + hashlib.sha256(self.figure.to_json().encode()).hexdigest()[:16]
+
+    def to_html(self) -> str:
+        """The ``<div>`` + ``<script>`` snippet (plotly.js NOT included)."""
+        import plotly.io as pio
+
+        h = self.figure.layout.height or HEIGHT
+        return pio.to_html(self.figure, include_plotlyjs=False, full_html=False,
+                           div_id=self.div_id(), default_width="100%",
+                           default_height=f"{int(h)}px",
+                           config={"displaylogo": False, "responsive": True})
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {
+            "application/vnd.plotly.v1+json": json.loads(self.figure.to_json()),
+            "text/html": self.to_html(),
+            "text/plain": f"<Chart: {self.title}>",
+        }
+
+    def __repr__(self) -> str:
+        return f"<Chart: {self.title}>"
+
+
+class Table:
+    """A DataFrame shown as a plain, escaped, deterministic HTML table with a caption."""
+
+    def __init__(self, frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:.4f}",
+                 formats: Mapping[str, str] | None = None, index: bool = True) -> None:
+        self.frame = frame
+        self.caption = caption
+        self.floatfmt = floatfmt
+        self.formats = dict(formats or {})
+        self.index = index
+
+    def _formatted(self) -> pd.DataFrame:
+        df = self.frame.copy()
+        for c in df.columns:
+            fmt = self.formats.get(str(c))
+            if fmt is None and pd.api.types.is_float_dtype(df[c]):
+                fmt = self.floatfmt
+            if fmt is not None:
+                df[c] = [("" if (v is None or (isinstance(v, float) and np.isnan(v)))
+                          else fmt.format(v)) for v in df[c]]
+        return df
+
+    def _repr_html_(self) -> str:
+        body = self._formatted().to_html(escape=True, index=self.index, border=0,
+                                         na_rep="", classes="pivot-table")
+        cap = f"<p><b>{html.escape(self.caption)}</b></p>" if self.caption else ""
+        return cap + body
+
+    def __repr__(self) -> str:
+        return (self.caption + "\n" if self.caption else "") + self._formatted().to_string()
+
+
+def table(frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:.4f}",
+          formats: Mapping[str, str] | None = None, index: bool = True) -> Table:
+    """Wrap a DataFrame for display (escaped HTML, fixed float format)."""
+    return Table(frame, caption, floatfmt, formats, index)
+
+
+# ---------------------------------------------------------------------------------------------
+# synthetic labelling
+# ---------------------------------------------------------------------------------------------
+
+def is_synthetic(*objs: Any) -> bool:
+    """True if any of the given frames/results says it is SYNTHETIC (``attrs`` or attribute)."""
+    for o in objs:
+        if o is None:
+            continue
+        attrs = getattr(o, "attrs", None)
+        if isinstance(attrs, Mapping) and attrs.get("synthetic"):
+            return True
+        if getattr(o, "synthetic", False) is True:
+            return True
+        meta = getattr(o, "meta", None)
+        if isinstance(meta, Mapping) and meta.get("synthetic"):
+            return True
+    return False
+
+
+def label_synthetic(fig: Any, synthetic: bool) -> Any:
+    """Prefix the title with ``SYNTHETIC DATA -`` and add a red corner annotation."""
+    if not synthetic:
+        return fig
+    title = fig.layout.title.text or ""
+    if not title.startswith(SYNTHETIC_TAG):
+        fig.update_layout(title={"text": f"{SYNTHETIC_TAG} - {title}" if title else SYNTHETIC_TAG})
+    fig.add_annotation(text="SYNTHETIC", xref="paper", yref="paper", x=1.0, y=1.0,
+                       xanchor="right", yanchor="bottom", showarrow=False,
+                       font={"color": "white", "size": 12}, bgcolor="#b00020",
+                       borderpad=3)
+    return fig
+
+
+def _finish(fig: Any, synthetic: bool, height: int = HEIGHT) -> Chart:
+    fig.update_layout(template="plotly_white", height=height,
+                      margin={"l": 60, "r": 30, "t": 70, "b": 50},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0})
+    label_synthetic(fig, synthetic)
+    return Chart(fig, synthetic)
+
+
+def _syn(synthetic: bool | None, *objs: Any) -> bool:
+    return bool(synthetic) if synthetic is not None else is_synthetic(*objs)
+
+
+def _dates(idx: Any) -> list[str]:
+    return [pd.Timestamp(d).strftime("%Y-%m-%d") for d in idx]
+
+
+def _vals(s: Any) -> list[float | None]:
+    return [None if (v is None or not np.isfinite(v)) else float(v)
+            for v in np.asarray(s, dtype=float)]
+
+
+# ---------------------------------------------------------------------------------------------
+# builders
+# ---------------------------------------------------------------------------------------------
+
+def normalised_prices(prices: pd.DataFrame, overlay: str | None = "BTC-USD", *,
+                      title: str = "Prices rebased to 100 at each symbol's first close",
+                      synthetic: bool | None = None, log: bool = True) -> Chart:
+    """Line chart of each column rebased to 100 at its first valid close, BTC highlighted.
+
+    Parameters
+    ----------
+    prices : DataFrame
+        Wide closes (index = sessions).
+    overlay : str, optional
+        Column drawn as a thick orange line on top (bitcoin by default).
+    log : bool
+        Log y axis (rebased prices of miners span orders of magnitude).
+    """
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    cols = [c for c in prices.columns if c != overlay] + (
+        [overlay] if overlay in prices.columns else [])
+    for i, c in enumerate(cols):
+        s = prices[c].dropna()
+        if s.empty:
+            continue
+        reb = s / s.iloc[0] * 100.0
+        is_ov = c == overlay
+        fig.add_trace(go.Scatter(x=_dates(reb.index), y=_vals(reb), name=str(c), mode="lines",
+                                 line={"width": 3.5 if is_ov else 1.4,
+                                       "color": BTC_COLOR if is_ov else COLORS[i % len(COLORS)]}))
+    fig.update_layout(title={"text": title}, yaxis={"title": "rebased (first = 100)",
+                                                     "type": "log" if log else "linear"})
+    return _finish(fig, _syn(synthetic, prices), height=480)
+
+
+def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int] | None = None,
+                     label: str = "event", title: str | None = None,
+                     synthetic: bool | None = None) -> Chart:
+    """Close price of one symbol with the event day marked (and the event window shaded)."""
+    import plotly.graph_objects as go
+
+    s = prices.dropna()
+    ev = pd.Timestamp(event_date)
+    fig = go.Figure(go.Scatter(x=_dates(s.index), y=_vals(s), mode="lines",
+                               name=str(prices.name), line={"color": COLORS[0]}))
+    evs = ev.strftime("%Y-%m-%d")
+    fig.add_shape(type="line", x0=evs, x1=evs, y0=0, y1=1, yref="paper",
+                  line={"color": "#d62728", "dash": "dash"})
+    fig.add_annotation(x=evs, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom",
+                       font={"color": "#d62728"})
+    if window is not None and len(s):
+        pos = s.index.searchsorted(ev)
+        lo = s.index[max(0, min(len(s) - 1, pos + int(window[0])))]
+        hi = s.index[max(0, min(len(s) - 1, pos + int(window[1])))]
+        fig.add_vrect(x0=lo.strftime("%Y-%m-%d"), x1=hi.strftime("%Y-%m-%d"),
+                      fillcolor="#d62728", opacity=0.12, line_width=0)
+    fig.update_layout(title={"text": title or f"{prices.name} close with the event marked"},
+                      yaxis={"title": "close"}, showlegend=False)
+    return _finish(fig, _syn(synthetic, prices))
+
+
+def ar_bars(ar: pd.Series, *, title: str = "Abnormal returns by event day",
+            synthetic: bool | None = None, window: Sequence[int] | None = None) -> Chart:
+    """Bars of abnormal returns indexed by event day (relative day on the x axis)."""
+    import plotly.graph_objects as go
+
+    x = [int(v) for v in ar.index]
+    colors = ["#d62728" if (window is not None and window[0] <= d <= window[1]) else "#7f7f7f"
+              for d in x]
+    fig = go.Figure(go.Bar(x=x, y=_vals(ar * 100.0), marker={"color": colors}, name="AR"))
+    fig.update_layout(title={"text": title}, xaxis={"title": "event day"},
+                      yaxis={"title": "abnormal return (%)"}, showlegend=False)
+    return _finish(fig, _syn(synthetic, ar))
+
+
+def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | None = None, *,
+             title: str = "Cumulative abnormal return with 95% band",
+             synthetic: bool | None = None, name: str = "CAR") -> Chart:
+    """CAR (or CAAR) path by event day with an optional confidence band (fractions -> %)."""
+    import plotly.graph_objects as go
+
+    x = [int(v) for v in car.index]
+    fig = go.Figure()
+    if lower is not None and upper is not None:
+        fig.add_trace(go.Scatter(x=x + x[::-1],
+                                 y=_vals(upper * 100.0) + _vals(lower * 100.0)[::-1],
+                                 fill="toself", fillcolor="rgba(31,119,180,0.18)",
+                                 line={"width": 0}, name="95% band", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=_vals(car * 100.0), mode="lines+markers", name=name,
+                             line={"color": COLORS[0], "width": 2.5}))
+    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    fig.add_vline(x=0, line={"color": "#d62728", "dash": "dot", "width": 1})
+    fig.update_layout(title={"text": title}, xaxis={"title": "event day"},
+                      yaxis={"title": f"{name} (%)"})
+    return _finish(fig, _syn(synthetic, car))
+
+
+def caar_path(caar: pd.Series, lower: pd.Series | None = None, upper: pd.Series | None = None,
+              *, title: str = "Average cumulative abnormal return (CAAR) with 95% band",
+              synthetic: bool | None = None) -> Chart:
+    """CAAR path across events (same drawing as :func:`car_path`)."""
+    return car_path(caar, lower, upper, title=title, synthetic=synthetic, name="CAAR")
+
+
+def car_forest(frame: pd.DataFrame, *, label: str = "event_id", car: str = "car",
+               lower: str = "lower", upper: str = "upper",
+               title: str = "CAR by event with 95% intervals",
+               synthetic: bool | None = None) -> Chart:
+    """Forest plot: one row per event, CAR point with its interval (fractions -> %)."""
+    import plotly.graph_objects as go
+
+    df = frame.sort_values(car)
+    y = [str(v) for v in df[label]]
+    c = df[car].to_numpy(dtype=float) * 100.0
+    err_hi = df[upper].to_numpy(dtype=float) * 100.0 - c if upper in df else None
+    err_lo = c - df[lower].to_numpy(dtype=float) * 100.0 if lower in df else None
+    fig = go.Figure(go.Scatter(
+        x=_vals(c), y=y, mode="markers", marker={"size": 9, "color": COLORS[0]},
+        error_x=None if err_hi is None else {"type": "data", "symmetric": False,
+                                             "array": _vals(err_hi), "arrayminus": _vals(err_lo)},
+        name="CAR"))
+    fig.add_vline(x=0, line={"color": "#444", "width": 1})
+    fig.update_layout(title={"text": title}, xaxis={"title": "CAR (%)"}, showlegend=False,
+                      yaxis={"automargin": True})
+    return _finish(fig, _syn(synthetic, frame), height=max(HEIGHT, 28 * len(df) + 140))
+
+
+def rolling_betas(exposures: pd.DataFrame, *, columns: Sequence[str] | None = None,
+                  events: pd.DataFrame | None = None, title: str = "Rolling betas",
+                  synthetic: bool | None = None, names: Mapping[str, str] | None = None
+                  ) -> Chart:
+    """Rolling beta lines (columns ``beta_<factor>``) with event dates marked."""
+    import plotly.graph_objects as go
+
+    cols = list(columns or [c for c in exposures.columns if str(c).startswith("beta_")])
+    fig = go.Figure()
+    for i, c in enumerate(cols):
+        s = exposures[c].dropna()
+        color = BTC_COLOR if "BTC" in str(c) else COLORS[i % len(COLORS)]
+        fig.add_trace(go.Scatter(x=_dates(s.index), y=_vals(s), mode="lines",
+                                 name=(names or {}).get(c, str(c).replace("beta_", "beta ")),
+                                 line={"color": color, "width": 2}))
+    if events is not None and len(events):
+        for _, ev in events.iterrows():
+            d = pd.Timestamp(ev["event_date"]).strftime("%Y-%m-%d")
+            fig.add_shape(type="line", x0=d, x1=d, y0=0, y1=1, yref="paper",
+                          line={"color": "#888", "dash": "dot", "width": 1})
+        fig.add_trace(go.Scatter(
+            x=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in events["event_date"]],
+            y=[None] * len(events), mode="markers", name="catalog events (dotted)",
+            marker={"color": "#888"}, hoverinfo="skip"))
+    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    fig.update_layout(title={"text": title}, yaxis={"title": "beta"})
+    return _finish(fig, _syn(synthetic, exposures))
+
+
+def correlation_heatmap(frame: pd.DataFrame, *, title: str = "Correlation by quarter",
+                        synthetic: bool | None = None, zmin: float = -1.0,
+                        zmax: float = 1.0) -> Chart:
+    """Heatmap of a (rows x columns) table of correlations, annotated with values."""
+    import plotly.graph_objects as go
+
+    z = frame.to_numpy(dtype=float)
+    text = [["" if not np.isfinite(v) else f"{v:.2f}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=[[None if not np.isfinite(v) else float(v) for v in row] for row in z],
+        x=[str(c) for c in frame.columns], y=[str(i) for i in frame.index], zmin=zmin,
+        zmax=zmax, colorscale="RdBu", reversescale=True, text=text, texttemplate="%{text}",
+        colorbar={"title": "corr"}))
+    fig.update_layout(title={"text": title}, yaxis={"automargin": True})
+    return _finish(fig, _syn(synthetic, frame), height=max(HEIGHT, 26 * len(frame) + 160))
+
+
+def beta_arrows(frame: pd.DataFrame, *, label: str = "symbol", x0: str = "btc_beta_before",
+                y0: str = "ai_beta_before", x1: str = "btc_beta_after",
+                y1: str = "ai_beta_after", title: str = "Move from BTC beta to AI beta",
+                xlabel: str = "BTC beta", ylabel: str = "AI beta",
+                synthetic: bool | None = None) -> Chart:
+    """Arrows from (BTC beta, AI beta) before to after, one per symbol."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (_, r) in enumerate(frame.iterrows()):
+        col = COLORS[i % len(COLORS)]
+        fig.add_trace(go.Scatter(x=[float(r[x0])], y=[float(r[y0])], mode="markers",
+                                 marker={"color": col, "size": 8, "symbol": "circle-open"},
+                                 name=f"{r[label]} before", showlegend=False))
+        fig.add_trace(go.Scatter(x=[float(r[x1])], y=[float(r[y1])], mode="markers+text",
+                                 marker={"color": col, "size": 10}, text=[str(r[label])],
+                                 textposition="top center", name=str(r[label])))
+        fig.add_annotation(x=float(r[x1]), y=float(r[y1]), ax=float(r[x0]), ay=float(r[y0]),
+                           xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                           arrowhead=3, arrowsize=1.2, arrowwidth=2, arrowcolor=col, text="")
+    fig.update_layout(title={"text": title}, xaxis={"title": xlabel + " (hollow = before)"},
+                      yaxis={"title": ylabel})
+    return _finish(fig, _syn(synthetic, frame), height=500)
+
+
+def bar(series: pd.Series, *, title: str, ytitle: str = "", percent: bool = False,
+        synthetic: bool | None = None, color: str | None = None) -> Chart:
+    """Simple bar chart of a labelled series (``percent`` multiplies by 100)."""
+    import plotly.graph_objects as go
+
+    vals = series * 100.0 if percent else series
+    fig = go.Figure(go.Bar(x=[str(i) for i in series.index], y=_vals(vals),
+                           marker={"color": color or COLORS[0]}))
+    fig.update_layout(title={"text": title}, yaxis={"title": ytitle}, showlegend=False)
+    return _finish(fig, _syn(synthetic, series))

@@ -1,0 +1,164 @@
+"""``pivot report``, ``pivot brief``, ``pivot sweep`` and ``pivot demo``.
+
+Exit codes (see :data:`pivotlib.errors.EXIT_CODES`): 0 success, 2 bad parameters or notebook
+name, 3 data missing, 5 a notebook run (or any sweep item) failed -- its executed notebook with
+the traceback is kept under ``reports/<date>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..errors import InputError, RunError
+
+
+def _param_pairs(pairs: list[list[str]] | None) -> dict[str, Any]:
+    from ..params import parse_cli_value
+
+    out: dict[str, Any] = {}
+    for key, value in pairs or []:
+        if not key.isidentifier():
+            raise InputError(f"parameter name {key!r} is not a valid identifier; "
+                             "use the names from the notebook's parameters cell")
+        out[key] = parse_cli_value(value)
+    return out
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", help="report date folder (ISO; default today)")
+    p.add_argument("--single-file", action="store_true",
+                   help="inline plotly.js in each HTML page (self-contained, for e-mail)")
+    p.add_argument("--force", action="store_true",
+                   help="run even if an identical report exists (new -2, -3 suffix)")
+
+
+def register(subparsers: Any) -> None:
+    """Add the report commands to the ``pivot`` parser."""
+    p = subparsers.add_parser(
+        "report", help="run one notebook with parameters and export its HTML",
+        description="Execute NOTEBOOK with papermill and export reports/<date>/<name>.html. "
+                    "Values are YAML/JSON literals (never executed): -p window '[-1, 1]'.")
+    p.add_argument("notebook", help="path, stem (02-event-study) or number (02)")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                   dest="parameters", help="parameter override (repeatable)")
+    p.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    p.add_argument("--no-html", action="store_true", help="only execute, no HTML")
+    _add_common(p)
+    p.set_defaults(func=cmd_report)
+
+    b = subparsers.add_parser("brief", help="run the default briefing set and the index",
+                              description="Run notebooks 01-05 (the briefing set) and rebuild "
+                                          "reports/index.html.")
+    b.add_argument("--dataset", help="demo, store or csv:<folder> (default PIVOT_DATASET "
+                                     "or demo)")
+    b.add_argument("--workers", type=int, default=1, help="parallel notebook runs")
+    _add_common(b)
+    b.set_defaults(func=cmd_brief)
+
+    s = subparsers.add_parser("sweep", help="every catalog event to its own event-study report",
+                              description="Run 02-event-study once per company event of the "
+                                          "catalog, in parallel, failures isolated.")
+    s.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    s.add_argument("--category", help="only this catalog category")
+    s.add_argument("--symbols", nargs="+", help="only these symbols")
+    s.add_argument("--dataset", help="demo, store or csv:<folder>")
+    s.add_argument("--limit", type=int, help="at most this many events")
+    s.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                   dest="parameters", help="extra parameter for every report (repeatable)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_common(s)
+    s.set_defaults(func=cmd_sweep)
+
+    d = subparsers.add_parser("demo", help="the briefing set on the SYNTHETIC demo data",
+                              description="Run the briefing set on the embedded SYNTHETIC "
+                                          "data, rebuild the index, print the files written.")
+    d.add_argument("--workers", type=int, default=1, help="parallel notebook runs")
+    _add_common(d)
+    d.set_defaults(func=cmd_demo)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``pivot report NOTEBOOK -p key value ...``."""
+    from ..reports import run_report
+
+    res = run_report(args.notebook, _param_pairs(args.parameters), date=args.date,
+                     timeout=args.timeout, html_export=not args.no_html,
+                     single_file=args.single_file, force=args.force)
+    if res.status == "skipped":
+        print(f"unchanged (identical inputs already reported): {res.html or res.ipynb}")
+    else:
+        print(f"wrote {res.ipynb}")
+        if res.html:
+            print(f"wrote {res.html}")
+    return 0
+
+
+def _print_results(results: list[dict[str, Any]]) -> int:
+    from ..config import reports_dir
+    from ..sweep import summary_table
+
+    print(summary_table(results))
+    print(f"index: {reports_dir() / 'index.html'}")
+    failed = [r for r in results if not r.get("ok")]
+    if failed:
+        codes = {int(r.get("exit_code") or 5) for r in failed}
+        return 2 if codes == {2} else RunError.exit_code
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    """``pivot brief``: the default briefing set, then the index."""
+    from ..reports import run_briefing_set
+
+    common = {"dataset": args.dataset} if args.dataset else {}
+    results = run_briefing_set(common, date=args.date, workers=args.workers,
+                               single_file=args.single_file, force=args.force,
+                               progress=sys.stderr.isatty())
+    return _print_results(results)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``pivot sweep``: every catalog event to its own event-study report."""
+    from ..config import reports_dir
+    from ..sweep import run_sweep, sweep_items
+
+    extra = _param_pairs(args.parameters)
+    items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
+                        date=args.date, limit=args.limit, extra=extra,
+                        reports_root=str(reports_dir()))
+    if not items:
+        raise InputError("no catalog events match the filters; check --category/--symbols "
+                         "(`pivot events list` shows the catalog)")
+    for it in items:
+        it["single_file"] = args.single_file
+        it["force"] = args.force
+    results = run_sweep(items, workers=max(1, args.workers), progress=not args.no_progress)
+    return _print_results(results)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``pivot demo``: the briefing set on the SYNTHETIC demo data, printing what it wrote."""
+    from ..config import reports_dir, synthetic_dir
+    from ..reports import run_briefing_set
+
+    os.environ["PIVOT_DATASET"] = "demo"
+    if not any(synthetic_dir().glob("*.parquet")):
+        from ..synthetic import write_default_dataset
+
+        print(f"generating the SYNTHETIC demo dataset in {synthetic_dir()}")
+        write_default_dataset()
+    print("running the briefing set on the SYNTHETIC demo data (not real prices) ...")
+    results = run_briefing_set({"dataset": "demo"}, date=args.date, workers=args.workers,
+                               single_file=args.single_file, force=args.force,
+                               progress=sys.stderr.isatty())
+    rc = _print_results(results)
+    print("files under reports/:")
+    for r in results:
+        for k in ("html", "ipynb"):
+            if r.get(k):
+                print(f"  {r[k]}")
+    print(f"  {reports_dir() / 'index.html'}")
+    return rc

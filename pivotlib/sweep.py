@@ -1,0 +1,163 @@
+"""The sweep: every catalog event to its own event-study report, failures isolated.
+
+The unit of work is :func:`run_sweep_item`, a plain function of a JSON-safe ``dict`` returning a
+JSON-safe ``dict``. It never raises, so any executor can call it: :func:`run_items` uses a local
+process pool (``pivot sweep --workers N``); a Dask runner (issue 7) can submit the same function
+with ``client.map(run_sweep_item, items)``.
+
+Item keys (all but ``notebook`` optional)::
+
+    {"notebook": "02-event-study", "parameters": {"event_id": "..."}, "date": "2026-11-26",
+     "reports_root": "/path/reports", "timeout": 900, "single_file": False, "force": False,
+     "key": "label for the summary"}
+
+Result keys: ``key, notebook, ok, status, name, html, ipynb, sidecar, elapsed, error, records``
+plus ``exit_code`` (0, or the :mod:`pivotlib.errors` exit code of the failure).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["run_sweep_item", "sweep_items", "run_items", "summary_table", "run_sweep"]
+
+SWEEP_NOTEBOOK = "02-event-study"
+
+
+def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Run one report described by ``item``; never raises (errors are returned).
+
+    Parameters
+    ----------
+    item : mapping
+        See the module docstring.
+
+    Returns
+    -------
+    dict
+        JSON-safe outcome (``ok`` False and ``error`` set on failure).
+    """
+    from .errors import PivotError
+    from .reports import run_report
+
+    t0 = time.perf_counter()
+    params = dict(item.get("parameters") or {})
+    key = str(item.get("key") or params.get("event_id") or item.get("notebook"))
+    base = {"key": key, "notebook": str(item.get("notebook")), "parameters": params}
+    try:
+        root = item.get("reports_root")
+        res = run_report(item["notebook"], params, date=item.get("date"),
+                         reports_root=Path(root) if root else None,
+                         timeout=int(item.get("timeout") or 900),
+                         single_file=bool(item.get("single_file")),
+                         force=bool(item.get("force")), update_index=False,
+                         raise_on_error=False)
+        out = {**base, **res.to_dict(), "ok": res.ok,
+               "exit_code": 0 if res.ok else 5}
+    except PivotError as exc:
+        out = {**base, "ok": False, "status": "failed", "error": str(exc),
+               "exit_code": exc.exit_code, "html": None, "ipynb": None, "records": {}}
+    except Exception as exc:  # noqa: BLE001 - isolate every failure
+        out = {**base, "ok": False, "status": "failed",
+               "error": f"{type(exc).__name__}: {exc}", "exit_code": 1, "html": None,
+               "ipynb": None, "records": {}}
+    out["key"] = key
+    out["elapsed"] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = None,
+                dataset: str | None = None, date: str | None = None,
+                reports_root: str | None = None, limit: int | None = None,
+                extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One item per catalog event (optionally filtered), for :data:`SWEEP_NOTEBOOK`."""
+    from .events import load_catalog
+
+    cat = load_catalog()
+    cat = cat[cat["symbol"].astype(str) != "SECTOR"]  # sector context rows have no stock
+    if category:
+        cat = cat[cat["category"] == category]
+    if symbols:
+        cat = cat[cat["symbol"].isin([s.upper() for s in symbols])]
+    ids = [str(e) for e in cat["event_id"]]
+    if limit:
+        ids = ids[:limit]
+    items = []
+    for eid in ids:
+        prm: dict[str, Any] = {"event_id": eid, **(extra or {})}
+        if dataset:
+            prm["dataset"] = dataset
+        items.append({"notebook": SWEEP_NOTEBOOK, "parameters": prm, "date": date,
+                      "reports_root": reports_root, "key": eid})
+    return items
+
+
+def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1,
+              progress: bool = True) -> list[dict[str, Any]]:
+    """Run items in a local process pool (``workers`` > 1) or in-process; results in order.
+
+    A tqdm progress bar goes to stderr when ``progress`` is true.
+    """
+    from tqdm import tqdm
+
+    items = list(items)
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    bar = tqdm(total=len(items), desc="reports", unit="report", disable=not progress,
+               dynamic_ncols=True)
+    try:
+        if workers <= 1 or len(items) <= 1:
+            for i, it in enumerate(items):
+                results[i] = run_sweep_item(it)
+                bar.update(1)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+                futs = {ex.submit(run_sweep_item, dict(it)): i for i, it in enumerate(items)}
+                for f in as_completed(futs):
+                    i = futs[f]
+                    try:
+                        results[i] = f.result()
+                    except Exception as exc:  # noqa: BLE001 - a crashed worker process
+                        results[i] = {"key": str(items[i].get("key")), "ok": False,
+                                      "status": "failed", "exit_code": 1,
+                                      "error": f"worker crashed: {type(exc).__name__}: {exc}",
+                                      "notebook": items[i].get("notebook"), "records": {}}
+                    bar.update(1)
+    finally:
+        bar.close()
+    return [r for r in results if r is not None]
+
+
+def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
+    """Plain-text table: one line per report (key, status, CAR, p, seconds, file or error)."""
+    lines = [f"{'report':<34} {'status':<8} {'CAR':>8} {'p':>7} {'sec':>6}  file / error"]
+    for r in results:
+        rec = r.get("records") or {}
+        car = rec.get("car")
+        p = rec.get("p_value")
+        car_s = f"{car * 100:+.1f}%" if isinstance(car, int | float) else ""
+        p_s = f"{p:.3f}" if isinstance(p, int | float) else ""
+        tail = r.get("html") or r.get("ipynb") or ""
+        if not r.get("ok"):
+            tail = (r.get("error") or "")[:160]
+        lines.append(f"{str(r.get('key'))[:34]:<34} {str(r.get('status')):<8} {car_s:>8} "
+                     f"{p_s:>7} {float(r.get('elapsed') or 0):>6.1f}  {tail}")
+    n_ok = sum(1 for r in results if r.get("ok"))
+    lines.append(f"{n_ok} of {len(results)} reports ok, {len(results) - n_ok} failed")
+    return "\n".join(lines)
+
+
+def run_sweep(items: Sequence[Mapping[str, Any]], *, workers: int = 1, progress: bool = True,
+              reports_root: str | None = None) -> list[dict[str, Any]]:
+    """Run the items, then rebuild ``reports/index.html`` once."""
+    from .reports import build_index
+
+    results = run_items(items, workers=workers, progress=progress)
+    build_index(Path(reports_root) if reports_root else None)
+    return results

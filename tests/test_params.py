@@ -1,0 +1,127 @@
+"""Notebook parameter validation (pivotlib.params): clear errors, normalised values."""
+
+from __future__ import annotations
+
+import pytest
+
+from pivotlib import params
+from pivotlib.errors import InputError
+
+ES = dict(dataset="demo", event_id="", symbol="APLD", date="2024-09-05", timing="pre-market",
+          model="factors", market="SPY", factors=["SPY", "BTC-USD"], estimation=[-250, -11],
+          window=[-1, 1], windows=[[0, 0], [-1, 1]])
+
+
+def test_valid_event_study_is_normalised():
+    p = params.validate("02-event-study", **{**ES, "symbol": "apld"})
+    assert p.symbol == "APLD"
+    assert p.window == (-1, 1) and p.estimation == (-250, -11)
+    assert p.factors == ("SPY", "BTC-USD")
+    assert p.event_id is None and p.date == "2024-09-05"
+    assert p.as_json()["window"] == [-1, 1]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"model": "garch"}, ["model", "garch", "use one of", "factors"]),
+    ({"date": "2024-13-01"}, ["date", "real calendar date"]),
+    ({"date": "05/09/2024"}, ["date", "ISO"]),
+    ({"window": [2, -1]}, ["window", "reversed", "[-1, 2]"]),
+    ({"window": [-1]}, ["window", "[start, end]"]),
+    ({"symbol": "ZZZZ"}, ["symbol", "ZZZZ", "not in the universe", "APLD"]),
+    ({"factors": ["SPY", "NOPE"]}, ["factors[1]", "NOPE"]),
+    ({"factors": "SPY"}, ["factors", "is a string, not a list"]),
+    ({"estimation": [-250, 0]}, ["overlaps the event window"]),
+    ({"estimation": [-20, -11]}, ["at least 30"]),
+    ({"dataset": "prod"}, ["dataset", "demo", "store", "csv:"]),
+    ({"dataset": "csv:/no/such/folder"}, ["not a folder"]),
+    ({"timing": "evening"}, ["timing", "after-close"]),
+    ({"symbol": "APLD", "date": ""}, ["needs both symbol and date", "event_id"]),
+    ({"event_id": "APLD-1999-01-01-nothing"}, ["event_id", "not in the event catalog",
+                                               "pivot events list"]),
+])
+def test_bad_values_name_parameter_and_fix(change, words):
+    with pytest.raises(InputError) as exc:
+        params.validate("02-event-study", **{**ES, **change})
+    msg = str(exc.value)
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+def test_unknown_and_missing_parameters():
+    with pytest.raises(InputError, match="has no parameter 'colour'"):
+        params.validate("02-event-study", **ES, colour="red")
+    partial = dict(ES)
+    partial.pop("window")
+    with pytest.raises(InputError, match="missing parameter"):
+        params.validate("02-event-study", **partial)
+    with pytest.raises(InputError, match="no parameter spec"):
+        params.validate("99-nothing", x=1)
+
+
+def test_event_id_from_catalog_accepted():
+    from pivotlib.events import load_catalog
+
+    eid = str(load_catalog()["event_id"].iloc[0])
+    p = params.validate("02-event-study", **{**ES, "event_id": eid, "symbol": "", "date": ""})
+    assert p.event_id == eid
+
+
+def test_dates_reversed_and_regime_window():
+    base = dict(dataset="demo", symbols=["APLD"], factors=["SPY", "BTC-USD", "SMH"],
+                window=120, date="", start="2024-01-01", end="2023-01-01")
+    with pytest.raises(InputError, match="reversed"):
+        params.validate("04-pivot-regimes", **base)
+    with pytest.raises(InputError, match="whole number"):
+        params.validate("04-pivot-regimes", **{**base, "end": "", "window": 12.5})
+    with pytest.raises(InputError, match="minimum 20"):
+        params.validate("04-pivot-regimes", **{**base, "end": "", "window": 5})
+    with pytest.raises(InputError, match="more than once"):
+        params.validate("04-pivot-regimes", **{**base, "end": "", "symbols": ["APLD", "apld"]})
+
+
+def test_category_checked_against_catalog():
+    base = dict(dataset="demo", category="ai_hosting_lease", symbols=[], start="", end="",
+                model="market", market="SPY", factors=[], estimation=[-250, -11],
+                window=[-1, 1])
+    assert params.validate("03-sector-event-study", **base).category == "ai_hosting_lease"
+    with pytest.raises(InputError, match="not a catalog category"):
+        params.validate("03-sector-event-study", **{**base, "category": "aliens"})
+    with pytest.raises(InputError, match="non-empty factors"):
+        params.validate("03-sector-event-study", **{**base, "model": "factors"})
+
+
+@pytest.mark.parametrize("text, value", [
+    ("[-1, 1]", [-1, 1]), ("120", 120), ("true", True), ("APLD", "APLD"),
+    ("2024-06-03", "2024-06-03"), ('["SPY", "BTC-USD"]', ["SPY", "BTC-USD"]), ("''", ""),
+    ("0.5", 0.5),
+])
+def test_cli_values_are_literals(text, value):
+    assert params.parse_cli_value(text) == value
+
+
+def test_cli_values_never_execute():
+    # a YAML python tag must not construct objects
+    with pytest.raises(InputError):
+        params.parse_cli_value("!!python/object/apply:os.system ['echo hacked']")
+    assert params.parse_cli_value("__import__('os').system('x')") == "__import__('os').system('x')"
+
+
+def test_check_overrides_merges_defaults():
+    defaults = dict(ES)
+    p = params.check_overrides("02-event-study", {"window": [0, 2]}, defaults)
+    assert p.window == (0, 2)
+    with pytest.raises(InputError, match="no parameter"):
+        params.check_overrides("02-event-study", {"nope": 1}, defaults)
+
+
+def test_every_spec_matches_its_notebook():
+    """Each notebook's parameters cell defines exactly its spec's names and validates."""
+    from pivotlib.config import notebooks_dir
+    from pivotlib.reports import notebook_parameters
+
+    found = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
+    assert found, "no notebooks"
+    for stem in found:
+        defaults = notebook_parameters(notebooks_dir() / f"{stem}.ipynb")
+        assert set(defaults) == set(params.SPECS[stem]), stem
+        params.validate(stem, **defaults)
