@@ -499,7 +499,15 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
                         new = _refetch_full(ysym, plan["full_start"], end_ts, auto_adjust, today_ts,
                                             yahoo_kwargs)
                     except DataError as exc:
-                        report.errors[s] = f"{s}: history was revised (split?) and the full refetch failed: {exc}"
+                        report.errors[s] = (f"{s}: history was revised (split?) and the full "
+                                            f"refetch failed: {exc}; the stored file is kept")
+                        continue
+                    if new.index[0] > plan["full_start"] + pd.Timedelta(days=7):
+                        report.errors[s] = (
+                            f"{s}: history was revised (split?) but Yahoo's full history starts "
+                            f"{new.index[0].date()}, after the stored start "
+                            f"{plan['full_start'].date()}; the stored file is kept. Re-run "
+                            f"with `pivot data fetch {s} --full` to accept the shorter history")
                         continue
                     report.notes[s] = "overlap disagreed with stored closes (split or re-adjustment): refetched full history"
                     merged = new

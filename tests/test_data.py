@@ -345,3 +345,19 @@ def test_import_csv_into_store(tmp_data_dir, tmp_path):
     assert meta.extra["layout"] == "yahoo-export"
     with pytest.raises(InputError):
         import_csv(p, "../evil", adjusted=False)
+
+
+def test_revision_refetch_with_shorter_history_keeps_stored_file(tmp_data_dir, universe, online):
+    store = PriceStore()
+    body, idx, c = _body("APLD", "2024-01-02", "2024-02-29")
+    from pivotlib.sources.yahoo import to_store_layout
+
+    store.write("APLD", to_store_layout(charts.chart_to_frame(body, "APLD"), "APLD"),
+                SymbolMeta("APLD", "yahoo"))
+    before = store.path("APLD").read_bytes()
+    # a 2:1 split re-bases history, and Yahoo's "full" answer now starts only in February
+    short, _, _ = _body("APLD", "2024-02-01", "2024-03-28", base=10.0 + 0.1 * 21, bump=0.5)
+    rep = fetch_symbols(["APLD"], None, "2024-03-28", store, universe=universe,
+                        downloader=charts.FakeYahoo({"APLD": short}), today="2024-04-01")
+    assert "stored file is kept" in rep.errors["APLD"] and "--full" in rep.errors["APLD"]
+    assert store.path("APLD").read_bytes() == before

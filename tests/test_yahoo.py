@@ -344,3 +344,23 @@ def test_unfinished_bars_are_dropped(online):
     res3 = fetch_yahoo(["BTC-USD"], "2025-06-01", "2025-06-30", downloader=fake,
                        today="2025-07-01", now=now3, sleep=Sleeps())
     assert res3.frames["BTC-USD"].index[-1] == pd.Timestamp("2025-06-30")
+
+
+def test_http_status_429_without_telltale_text_is_retried(online):
+    class Resp:
+        status_code = 503
+
+    class HTTPError(Exception):
+        response = Resp()
+
+    a, _, _ = _chart("APLD")
+    calls = []
+
+    def dl(tickers, start, end, auto_adjust, timeout):
+        calls.append(list(tickers))
+        if len(calls) < 3:
+            raise HTTPError("Server Error for url: https://query2.finance.yahoo.com/")
+        return charts.FakeYahoo({"APLD": a})(tickers, start, end, auto_adjust, timeout)
+
+    res = _fetch(dl, ["APLD"], retries=3)
+    assert len(calls) == 3 and "APLD" in res.frames, res.errors

@@ -192,12 +192,16 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
         attempt = 0
         while pending:
             result.attempts += 1
+            whole_call_transient = False
             try:
                 frame, errors = dl(list(pending), start_s, end_excl, auto_adjust, timeout)
             except Exception as exc:  # noqa: BLE001 - classified below
                 if is_transient(exc):
+                    # the exception itself says "retry" (type, HTTP status or text): every
+                    # pending ticker is retried, whatever its message text looks like
                     errors = {s: _describe(exc) for s in pending}
                     frame = pd.DataFrame()
+                    whole_call_transient = True
                 else:
                     for s in pending:
                         result.errors[s] = f"{s}: Yahoo request failed ({_describe(exc)})"
@@ -205,7 +209,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
             retry: list[str] = []
             for s in pending:
                 err = errors.get(s) or errors.get(s.upper())
-                if err and _transient_text(err):
+                if err and (whole_call_transient or _transient_text(err)):
                     retry.append(s)
                     last_err[s] = err
                     continue
