@@ -323,7 +323,7 @@ def validate_events(df: pd.DataFrame, *, symbols: Iterable[str] | None = None,
         if r["deal_usd"]:
             try:
                 v = float(r["deal_usd"])
-                if v < 0 or math.isnan(v):
+                if v < 0 or not math.isfinite(v):
                     raise ValueError
             except ValueError:
                 problems.append(f"deal_usd {r['deal_usd']!r} is not a non-negative number "
