@@ -286,7 +286,7 @@ def run_event_study(
     kp_correlation: Literal["calendar", "event_time"] = "calendar",
     kp_min_overlap: int = 30,
     kp_weight: Literal["none", "event_overlap"] = "none",
-    kp_max_events: int = 1500,
+    kp_max_events: int | None = 2000,
     gsign_p: Literal["pooled", "per_firm"] = "pooled",
     engine: Literal["vectorized", "statsmodels"] = "vectorized",
     n_boot: int | None = None,
@@ -348,9 +348,11 @@ def run_event_study(
     kp_weight : {"none", "event_overlap"}, default "none"
         "event_overlap" multiplies r_ij by the share of event-window days the pair shares,
         the correlation of their CARs for staggered events.
-    kp_max_events : int, default 1500
+    kp_max_events : int or None, default 2000
         Above this many events rbar (a mean over pairs) is estimated on a seeded random subset
-        of this many events.
+        of this many events (exact: ``None``; cost grows with N x overlapping partners). For
+        very large N the KP factor 1/sqrt(1 + (N-1) rbar) is sensitive to tiny errors in rbar,
+        so use ``None`` when kp_bmp_t matters for thousands of events.
     gsign_p : {"pooled", "per_firm"}, default "pooled"
         Generalized sign p-hat: pooled share of positive estimation ARs (Cowan 1992, estudy2,
         eventstudy2) or mean of per-firm shares (R ``EventStudy``).
@@ -423,19 +425,22 @@ def run_event_study(
     pos, inside = _session_positions(index, ev["_date"], nontrading, ids)
     n_ev = len(ev)
     status = np.array(["ok"] * n_ev, dtype=object)
-    cols = {c: j for j, c in enumerate(r.columns)}
-    has_sym = ev["symbol"].map(lambda s: s in cols).to_numpy(dtype=bool)
-    col_idx = np.array([cols.get(s, -1) for s in ev["symbol"]], dtype=np.int64)
-    A = r.to_numpy(dtype=float, na_value=np.nan)
+    col_idx = r.columns.get_indexer(ev["symbol"].to_numpy(dtype=object)).astype(np.int64)
+    has_sym = col_idx >= 0
+    # symbol-major copy: each event's window is a contiguous slice of one row (fast gathers)
+    AT = np.ascontiguousarray(r.to_numpy(dtype=float, na_value=np.nan).T)
 
     # first valid return of every symbol (for "not listed yet")
-    first_valid = np.full(A.shape[1], n_rows, dtype=np.int64)
-    fin = np.isfinite(A)
-    anyv = fin.any(axis=0)
-    first_valid[anyv] = fin.argmax(axis=0)[anyv]
+    first_valid = np.full(AT.shape[0], n_rows, dtype=np.int64)
+    fin = np.isfinite(AT)
+    anyv = fin.any(axis=1)
+    first_valid[anyv] = fin.argmax(axis=1)[anyv]
 
     lo_off, hi_off = min(e0, w0), max(e1, w1)
-    for i in range(n_ev):
+    fv_ev = np.where(col_idx >= 0, first_valid[np.maximum(col_idx, 0)], n_rows)
+    suspect = (~has_sym | ~inside | (pos < 0) | (fv_ev > pos) | (pos + lo_off < 0)
+               | (pos + hi_off >= n_rows))
+    for i in np.flatnonzero(suspect):
         if not has_sym[i]:
             status[i] = "symbol not in returns"
         elif not inside[i] or pos[i] < 0:
@@ -473,47 +478,61 @@ def run_event_study(
     ci = col_idx[okpos]
     ridx_est = p0[:, None] + est_off[None, :]
     ridx_evt = p0[:, None] + evt_off[None, :]
-    y_est = A[ridx_est, ci[:, None]]
-    y_evt = A[ridx_evt, ci[:, None]]
-    rc = np.array([cols[c] for c in regs], dtype=np.int64)
-    x_est = A[ridx_est[..., None], rc[None, None, :]] if len(rc) else np.zeros((len(okpos), le, 0))
-    x_evt = A[ridx_evt[..., None], rc[None, None, :]] if len(rc) else np.zeros((len(okpos), L, 0))
+    y_est = AT[ci[:, None], ridx_est]
+    y_evt = AT[ci[:, None], ridx_evt]
+    rc = r.columns.get_indexer(regs).astype(np.int64)
+    x_est = np.stack([AT[c][ridx_est] for c in rc], axis=2) if len(rc) else np.zeros(
+        (len(okpos), le, 0))
+    x_evt = np.stack([AT[c][ridx_evt] for c in rc], axis=2) if len(rc) else np.zeros(
+        (len(okpos), L, 0))
     mask_est = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
     mask_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
 
-    # other events of the same symbol: mask from estimation, flag confounding
+    # other events of the same symbol: mask from estimation, flag confounding. Grids over
+    # (session, symbol): how many events' windows cover a cell and how many day 0s fall on it.
+    sym_arr = ev["symbol"].to_numpy()
+    id_arr = ids.to_numpy()
     confounded = np.zeros(n_ev, dtype=bool)
     confounded_by = np.array([""] * n_ev, dtype=object)
-    sym_arr = ev["symbol"].to_numpy()
-    okrow = {int(g): j for j, g in enumerate(okpos)}
-    groups = allpos.groupby("symbol")
-    id_arr = ids.to_numpy()
-    for sym, g in groups:
-        if len(g) < 2:
-            continue
-        gp = g["pos"].to_numpy()
-        gid = g["event_id"].to_numpy()
-        for gi in np.flatnonzero(np.isin(id_arr, gid) & (sym_arr == sym)):
-            p_i = pos[gi]
-            others = gid != id_arr[gi]
-            op = gp[others]
-            inwin = (op >= p_i + w0) & (op <= p_i + w1)
-            if inwin.any():
-                confounded[gi] = True
-                confounded_by[gi] = ",".join(str(x) for x in gid[others][inwin])
-            if mask_other_events and gi in okrow:
-                j = okrow[gi]
-                rows = ridx_est[j]
-                hit = ((rows[:, None] >= op[None, :] + w0)
-                       & (rows[:, None] <= op[None, :] + w1)).any(axis=1)
-                mask_est[j] &= ~hit
+    ap_col = r.columns.get_indexer(allpos["symbol"].astype(str).to_numpy(dtype=object)).astype(
+        np.int64)
+    ap_pos = allpos["pos"].to_numpy(dtype=np.int64)
+    use = ap_col >= 0
+    ap_col, ap_pos = ap_col[use], ap_pos[use]
+    n_cols = AT.shape[0]
+    day0_grid = np.zeros((n_cols, n_rows + 1), dtype=np.int32)
+    np.add.at(day0_grid, (ap_col, ap_pos + 1), 1)
+    day0_cum = np.cumsum(day0_grid, axis=1, dtype=np.int32)  # [c, t] = # day 0s at rows < t
+    valid_ev = (pos >= 0) & (col_idx >= 0)
+    vi = np.flatnonzero(valid_ev)
+    lo_r = np.clip(pos[vi] + w0, 0, n_rows)
+    hi_r = np.clip(pos[vi] + w1 + 1, 0, n_rows)
+    cnt = day0_cum[col_idx[vi], hi_r] - day0_cum[col_idx[vi], lo_r] - (1 if w0 <= 0 <= w1 else 0)
+    confounded[vi] = cnt > 0
+    if confounded.any():
+        ap_ids = allpos["event_id"].to_numpy()[use]
+        for gi in np.flatnonzero(confounded):
+            hit = ((ap_col == col_idx[gi]) & (ap_pos >= pos[gi] + w0) & (ap_pos <= pos[gi] + w1)
+                   & (ap_ids != id_arr[gi]))
+            confounded_by[gi] = ",".join(str(x) for x in ap_ids[hit])
+    if mask_other_events and len(okpos) and len(ap_pos):
+        cover = np.zeros((n_cols, n_rows + 1), dtype=np.int32)
+        np.add.at(cover, (ap_col, np.clip(ap_pos + w0, 0, n_rows)), 1)
+        np.add.at(cover, (ap_col, np.clip(ap_pos + w1 + 1, 0, n_rows)), -1)
+        cover = np.cumsum(cover, axis=1, dtype=np.int32)
+        # an event's own window never meets its estimation window, so any cover is another's
+        mask_est &= cover[ci[:, None], ridx_est] == 0
 
     fitter = fit_vectorized if engine == "vectorized" else fit_statsmodels
     fit = fitter(y_est, x_est, mask_est, y_evt, x_evt, mask_evt, model, sigma_ddof)
 
     # post-fit drop reasons
     keep = np.ones(len(okpos), dtype=bool)
-    for j, gi in enumerate(okpos):
+    with np.errstate(invalid="ignore"):
+        suspect = ((fit.n_est < min_est) | ~(fit.sst > 0) | ~(fit.sigma > 0) | fit.singular
+                   | ~mask_evt.any(axis=1) | (fit.n_est - fit.k <= 2))
+    for j in np.flatnonzero(suspect):
+        gi = okpos[j]
         m = fit.n_est[j]
         if m < min_est:
             status[gi] = f"too few observations ({m} < min_est={min_est})"
@@ -731,14 +750,15 @@ def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
     else:
         p_hat = float(np.mean(pos_est / m))
 
-    # rank tests on estimation + event window
-    combined = np.concatenate([resid, ar], axis=1)
-    d_rank, s_k = S.corrado_parts(combined, L)
+    # rank tests on estimation + event window: rank the estimation residuals once, then
+    # insert the event-window values (raw ARs for Corrado, SARs for the modified rank)
+    base = S.ranks_rows(resid)
+    k_est, k_evt = S.ranks_with_extra(base, resid, ar)
+    d_rank, s_k = S.corrado_parts(k_est, k_evt)
     with np.errstate(invalid="ignore", divide="ignore"):
-        comb_std = np.concatenate([resid / sigma[:, None], sar], axis=1)
-    s_mod, s_mod_sd = S.modified_rank_parts(comb_std, L)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sar_est = resid / sigma[:, None]
+        # e/sigma vs SAR = AR/(sigma sqrt(C)): compare e with AR / sqrt(C)
+        k_est, k_evt = S.ranks_with_extra(base, resid, ar / np.sqrt(fit.c_evt[kp]))
+    s_mod, s_mod_sd = S.modified_rank_parts(k_est, k_evt)
 
     rows = []
     for j in range(L):
@@ -786,7 +806,7 @@ def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
     res["corrado_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
     z = float(s_mod.sum() / (np.sqrt(L) * s_mod_sd)) if s_mod_sd > 0 else float("nan")
     res["modified_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
-    t, df, _z = S.grank_t(sar_est, scar)
+    t, df, _z = S.grank_t(base, resid, sigma, scar)
     res["grank_t"] = (t, S.p_t(t, df), df, "t")
     z = S.wilcoxon_z(car)
     res["wilcoxon_z"] = (z, S.p_normal(z), np.nan, "normal")
@@ -812,7 +832,7 @@ def _kp_rbar(resid: np.ndarray, start: np.ndarray, o: dict, L: int,
     if n < 2:
         return float("nan")
     sel = np.arange(n)
-    if n > o["kp_max_events"]:
+    if o["kp_max_events"] is not None and n > o["kp_max_events"]:
         sel = np.sort(rng.choice(n, size=int(o["kp_max_events"]), replace=False))
     st = start[sel] if o["kp_correlation"] == "calendar" else np.zeros(len(sel), dtype=np.int64)
     w = None

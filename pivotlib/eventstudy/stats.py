@@ -150,45 +150,104 @@ def skewness_corrected_t(x: np.ndarray) -> tuple[float, float]:
 
 
 def ranks_rows(x: np.ndarray) -> np.ndarray:
-    """Average-tie ranks within each row, NaN kept as NaN."""
-    return st.rankdata(x, axis=1, nan_policy="omit")
+    """Average-tie ranks (1-based) within each row; NaN stays NaN and is not ranked.
+
+    Same result as ``scipy.stats.rankdata(x, axis=1, nan_policy="omit")``, vectorised with
+    one argsort (about 10x faster on (10,000 x 250) arrays).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return x.copy()
+    fin = np.isfinite(x)
+    xx = np.where(fin, x, np.inf)
+    order = np.argsort(xx, axis=1)
+    xs = np.take_along_axis(xx, order, axis=1)
+    n, t = xs.shape
+    ar = np.broadcast_to(np.arange(t), (n, t))
+    new = np.ones((n, t), dtype=bool)
+    new[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    if new.all():  # no ties among finite values (inf == inf only among the NaN slots)
+        out = np.empty((n, t))
+        np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, t + 1.0), (n, t)), axis=1)
+        out[~fin] = np.nan
+        return out
+    first = np.maximum.accumulate(np.where(new, ar, 0), axis=1)
+    end = np.ones((n, t), dtype=bool)
+    end[:, :-1] = new[:, 1:]
+    rev = np.ascontiguousarray(np.where(end, ar, t)[:, ::-1])
+    last = np.minimum.accumulate(rev, axis=1)[:, ::-1]
+    avg = (first + last) / 2.0 + 1.0
+    out = np.empty((n, t))
+    np.put_along_axis(out, order, avg, axis=1)
+    out[~fin] = np.nan
+    return out
 
 
-def corrado_parts(combined: np.ndarray, n_evt: int) -> tuple[np.ndarray, float]:
+def ranks_with_extra(base: np.ndarray, est: np.ndarray,
+                     extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average-tie ranks of the row-wise union of ``est`` and ``extra`` from ``est``'s ranks.
+
+    ``base = ranks_rows(est)`` is computed once and reused for several small sets of extra
+    values (event-window ARs, SARs, the GRANK SCAR); each costs only (N, Le, E) comparisons.
+    Returns (ranks of est in the union, ranks of extra in the union); NaN stays NaN.
+    Equal to ``ranks_rows(np.hstack([est, extra]))`` split in two.
+    """
+    if extra.shape[1] > 8:
+        k = ranks_rows(np.concatenate([est, extra], axis=1))
+        return k[:, : est.shape[1]], k[:, est.shape[1]:]
+    r_est = base.copy()
+    r_ext = ranks_rows(extra)
+    n_fin = np.isfinite(est).sum(axis=1)
+    for j in range(extra.shape[1]):
+        v = extra[:, j:j + 1]
+        lt = v < est
+        le = v <= est
+        both = lt.view(np.int8) + le.view(np.int8)
+        # est value x gains #(v < x) + 0.5 #(v == x) = 0.5 (lt + le)
+        r_est += 0.5 * both
+        # v's rank among est: #(est < v) + 0.5 #(est == v) = #finite - 0.5 (#lt + #le)
+        r_ext[:, j] += n_fin - 0.5 * both.sum(axis=1, dtype=np.int64)
+    return r_est, r_ext
+
+
+def corrado_parts(k_est: np.ndarray, k_evt: np.ndarray) -> tuple[np.ndarray, float]:
     """Corrado (1989) rank statistic pieces.
 
-    ``combined`` holds each firm's estimation ARs followed by its ``n_evt`` event-window ARs.
-    K_it = rank within firm; D_t = mean_i (K_it - Kbar_i) over firms with data on t;
-    S_K = sqrt((1/T) sum_t D_t^2). Returns (D for the event days, S_K).
+    ``k_est``, ``k_evt``: each firm's ranks K_it of its ARs within the union of its estimation
+    and event windows (average ties, see :func:`ranks_with_extra`). Kbar_i = (T_i + 1)/2;
+    D_t = mean_i (K_it - Kbar_i) over firms with data on t; S_K = sqrt((1/T) sum_t D_t^2) over
+    all T days of both windows. Returns (D for the event days, S_K).
     Daily z_t = D_t / S_K; window z = sum_{t in w} D_t / (sqrt(L) S_K) (Cowan 1992 CAR form,
     as estudy2 ``car_rank_test``).
     """
-    k = ranks_rows(combined)
-    t_i = np.isfinite(combined).sum(axis=1)
+    k = np.concatenate([k_est, k_evt], axis=1)
+    t_i = np.isfinite(k).sum(axis=1)
     dev = k - ((t_i + 1) / 2.0)[:, None]
     nt = np.isfinite(dev).sum(axis=0)
     with np.errstate(invalid="ignore"):
         d = np.where(nt > 0, np.nansum(dev, axis=0) / np.maximum(nt, 1), np.nan)
     sk = float(np.sqrt(np.nanmean(d**2)))
-    return d[-n_evt:], sk
+    return d[-k_evt.shape[1]:], sk
 
 
-def modified_rank_parts(combined_std: np.ndarray, n_evt: int) -> tuple[np.ndarray, float]:
+def modified_rank_parts(k_est: np.ndarray, k_evt: np.ndarray) -> tuple[np.ndarray, float]:
     """Modified (standardized) rank test: Corrado-Zivney (1992), Kolari-Pynnonen (2010, sec. 2).
 
-    U_it = K_it / (T_i + 1) - 1/2 on standardized ARs; s_t = sum_i U_it / sqrt(N_t);
+    Ranks K_it of the standardized ARs (estimation e_it/sigma_i, event SAR_it).
+    U_it = K_it / (T_i + 1) - 1/2; s_t = sum_i U_it / sqrt(N_t);
     S = sqrt((1/T) sum_t s_t^2). Returns (s for the event days, S).
     Window z = sum_{t in w} s_t / (sqrt(L) S).
     """
-    k = ranks_rows(combined_std)
-    t_i = np.isfinite(combined_std).sum(axis=1)
+    k = np.concatenate([k_est, k_evt], axis=1)
+    t_i = np.isfinite(k).sum(axis=1)
     u = k / (t_i + 1.0)[:, None] - 0.5
     nt = np.isfinite(u).sum(axis=0)
     s = np.where(nt > 0, np.nansum(u, axis=0) / np.sqrt(np.maximum(nt, 1)), np.nan)
-    return s[-n_evt:], float(np.sqrt(np.nanmean(s**2)))
+    return s[-k_evt.shape[1]:], float(np.sqrt(np.nanmean(s**2)))
 
 
-def grank_t(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float, float]:
+def grank_t(base: np.ndarray, resid: np.ndarray, sigma: np.ndarray,
+            scar: np.ndarray) -> tuple[float, float, float]:
     """GRANK test of Kolari-Pynnonen (2011) for a cumulative window.
 
     Pinned variant (the paper's): observations are the standardized estimation ARs
@@ -196,23 +255,25 @@ def grank_t(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float, float]
     (not multiplied by the KP factor). T = Le + 1 time points, U_it = K_it/(T_i + 1) - 1/2,
     Ubar_t = mean over firms with data on t, S_U = sqrt((1/T) sum_t (N_t/N) Ubar_t^2)
     (event observation included), Z = Ubar_0 / S_U, t = Z sqrt((T - 2)/(T - 1 - Z^2)),
-    df = T - 2. Returns (t, df, Z).
+    df = T - 2. ``base`` = ranks_rows(resid) (ranks of e_it/sigma_i are those of e_it).
+    Returns (t, df, Z).
     """
     ok = np.isfinite(scar)
-    sar_est, scar = sar_est[ok], scar[ok]
+    base, resid, sigma, scar = base[ok], resid[ok], sigma[ok], scar[ok]
     n = scar.size
     if n < 2:
         return float("nan"), float("nan"), float("nan")
     sd = scar.std(ddof=1)
     if not sd > 0:
         return float("nan"), float("nan"), float("nan")
-    comb = np.column_stack([sar_est, scar / sd])
-    k = ranks_rows(comb)
-    t_i = np.isfinite(comb).sum(axis=1)
+    # compare on the residual scale: e_it/sigma_i < SCAR*_i  <=>  e_it < SCAR*_i sigma_i
+    k_est, k_evt = ranks_with_extra(base, resid, (scar / sd * sigma)[:, None])
+    k = np.concatenate([k_est, k_evt], axis=1)
+    t_i = np.isfinite(k).sum(axis=1)
     u = k / (t_i + 1.0)[:, None] - 0.5
     nt = np.isfinite(u).sum(axis=0)
     ubar = np.where(nt > 0, np.nansum(u, axis=0) / np.maximum(nt, 1), 0.0)
-    big_t = comb.shape[1]
+    big_t = k.shape[1]
     su = np.sqrt(((nt / n) * ubar**2).sum() / big_t)
     z = float(ubar[-1] / su)
     df = big_t - 2
@@ -222,7 +283,7 @@ def grank_t(sar_est: np.ndarray, scar: np.ndarray) -> tuple[float, float, float]
 
 
 def mean_pairwise_corr(resid: np.ndarray, start: np.ndarray, min_overlap: int = 30,
-                       weights: np.ndarray | None = None, block: int = 256) -> float:
+                       weights: np.ndarray | None = None, block: int = 64) -> float:
     """Mean off-diagonal Pearson correlation of residual series over the dates each pair shares.
 
     Kolari-Pynnonen (2010) rbar. Row i of ``resid`` holds residuals observed at integer
@@ -254,12 +315,17 @@ def mean_pairwise_corr(resid: np.ndarray, start: np.ndarray, min_overlap: int = 
         p = _dense(r_sorted[b0:q1], s_sorted[b0:q1], lo, width)
         ma, mp = np.isfinite(a).astype(float), np.isfinite(p).astype(float)
         za, zp = np.nan_to_num(a), np.nan_to_num(p)
-        nn = ma @ mp.T
-        sx = za @ mp.T
-        sy = ma @ zp.T
-        sxx = (za * za) @ mp.T
-        syy = ma @ (zp * zp).T
-        sxy = za @ zp.T
+        # one BLAS call for the six pairwise sums (few large calls behave better than many
+        # small ones when the BLAS thread pool competes for busy cores)
+        ba = a.shape[0]
+        bp = p.shape[0]
+        prod = np.vstack([ma, za, za * za]) @ np.vstack([mp, zp, zp * zp]).T
+        nn = prod[:ba, :bp]
+        sy = prod[:ba, bp:2 * bp]
+        syy = prod[:ba, 2 * bp:]
+        sx = prod[ba:2 * ba, :bp]
+        sxy = prod[ba:2 * ba, bp:2 * bp]
+        sxx = prod[2 * ba:, :bp]
         with np.errstate(invalid="ignore", divide="ignore"):
             nsafe = np.where(nn > 0, nn, 1.0)
             cov = sxy - sx * sy / nsafe
