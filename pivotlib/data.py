@@ -453,13 +453,18 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
                 old, meta = store.read(s)
             except DataError as exc:
                 report.notes[s] = f"stored file unusable, refetching in full ({exc})"
-        plan = {"ysym": ysym, "start": s_start, "old": old, "meta": meta, "calendar": info["calendar"]}
+        plan = {"ysym": ysym, "start": s_start, "old": old, "meta": meta,
+                "calendar": info["calendar"], "requested_start": s_start}
         if old is not None and meta is not None:
             if meta.source != "yahoo" or meta.adjusted != bool(auto_adjust):
                 report.notes[s] = (f"replacing {meta.source} data (adjusted={meta.adjusted}) "
                                    f"with Yahoo auto_adjust={auto_adjust}")
                 plan["old"] = None
-            elif old.index[0] > s_start + pd.Timedelta(days=7) and start is not None:
+            elif (start is not None and old.index[0] > s_start + pd.Timedelta(days=7)
+                  and _requested_start(meta, old) > s_start):
+                # the file was fetched from a later start than asked now: backfill in full
+                # (not when an earlier fetch already asked from this start and Yahoo simply
+                # has no older history, e.g. a later IPO)
                 report.notes[s] = "stored history starts after --start: refetching in full"
                 plan["start"] = min(s_start, old.index[0])
                 plan["old"] = None
@@ -470,6 +475,7 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
                     continue
                 plan["start"] = _back(last, overlap, str(info["calendar"]))
                 plan["full_start"] = old.index[0]
+                plan["requested_start"] = min(_requested_start(meta, old), s_start)
         if plan["start"] > end_ts:
             report.errors[s] = (f"{s}: start {plan['start'].date()} is after end {end_ts.date()}; "
                                 "pass a later --end")
@@ -518,6 +524,7 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
                 merged = new
             meta = SymbolMeta(symbol=s, source="yahoo", adjusted=bool(auto_adjust),
                               extra={"yahoo_symbol": ysym, "auto_adjust": bool(auto_adjust),
+                                     "requested_start": plan["requested_start"].date().isoformat(),
                                      "close_is": ("split- and dividend-adjusted" if auto_adjust
                                                   else "split-adjusted, not dividend-adjusted "
                                                   "(adj_close is fully adjusted)")})
@@ -529,6 +536,14 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
             report.written[s] = len(merged)
             report.new_rows[s] = len(new)
     return report
+
+
+def _requested_start(meta: SymbolMeta, old: pd.DataFrame) -> pd.Timestamp:
+    """The earliest start any fetch of this file asked for (else its first date)."""
+    try:
+        return pd.Timestamp(meta.extra["requested_start"])
+    except (KeyError, TypeError, ValueError):
+        return old.index[0]
 
 
 def _back(last: pd.Timestamp, n: int, calendar: str) -> pd.Timestamp:

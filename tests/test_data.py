@@ -361,3 +361,23 @@ def test_revision_refetch_with_shorter_history_keeps_stored_file(tmp_data_dir, u
                         downloader=charts.FakeYahoo({"APLD": short}), today="2024-04-01")
     assert "stored file is kept" in rep.errors["APLD"] and "--full" in rep.errors["APLD"]
     assert store.path("APLD").read_bytes() == before
+
+
+def test_later_ipo_is_not_refetched_every_time(tmp_data_dir, universe, online):
+    body, idx, _ = _body("APLD", "2024-02-01", "2024-02-29")  # Yahoo history starts in Feb
+    store = PriceStore()
+    fake = charts.FakeYahoo({"APLD": body})
+    rep = fetch_symbols(["APLD"], "2024-01-02", "2024-02-29", store, universe=universe,
+                        downloader=fake, today="2024-03-01")
+    assert rep.ok and store.read_meta("APLD").extra["requested_start"] == "2024-01-02"
+    body2, _, _ = _body("APLD", "2024-02-01", "2024-03-28")
+    fake2 = charts.FakeYahoo({"APLD": body2})
+    rep2 = fetch_symbols(["APLD"], "2024-01-02", "2024-03-28", store, universe=universe,
+                         downloader=fake2, today="2024-04-01")
+    assert rep2.ok and "APLD" not in rep2.notes
+    assert fake2.calls[0]["start"] == "2024-02-22"  # incremental, not a full backfill
+    # asking from an earlier start than ever before does backfill
+    fake3 = charts.FakeYahoo({"APLD": body2})
+    rep3 = fetch_symbols(["APLD"], "2023-06-01", "2024-03-28", store, universe=universe,
+                         downloader=fake3, today="2024-04-01")
+    assert "refetching in full" in rep3.notes["APLD"] and fake3.calls[0]["start"] == "2023-06-01"
