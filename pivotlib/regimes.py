@@ -89,12 +89,14 @@ __all__ = [
     "BreakResult",
     "ExposureShift",
     "ai_basket_returns",
+    "break_table",
     "exposure_shift",
     "find_break",
     "hac_lags_rule",
     "AI_ONLY_CATEGORIES",
     "is_ai_category",
     "pivot_scores",
+    "quarterly_correlations",
     "rolling_exposures",
     "supf_pvalue",
 ]
@@ -1148,4 +1150,141 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
         "hac_rule": HAC_RULE if hac_lags is None else f"user-supplied ({hac_lags})",
         "factors": factors, "orthogonalize": orthogonalize, "before": before, "after": after,
     })
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# notebook helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def quarterly_correlations(returns: pd.DataFrame, symbols: Sequence[str],
+                           factors: Sequence[str] = ("BTC-USD", "SMH"), *, market: str = "SPY",
+                           ai_factor: str | None = "SMH", orthogonalize: Orthogonalize = "ai",
+                           min_obs: int = 20) -> pd.DataFrame:
+    """Correlation of each symbol's daily returns with each factor, by calendar quarter.
+
+    With ``orthogonalize="ai"`` (default) the AI factor is first residualised on the market
+    over each symbol's valid rows (see the module docstring), so the AI column is the
+    correlation with *AI-specific* moves, not with the market again.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        Wide daily simple returns.
+    symbols : sequence of str
+        Stocks.
+    factors : sequence of str, default ("BTC-USD", "SMH")
+        Factors to correlate with.
+    market, ai_factor, orthogonalize
+        See the module docstring.
+    min_obs : int, default 20
+        Quarters with fewer joint observations are left out.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: ``quarter`` (Period), ``symbol``, ``factor``, ``corr``, ``nobs`` (for a heatmap,
+        ``.pivot_table(index=["symbol", "factor"], columns="quarter", values="corr")``).
+    """
+    returns = _check_returns(returns)
+    symbols = [symbols] if isinstance(symbols, str) else list(symbols)
+    rows = []
+    for sym in symbols:
+        factors_l = _check_columns(returns, sym, factors)
+        frame = _valid_frame(returns, sym, factors_l, market, ai_factor, orthogonalize)
+        X = _orthogonalized(frame, factors_l, market, ai_factor, orthogonalize)
+        q = pd.DatetimeIndex(frame.index).to_period("Q")
+        for per in q.unique():
+            m = np.asarray(q == per)
+            if m.sum() < min_obs:
+                continue
+            y = frame[sym].to_numpy()[m]
+            for f in factors_l:
+                rows.append({"quarter": per, "symbol": sym, "factor": f,
+                             "corr": float(np.corrcoef(y, X[f].to_numpy()[m])[0, 1]),
+                             "nobs": int(m.sum())})
+    return pd.DataFrame(rows, columns=["quarter", "symbol", "factor", "corr", "nobs"])
+
+
+def break_table(returns: pd.DataFrame, symbols: Sequence[str],
+                factors: Sequence[str] = DEFAULT_FACTORS, events: pd.DataFrame | None = None,
+                *, trim: float = 0.15, stat: Literal["F", "hac"] = "hac", start: Any = None,
+                end: Any = None, categories: Sequence[str] | None = None,
+                market: str = "SPY", ai_factor: str | None = "SMH",
+                orthogonalize: Orthogonalize = "ai") -> pd.DataFrame:
+    """Break date per symbol (:func:`find_break`) beside the nearest catalog announcement.
+
+    Parameters
+    ----------
+    returns, symbols, factors
+        As in :func:`find_break`.
+    events : DataFrame, optional
+        Events with ``symbol`` (or ``ticker``) and ``event_date`` (e.g.
+        ``pivotlib.events.load_catalog()``); SECTOR/context rows never match a symbol.
+    trim, stat, start, end, market, ai_factor, orthogonalize
+        Passed to :func:`find_break` (default ``stat="hac"``: robust to volatility clusters).
+    categories : sequence of str, optional
+        Only events of these categories (default: every event of the symbol).
+
+    Returns
+    -------
+    DataFrame
+        Index ``symbol``; ``break_date``, ``ci_low``, ``ci_high`` (Bai 1997, 95 %), ``sup_f``,
+        ``p_value``, ``nobs``, ``btc_before``/``btc_after``/``ai_before``/``ai_after`` (segment
+        OLS betas, when those factors are present), and with ``events``: ``nearest_event``
+        (date), ``nearest_category``, ``nearest_headline``, ``sessions_from_event`` (break minus
+        event, in sessions of ``returns``; positive = break after the event) and
+        ``event_in_ci``; ``note`` holds the reason when a symbol could not be analysed.
+    """
+    returns = _check_returns(returns)
+    symbols = [symbols] if isinstance(symbols, str) else list(symbols)
+    ev = None
+    if events is not None:
+        if not isinstance(events, pd.DataFrame):
+            raise InputError("events must be a DataFrame (pivotlib.events.load_catalog())")
+        sym_col = "symbol" if "symbol" in events.columns else "ticker"
+        if sym_col not in events.columns or "event_date" not in events.columns:
+            raise InputError("events need columns 'symbol' (or 'ticker') and 'event_date'")
+        ev = events.assign(_d=pd.to_datetime(events["event_date"], errors="coerce"),
+                           _s=events[sym_col].astype(str).str.upper())
+        ev = ev[ev["_d"].notna()]
+        if categories is not None and "category" in ev.columns:
+            ev = ev[ev["category"].isin(list(categories))]
+    idx = pd.DatetimeIndex(returns.index)
+    rows = []
+    for sym in symbols:
+        _check_columns(returns, sym, factors)
+        row: dict[str, Any] = {"symbol": sym, "note": ""}
+        try:
+            res = find_break(returns, sym, factors, trim=trim, stat=stat, start=start, end=end,
+                             market=market, ai_factor=ai_factor, orthogonalize=orthogonalize)
+        except InputError as exc:
+            row["note"] = str(exc)
+            rows.append(row)
+            continue
+        row.update({"break_date": res.break_date, "ci_low": res.ci_low, "ci_high": res.ci_high,
+                    "sup_f": res.sup_f, "p_value": res.p_value, "nobs": res.nobs})
+        if "BTC-USD" in res.before.index:
+            row.update(btc_before=res.before["BTC-USD"], btc_after=res.after["BTC-USD"])
+        if ai_factor is not None and ai_factor in res.before.index:
+            row.update(ai_before=res.before[ai_factor], ai_after=res.after[ai_factor])
+        if ev is not None:
+            mine = ev[ev["_s"] == sym.upper()]
+            if len(mine):
+                gap = (mine["_d"] - res.break_date).abs()
+                near = mine.loc[gap.idxmin()]
+                d = pd.Timestamp(near["_d"])
+                row.update({
+                    "nearest_event": d,
+                    "nearest_category": near.get("category", ""),
+                    "nearest_headline": near.get("headline", ""),
+                    "sessions_from_event": int(idx.searchsorted(res.break_date)
+                                               - idx.searchsorted(d)),
+                    "event_in_ci": bool(res.ci_low <= d <= res.ci_high),
+                })
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("symbol")
+    out.attrs.update({"stat": stat, "trim": trim, "factors": list(factors),
+                      "ci": "Bai (1997) 95% interval"})
     return out

@@ -353,6 +353,46 @@ def test_bad_inputs():
         rg.find_break(df, "SW", trim=0.5)
 
 
+def test_quarterly_correlations(planted):
+    df, date = planted
+    out = rg.quarterly_correlations(df, ["SW", "NO"])
+    assert set(out.columns) == {"quarter", "symbol", "factor", "corr", "nobs"}
+    assert out["nobs"].min() >= 20 and out["corr"].between(-1, 1).all()
+    heat = out.pivot_table(index=["symbol", "factor"], columns="quarter", values="corr")
+    q_switch = pd.Period(date, "Q")
+    before = [q for q in heat.columns if q < q_switch]
+    after = [q for q in heat.columns if q > q_switch]
+    # the switcher decouples from BTC and couples to AI-specific moves; the stayer does not
+    assert heat.loc[("SW", "BTC-USD"), before].mean() > heat.loc[("SW", "BTC-USD"), after].mean() + 0.2
+    assert heat.loc[("SW", "SMH"), after].mean() > heat.loc[("SW", "SMH"), before].mean() + 0.1
+    assert abs(heat.loc[("NO", "SMH"), after].mean()) < 0.1
+    q_after = after[-1]
+    # a quarter's value is the plain correlation with the residualised AI factor
+    sub = df[pd.DatetimeIndex(df.index).to_period("Q") == q_after]
+    resid = sub["SMH"] - np.polyval(np.polyfit(df["SPY"], df["SMH"], 1), sub["SPY"])
+    got = heat.loc[("SW", "SMH"), q_after]
+    assert got == pytest.approx(np.corrcoef(sub["SW"], resid)[0, 1], rel=1e-9)
+
+
+def test_break_table_nearest_event(planted):
+    df, date = planted
+    i = df.index.get_loc(date)
+    events = pd.DataFrame({"symbol": ["SW", "SW", "NO", "SECTOR"],
+                           "event_date": [df.index[i - 200], df.index[i + 3], df.index[i],
+                                          df.index[i]],
+                           "category": ["financing", "ai_hosting_lease", "earnings",
+                                        "sector_context"],
+                           "headline": ["a", "b", "c", "d"]})
+    out = rg.break_table(df, ["SW", "NO"], events=events, stat="F")
+    sw = out.loc["SW"]
+    assert sw["nearest_event"] == df.index[i + 3] and sw["nearest_headline"] == "b"
+    assert sw["sessions_from_event"] == df.index.get_loc(sw["break_date"]) - (i + 3)
+    assert sw["event_in_ci"] == (sw["ci_low"] <= df.index[i + 3] <= sw["ci_high"])
+    assert sw["p_value"] < 0.01 and sw["btc_after"] < sw["btc_before"]
+    short = rg.break_table(df.iloc[:50], ["SW"], stat="F")
+    assert "too few" in short.at["SW", "note"]
+
+
 # ---------------------------------------------------------------------------------- demo data
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -146,20 +146,31 @@ def test_real_find_break(real_returns):
     assert np.isfinite(table[["supF", "supF_hac"]].to_numpy()).all()
 
 
-def test_real_find_break_since_mid_2023(real_returns):
+def test_real_break_table_since_mid_2023(real_returns):
     """The full-sample search is dominated by the 2022 crypto-winter shift; restricting the
     sample to the AI-hosting era shows the break nearest the pivot announcements."""
-    rows = []
-    for sym in MINERS:
-        res = rg.find_break(real_returns, sym, FACTORS, start="2023-06-01", stat="hac")
-        rows.append({"symbol": sym, "nobs": res.nobs, "break": res.break_date.date(),
-                     "supF_hac": res.sup_f, "p": res.p_value,
-                     "btc_before": res.before["BTC-USD"], "btc_after": res.after["BTC-USD"],
-                     "ai_before": res.before["SMH"], "ai_after": res.after["SMH"]})
-    table = pd.DataFrame(rows).set_index("symbol")
-    print("\nBreak search from 2023-06-01 (HAC Wald/q, 15% trimming)")
-    print(_fmt(table))
-    assert np.isfinite(table[["supF_hac", "p"]].to_numpy()).all()
+    from pivotlib.events import load_catalog
+
+    table = rg.break_table(real_returns, MINERS, FACTORS, events=load_catalog(),
+                           start="2023-06-01", stat="hac")
+    cols = ["break_date", "ci_low", "ci_high", "sup_f", "p_value", "btc_before", "btc_after",
+            "ai_before", "ai_after", "nearest_event", "nearest_category", "sessions_from_event",
+            "event_in_ci"]
+    print("\nBreak search from 2023-06-01 (HAC Wald/q, 15% trimming, Bai 95% interval) beside "
+          "the nearest catalog event")
+    print(_fmt(table[cols]))
+    assert np.isfinite(table[["sup_f", "p_value"]].to_numpy(dtype=float)).all()
+    assert (table["ci_low"] <= table["break_date"]).all()
+    assert (table["break_date"] <= table["ci_high"]).all()
+
+
+def test_real_quarterly_correlations(real_returns):
+    out = rg.quarterly_correlations(real_returns, MINERS)
+    out["year"] = out["quarter"].dt.year
+    yearly = out.pivot_table(index="symbol", columns=["factor", "year"], values="corr")
+    print("\nMean quarterly correlation with BTC-USD and with SMH residualised on SPY, by year")
+    print(_fmt(yearly))
+    assert out["corr"].between(-1, 1).all() and len(out) > 100
 
 
 def test_real_rolling_exposures(real_returns):
