@@ -482,11 +482,14 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
             continue
         plans[s] = plan
 
-    # group by start date so each yf.download batch shares one range
-    groups: dict[pd.Timestamp, list[str]] = {}
+    # Two groups - full fetches and incremental ones - so yf.download batches stay large;
+    # each group is requested from its earliest start and every answer is cut back to its own
+    # symbol's start afterwards.
+    groups: dict[str, list[str]] = {}
     for s, plan in plans.items():
-        groups.setdefault(plan["start"], []).append(s)
-    for g_start, g_syms in groups.items():
+        groups.setdefault("full" if plan["old"] is None else "incremental", []).append(s)
+    for g_syms in groups.values():
+        g_start = min(plans[s]["start"] for s in g_syms)
         ymap = {plans[s]["ysym"]: s for s in g_syms}
         res = fetch_yahoo(list(ymap), g_start, end_ts, auto_adjust=auto_adjust,
                           batch_size=batch_size, today=today_ts,
@@ -496,8 +499,13 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
             if ysym in res.errors:
                 report.errors[s] = res.errors[ysym].replace(f"{ysym}:", f"{s}:", 1) if ysym != s else res.errors[ysym]
                 continue
-            new = res.frames[ysym]
             plan = plans[s]
+            new = res.frames[ysym]
+            new = new[new.index >= plan["start"]]
+            if new.empty:
+                report.errors[s] = (f"{s}: Yahoo returned no rows on or after "
+                                    f"{plan['start'].date()}")
+                continue
             old = plan["old"]
             if old is not None:
                 if _revised(old, new, revision_tolerance):

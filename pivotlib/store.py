@@ -269,6 +269,27 @@ class PriceStore:
         return sorted(p.name[: -len(".parquet")] for p in self.root.glob("*.parquet")
                       if p.is_file() and _SYMBOL_RE.match(p.name[: -len(".parquet")]))
 
+    def remove_stale_tmp(self, max_age_s: float = 600.0) -> list[Path]:
+        """Delete temporary files left by writers that crashed (older than ``max_age_s``).
+
+        A live writer's temporary file is younger than a write takes, so only leftovers of a
+        killed process are removed. Returns the paths removed.
+        """
+        import time
+
+        if not self.root.is_dir():
+            return []
+        now = time.time()
+        gone = []
+        for p in self.root.glob(".*.parquet.*.tmp"):
+            try:
+                if now - p.stat().st_mtime > max_age_s:
+                    p.unlink()
+                    gone.append(p)
+            except FileNotFoundError:
+                continue
+        return gone
+
     # -- write ------------------------------------------------------------------------------
     def write(self, symbol: str, frame: pd.DataFrame, meta: SymbolMeta) -> Path:
         """Write ``frame`` for ``symbol`` atomically, replacing any existing file.

@@ -381,3 +381,18 @@ def test_later_ipo_is_not_refetched_every_time(tmp_data_dir, universe, online):
     rep3 = fetch_symbols(["APLD"], "2023-06-01", "2024-03-28", store, universe=universe,
                          downloader=fake3, today="2024-04-01")
     assert "refetching in full" in rep3.notes["APLD"] and fake3.calls[0]["start"] == "2023-06-01"
+
+
+def test_full_fetches_share_batches_and_are_cut_to_listed_from(tmp_data_dir, universe, online):
+    # APLD (no listed_from) and WULF (listed 2024-01-10) in one request from the earliest start
+    a, _, _ = _body("APLD", "2023-12-01", "2024-02-29")
+    w, _, _ = _body("WULF", "2023-12-01", "2024-02-29", base=3.0)
+    fake = charts.FakeYahoo({"APLD": a, "WULF": w})
+    store = PriceStore()
+    rep = fetch_symbols(["APLD", "WULF"], None, "2024-02-29", store, universe=universe,
+                        downloader=fake, today="2024-03-01")
+    assert rep.ok, rep.errors
+    assert len(fake.calls) == 1 and fake.calls[0]["tickers"] == ["APLD", "WULF"]
+    assert fake.calls[0]["start"] == "2018-01-01"  # APLD's default start
+    assert store.read_meta("WULF").first == "2024-01-10"  # the other issuer's rows not stored
+    assert store.read_meta("APLD").first == "2023-12-01"

@@ -243,3 +243,14 @@ def test_lock_held_by_another_writer_times_out_with_clear_error(tmp_path):
         with pytest.raises(DataError, match=r"APLD\.parquet\.lock.*delete the \.lock file"):
             store.write("APLD", _bars(9), SymbolMeta("APLD", "yahoo"))
     assert store.path("APLD").read_bytes() == before
+
+
+def test_remove_stale_tmp_only_old_leftovers(store):
+    store.write("APLD", _bars(5), SymbolMeta("APLD", "yahoo"))
+    old = store.root / ".APLD.parquet.123.abcd.tmp"
+    young = store.root / ".APLD.parquet.456.ef01.tmp"
+    old.write_bytes(b"x")
+    young.write_bytes(b"y")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    assert store.remove_stale_tmp(600) == [old]
+    assert young.exists() and store.exists("APLD")

@@ -201,6 +201,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         stores.append(("store", PriceStore(config.store_dir())))
     if args.dataset in ("demo", "all"):
         stores.append(("demo", PriceStore(config.synthetic_dir())))
+    leftovers = [p for _, st in stores for p in st.remove_stale_tmp()]
+    if leftovers:
+        print(f"removed {len(leftovers)} temporary file(s) left by interrupted writes")
     jobs = [(name, st, sym) for name, st in stores for sym in st.symbols()]
     bad: list[str] = []
     bar = _progress(len(jobs), "verify", args.quiet)
