@@ -254,3 +254,24 @@ def test_remove_stale_tmp_only_old_leftovers(store):
     os.utime(old, (1_000_000_000, 1_000_000_000))
     assert store.remove_stale_tmp(600) == [old]
     assert young.exists() and store.exists("APLD")
+
+
+def test_writer_killed_mid_write_leaves_a_valid_file(store):
+    import signal
+    import time
+
+    store.write("HUT", _bars(300), SymbolMeta("HUT", "yahoo", extra={"scale": 1.0}))
+    ctx = mp.get_context("spawn")
+    p = ctx.Process(target=_writer, args=(str(store.root), 2.0, 3000, 10_000))
+    p.start()
+    deadline = time.time() + 30
+    # wait until the child is busy writing (a temp file appears), then SIGKILL it
+    while time.time() < deadline and not list(store.root.glob(".HUT.parquet.*.tmp")):
+        time.sleep(0.005)
+    os.kill(p.pid, signal.SIGKILL)
+    p.join(10)
+    assert p.exitcode == -signal.SIGKILL
+    df, meta = store.read("HUT")  # old or new version, never a torn one
+    assert meta.rows == len(df) in (300, 3000)
+    store.remove_stale_tmp(max_age_s=-1)  # leftovers of the killed writer, if any
+    assert not list(store.root.glob(".HUT.parquet.*.tmp"))
