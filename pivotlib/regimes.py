@@ -218,8 +218,7 @@ def _orthogonalized(frame: pd.DataFrame, factors: list[str], market: str,
     return X
 
 
-def _session_position(index: pd.DatetimeIndex, date: Any, what: str = "date") -> int:
-    """Position of the first row on or after ``date``; InputError if outside the data."""
+def _to_day(date: Any, what: str = "date") -> pd.Timestamp:
     try:
         ts = pd.Timestamp(date)
     except (TypeError, ValueError) as exc:
@@ -228,7 +227,12 @@ def _session_position(index: pd.DatetimeIndex, date: Any, what: str = "date") ->
         raise InputError(f"{what} {date!r} is not a date; use ISO format YYYY-MM-DD")
     if ts.tz is not None:
         ts = ts.tz_localize(None)
-    ts = ts.normalize()
+    return ts.normalize()
+
+
+def _session_position(index: pd.DatetimeIndex, date: Any, what: str = "date") -> int:
+    """Position of the first row on or after ``date``; InputError if outside the data."""
+    ts = _to_day(date, what)
     if len(index) == 0:
         raise InputError("no valid observations (symbol and factors never overlap); check the data")
     if ts < index[0] or ts > index[-1]:
@@ -427,6 +431,8 @@ def _shift_regression(y: np.ndarray, X: np.ndarray, post: np.ndarray, names: lis
     Z = np.column_stack([np.ones(n), X])
     D = Z * post[:, None]
     W = np.column_stack([Z, D])
+    if np.linalg.matrix_rank(W) < 2 * k:
+        raise np.linalg.LinAlgError("singular design")
     lags = hac_lags_rule(n) if hac_lags is None else int(hac_lags)
     if lags < 0:
         raise InputError(f"hac_lags={hac_lags} is negative; pass None (rule of thumb) or >= 0")
@@ -556,8 +562,14 @@ def exposure_shift(returns: pd.DataFrame, symbol: str, factors: Sequence[str] = 
     sub = frame.iloc[lo:hi]
     X = _orthogonalized(sub, factors, market, ai_factor, orthogonalize)
     post = (np.arange(hi - lo) >= nb).astype(float)
-    reg = _shift_regression(sub[symbol].to_numpy(), X.to_numpy(), post,
-                            ["alpha", *factors], hac_lags)
+    try:
+        reg = _shift_regression(sub[symbol].to_numpy(), X.to_numpy(), post,
+                                ["alpha", *factors], hac_lags)
+    except np.linalg.LinAlgError as exc:
+        raise InputError(
+            f"the regression for {symbol} around {idx[pos].date()} is singular (a factor is "
+            "constant or collinear with others in one regime); drop that factor"
+        ) from exc
     return ExposureShift(
         symbol=symbol, factors=factors, date=idx[pos], table=reg["table"],
         chow_f=reg["chow_f"], chow_p=reg["chow_p"], chow_df=reg["chow_df"],
@@ -827,9 +839,9 @@ def find_break(returns: pd.DataFrame, symbol: str, factors: Sequence[str] = DEFA
         raise InputError(f"unknown stat {stat!r}; use 'F' or 'hac'")
     frame = _valid_frame(returns, symbol, factors, market, ai_factor, orthogonalize)
     if start is not None:
-        frame = frame.loc[pd.Timestamp(start):]
+        frame = frame.loc[_to_day(start, "start"):]
     if end is not None:
-        frame = frame.loc[:pd.Timestamp(end)]
+        frame = frame.loc[:_to_day(end, "end")]
     n, k = len(frame), len(factors) + 1
     first = max(int(math.ceil(trim * n)), k + 1)
     if n < max(min_obs, 2 * k + 4) or first > n - first:
@@ -841,6 +853,11 @@ def find_break(returns: pd.DataFrame, symbol: str, factors: Sequence[str] = DEFA
     y = frame[symbol].to_numpy()
     Z = np.column_stack([np.ones(n), X.to_numpy()])
     cands = np.arange(first, n - first + 1)  # observations in the first regime
+    if np.linalg.matrix_rank(Z[:first]) < k or np.linalg.matrix_rank(Z[n - first:]) < k:
+        raise InputError(
+            f"the regression for {symbol} is singular at the sample ends (a factor is constant "
+            "or collinear with others); drop that factor or raise trim"
+        )
     if stat == "F":
         F, _ = _chow_f_path(y, Z, cands)
     else:

@@ -351,6 +351,13 @@ def test_bad_inputs():
         rg.find_break(df.iloc[:40], "SW")
     with pytest.raises(InputError, match="trim"):
         rg.find_break(df, "SW", trim=0.5)
+    with pytest.raises(InputError, match="not a date"):
+        rg.find_break(df, "SW", start="someday")
+    d = df.assign(DUP=2 * df["BTC-USD"])
+    with pytest.raises(InputError, match="singular"):
+        rg.exposure_shift(d, "SW", ["SPY", "BTC-USD", "DUP"], date, before=150, after=150)
+    with pytest.raises(InputError, match="singular"):
+        rg.find_break(d, "SW", ["SPY", "BTC-USD", "DUP"])
 
 
 def test_quarterly_correlations(planted):
