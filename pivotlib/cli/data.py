@@ -144,7 +144,9 @@ def _dataset_status(dataset: str | None, stale_days: int, universe: Path | None)
         uni = load_universe(universe)
         missing = [s for s in uni["symbol"] if s not in set(st["symbol"])]
     except InputError:
-        missing = []
+        if universe is not None:
+            raise  # the user named a bad file: say so
+        missing = []  # no default universe (custom install): just list the files
     return ds, st, missing
 
 
