@@ -129,10 +129,13 @@ def fit_vectorized(y_est: np.ndarray, x_est: np.ndarray, mask_est: np.ndarray,
         xc = (x0 - xbar[:, None, :]) * w[..., None]
         sxx = np.einsum("ntp,ntq->npq", xc, xc)
         sxy = np.einsum("ntp,nt->np", xc, yc)
-        # A factor that is constant over the window makes S_xx singular: flag, do not crash.
-        scale = np.einsum("npp->np", sxx).max(axis=1)
+        # A factor that is constant over the window (centred sum of squares negligible against
+        # its raw sum of squares) or collinear factors make S_xx singular: flag, do not crash.
+        diag = np.einsum("npp->np", sxx)
+        raw = np.einsum("ntp,ntp->np", x0, x0)
+        const = (diag <= 1e-20 * np.maximum(raw, 1e-300)).any(axis=1)
         eig = np.linalg.eigvalsh(sxx)
-        singular = ~(eig[:, 0] > 1e-12 * np.maximum(scale, 1e-300))
+        singular = const | ~(eig[:, 0] > 1e-12 * np.maximum(diag.max(axis=1), 1e-300))
         sxx_safe = np.where(singular[:, None, None], np.eye(p)[None], sxx)
         sxx_inv = np.linalg.inv(sxx_safe)
         b = np.einsum("npq,nq->np", sxx_inv, sxy)
@@ -200,7 +203,10 @@ def fit_statsmodels(y_est: np.ndarray, x_est: np.ndarray, mask_est: np.ndarray,
         y = y_est[i, mk]
         X = np.column_stack([np.ones(mk.sum()), x_est[i, mk]])
         sst[i] = float(((y - y.mean()) ** 2).sum())
-        if p and np.linalg.matrix_rank(X) < X.shape[1]:
+        xc = x_est[i, mk] - x_est[i, mk].mean(axis=0)
+        if p and ((xc**2).sum(axis=0) <= 1e-20 * np.maximum((x_est[i, mk] ** 2).sum(axis=0),
+                                                             1e-300)).any() or (
+                p and np.linalg.matrix_rank(X) < X.shape[1]):
             singular[i] = True
             continue
         res = sm.OLS(y, X).fit()

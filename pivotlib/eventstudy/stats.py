@@ -80,7 +80,8 @@ def patell_daily(sar_t: np.ndarray, q: np.ndarray) -> float:
 
 def patell_car(sum_sar: np.ndarray, l2: np.ndarray, q: np.ndarray) -> float:
     """Patell (1976) Z for CAAR: N^{-1/2} sum_i [sum_t SAR_it / sqrt(L2_i Q_i)]."""
-    z_i = sum_sar / np.sqrt(l2 * q)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_i = sum_sar / np.sqrt(l2 * q)
     z_i = _finite(z_i)
     if z_i.size == 0:
         return float("nan")
