@@ -59,6 +59,8 @@ Andrews, D. W. K. (1993). Tests for parameter instability and structural change 
     change point. Econometrica 61(4), 821-856; corrigendum Econometrica 71(1) (2003), 395-397.
 Chow, G. C. (1960). Tests of equality between sets of coefficients in two linear regressions.
     Econometrica 28(3), 591-605.
+Hall, P., Horowitz, J. L. and Jing, B.-Y. (1995). On blocking rules for the bootstrap with
+    dependent data. Biometrika 82(3), 561-574.
 Estrella, A. (2003). Critical values and p values of Bessel process distributions: computation
     and application to structural break tests. Econometric Theory 19(6), 1128-1143.
 Hansen, B. E. (1997). Approximate asymptotic p values for structural-change tests. Journal of
@@ -385,6 +387,58 @@ class ExposureShift:
     cov_diff: pd.DataFrame
     orthogonalize: str = "ai"
     notes: list[str] = field(default_factory=list)
+    design: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    """Arrays of the regression (``y``, ``X`` factor matrix, ``post`` dummy) for resampling."""
+
+    def bootstrap_contrast(self, weights: Mapping[str, float], n_boot: int = 999,
+                           block: int | None = None, seed: int = 0,
+                           alpha: float = 0.05) -> tuple[float, float, float]:
+        """Moving-block bootstrap interval for ``sum_k w_k * diff_k``.
+
+        Blocks of ``block`` consecutive observations (default ``ceil(T ** (1/3))``, Hall,
+        Horowitz and Jing 1995) are drawn with replacement *within* each regime, so the
+        regime sizes are kept; the interaction regression is refitted on each resample and
+        the percentile interval is returned.
+
+        Returns
+        -------
+        (se, low, high)
+            Bootstrap standard error and the ``1 - alpha`` percentile interval.
+        """
+        if not self.design:
+            raise InputError("this result carries no design arrays; rerun exposure_shift")
+        names = ["alpha", *self.factors]
+        unknown = [k for k in weights if k not in names]
+        if unknown:
+            raise InputError(f"unknown coefficient(s) {unknown}; use {names}")
+        if n_boot < 99:
+            raise InputError(f"n_boot={n_boot} is too small; use at least 99 (999 is usual)")
+        y, X, post = self.design["y"], self.design["X"], self.design["post"]
+        n = len(y)
+        b = int(block) if block is not None else max(1, int(math.ceil(n ** (1 / 3))))
+        if b < 1:
+            raise InputError(f"block={block} must be a positive number of sessions")
+        w = np.array([float(weights.get(nm, 0.0)) for nm in names])
+        rng = np.random.default_rng(seed)
+        segs = [np.flatnonzero(post == 0), np.flatnonzero(post == 1)]
+        Z = np.column_stack([np.ones(n), X])
+        draws = np.empty(n_boot)
+        k = Z.shape[1]
+        for r in range(n_boot):
+            rows = []
+            for seg in segs:
+                m = len(seg)
+                bb = min(b, m)
+                starts = rng.integers(0, m - bb + 1, size=int(math.ceil(m / bb)))
+                pos = (starts[:, None] + np.arange(bb)[None, :]).ravel()[:m]
+                rows.append(seg[pos])
+            i = np.concatenate(rows)
+            Zi, pi = Z[i], post[i]
+            W = np.column_stack([Zi, Zi * pi[:, None]])
+            coef, *_ = np.linalg.lstsq(W, y[i], rcond=None)
+            draws[r] = float(w @ coef[k:])
+        lo_q, hi_q = np.quantile(draws, [alpha / 2, 1 - alpha / 2])
+        return float(draws.std(ddof=1)), float(lo_q), float(hi_q)
 
     def contrast(self, weights: Mapping[str, float]) -> tuple[float, float]:
         """Estimate and HAC standard error of ``sum_k w_k * diff_k`` (keys: factor names)."""
@@ -578,6 +632,7 @@ def exposure_shift(returns: pd.DataFrame, symbol: str, factors: Sequence[str] = 
         hac_lags=reg["lags"], hac_rule=HAC_RULE if hac_lags is None else "user-supplied",
         n_before=nb, n_after=na, start=idx[lo], end=idx[hi - 1], cov_diff=reg["cov_diff"],
         orthogonalize=orthogonalize, notes=notes,
+        design={"y": sub[symbol].to_numpy(), "X": X.to_numpy(), "post": post},
     )
 
 
@@ -1053,7 +1108,9 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
                  orthogonalize: Orthogonalize = "ai", hac_lags: int | None = None,
                  alpha: float = 0.05, clip: bool = False, min_obs: int = 60,
                  categories: Sequence[str] | None = None,
-                 errors: Literal["raise", "skip"] = "raise") -> pd.DataFrame:
+                 errors: Literal["raise", "skip"] = "raise",
+                 ci_method: Literal["hac", "bootstrap"] = "hac", n_boot: int = 999,
+                 block: int | None = None, seed: int = 0) -> pd.DataFrame:
     """Rank miners by how far they moved from bitcoin towards AI infrastructure.
 
     For each symbol, :func:`exposure_shift` at its date gives the change in BTC beta
@@ -1091,6 +1148,11 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
     errors : {"raise", "skip"}, default "raise"
         ``"skip"`` keeps a symbol without a date or with too little data as a row with NaN
         numbers and the reason in ``note`` (ranked last) instead of raising.
+    ci_method : {"hac", "bootstrap"}, default "hac"
+        ``"hac"``: normal interval from the HAC covariance. ``"bootstrap"``: percentile interval
+        from a moving-block bootstrap within each regime (:meth:`ExposureShift.bootstrap_contrast`,
+        ``n_boot`` resamples, ``block`` sessions, ``seed``); ``se_score`` is then the bootstrap
+        standard error and ``p_value`` stays the HAC one.
 
     Returns
     -------
@@ -1116,6 +1178,8 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
         raise InputError(f"unknown errors={errors!r}; use 'raise' or 'skip'")
     if not (0.0 < alpha < 1.0):
         raise InputError(f"alpha={alpha} must be between 0 and 1 (0.05 gives a 95% interval)")
+    if ci_method not in ("hac", "bootstrap"):
+        raise InputError(f"unknown ci_method={ci_method!r}; use 'hac' or 'bootstrap'")
     for s in symbols:  # unknown names are always an error, whatever `errors` says
         _check_columns(_check_returns(returns), s, factors)
     dates = _dates_by_symbol(symbols, date_or_events, categories)
@@ -1137,6 +1201,13 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
             continue
         t = res.table.set_index("factor")
         score, se = res.contrast({ai_factor: 1.0, btc_factor: -1.0})
+        p_hac = float(2.0 * stats.norm.sf(abs(score / se))) if se > 0 else float("nan")
+        if ci_method == "bootstrap":
+            se_b, lo_b, hi_b = res.bootstrap_contrast({ai_factor: 1.0, btc_factor: -1.0},
+                                                      n_boot=n_boot, block=block, seed=seed,
+                                                      alpha=alpha)
+        else:
+            se_b, lo_b, hi_b = se, score - z * se, score + z * se
         row.update({
             "date": res.date, "n_before": res.n_before, "n_after": res.n_after,
             "btc_beta_before": t.at[btc_factor, "beta_before"],
@@ -1145,9 +1216,8 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
             "ai_beta_before": t.at[ai_factor, "beta_before"],
             "ai_beta_after": t.at[ai_factor, "beta_after"],
             "delta_ai_beta": t.at[ai_factor, "diff"], "se_delta_ai": t.at[ai_factor, "se_diff"],
-            "pivot_score": score, "se_score": se,
-            "ci_low": score - z * se, "ci_high": score + z * se,
-            "p_value": float(2.0 * stats.norm.sf(abs(score / se))) if se > 0 else float("nan"),
+            "pivot_score": score, "se_score": se_b, "ci_low": lo_b, "ci_high": hi_b,
+            "p_value": p_hac,
             "chow_hac_p": res.chow_hac_p, "hac_lags": res.hac_lags,
             "note": "; ".join(res.notes),
         })
@@ -1163,7 +1233,10 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
     out = out.set_index("symbol")
     out.attrs.update({
         "score": f"delta_ai_beta - delta_btc_beta ({ai_factor} minus {btc_factor})",
-        "interval": f"{100 * (1 - alpha):.0f}% normal interval from the HAC covariance",
+        "interval": (f"{100 * (1 - alpha):.0f}% normal interval from the HAC covariance"
+                     if ci_method == "hac" else
+                     f"{100 * (1 - alpha):.0f}% moving-block bootstrap percentile interval "
+                     f"({n_boot} resamples, seed {seed})"),
         "hac_rule": HAC_RULE if hac_lags is None else f"user-supplied ({hac_lags})",
         "factors": factors, "orthogonalize": orthogonalize, "before": before, "after": after,
     })

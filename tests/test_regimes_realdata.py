@@ -119,11 +119,16 @@ def test_real_pivot_scores_common_date(real_returns):
     date = "2024-06-04"  # CORZ-CoreWeave 200MW lease: the sector's first large AI hosting deal
     out = rg.pivot_scores(real_returns, MINERS, FACTORS, date, before=250, after=250, clip=True,
                           errors="skip")
-    print(f"\nPivot scores with a common date {date} (250 sessions each side, clipped)")
+    boot = rg.pivot_scores(real_returns, MINERS, FACTORS, date, before=250, after=250,
+                           clip=True, errors="skip", ci_method="bootstrap", n_boot=999, seed=0)
+    out = out.join(boot[["ci_low", "ci_high"]], rsuffix="_boot")
+    print(f"\nPivot scores with a common date {date} (250 sessions each side, clipped; "
+          "95% HAC and moving-block bootstrap intervals)")
     print(_fmt(out[["rank", "n_before", "n_after", "btc_beta_before", "btc_beta_after",
                     "ai_beta_before", "ai_beta_after", "pivot_score", "ci_low", "ci_high",
-                    "p_value"]]))
+                    "ci_low_boot", "ci_high_boot", "p_value"]]))
     assert np.isfinite(out["pivot_score"].dropna().to_numpy()).all()
+    assert (out["ci_low_boot"] < out["ci_high_boot"]).all()
 
 
 def test_real_find_break(real_returns):
