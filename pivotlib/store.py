@@ -24,6 +24,7 @@ never used.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import re
@@ -330,9 +331,9 @@ class PriceStore:
         md[META_KEY] = meta.to_json().encode()
         table = table.replace_schema_metadata(md)
 
-        self.root.mkdir(parents=True, exist_ok=True)
         target = self.path(symbol)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             with self._lock(symbol):
                 tmp = self.root / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
                 try:
@@ -342,8 +343,11 @@ class PriceStore:
                         os.fsync(fh.fileno())
                     os.replace(tmp, target)
                 finally:
-                    if tmp.exists():
-                        tmp.unlink()
+                    try:
+                        if tmp.exists():
+                            tmp.unlink()
+                    except OSError:
+                        pass
                 _fsync_dir(self.root)
         except Timeout as exc:
             raise DataError(
@@ -351,6 +355,8 @@ class PriceStore:
                 f"{self.lock_timeout:.0f}s; wait for it, or delete the .lock file if no pivot "
                 "process is running"
             ) from exc
+        except OSError as exc:
+            raise StoreWriteError.wrap(exc, symbol, target, self.root) from exc
         return target
 
     # -- read -------------------------------------------------------------------------------
@@ -378,17 +384,24 @@ class PriceStore:
             return self._read_validated(symbol, path)
         except _Invalid as first:
             # Re-check under the lock: a writer may have just replaced the file.
-            with self._lock(symbol):
-                if not path.is_file():
-                    raise DataError(f"{symbol}: file vanished while reading; retry") from first
-                try:
-                    return self._read_validated(symbol, path)
-                except _Invalid as exc:
-                    dest = self._quarantine(path)
-                    raise DataError(
-                        f"{symbol}: {path.name} is unusable ({exc}); moved to {dest}. "
-                        f"Refetch with `pivot data fetch {symbol}` or re-import it"
-                    ) from exc
+            try:
+                with self._lock(symbol):
+                    if not path.is_file():
+                        raise DataError(f"{symbol}: file vanished while reading; retry") from first
+                    try:
+                        return self._read_validated(symbol, path)
+                    except _Invalid as exc:
+                        dest = self._quarantine(path)
+                        raise DataError(
+                            f"{symbol}: {path.name} is unusable ({exc}); moved to {dest}. "
+                            f"Refetch with `pivot data fetch {symbol}` or re-import it"
+                        ) from exc
+            except OSError as exc:  # read-only folder: cannot lock or move the bad file
+                raise DataError(
+                    f"{symbol}: {path.name} is unusable ({first}) and could not be moved to "
+                    f"{self.quarantine_dir} ({exc}); delete it, then refetch with "
+                    f"`pivot data fetch {symbol}` or re-import it"
+                ) from exc
 
     def read_meta(self, symbol: str) -> SymbolMeta:
         """Read only the metadata (cheap; no validation of the rows, no quarantine).
@@ -492,6 +505,28 @@ class PriceStore:
         cols = ["symbol", "source", "first", "last", "rows", "stale", "synthetic", "adjusted",
                 "fetched_at", "problem"]
         return pd.DataFrame(rows, columns=cols)
+
+
+class StoreWriteError(DataError, OSError):
+    """A write failed at the operating-system level (read-only folder, full disk, data folder
+    that is a file...). Both a :class:`~pivotlib.errors.DataError` (the CLI prints one line and
+    exits 3) and an :class:`OSError` (``errno``/``strerror`` kept for callers that check them).
+    The previous file, if any, is intact and no temporary file is left behind."""
+
+    @classmethod
+    def wrap(cls, exc: OSError, symbol: str, target: Path, root: Path) -> StoreWriteError:
+        why = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            fix = "free disk space and retry"
+        else:
+            fix = (f"make {root} a writable folder, or point PIVOT_DATA_DIR at one "
+                   "(free disk space if it is full)")
+        err = cls(exc.errno, f"{symbol}: cannot write {target} ({why}); {fix}; the previous "
+                             "file, if any, is unchanged")
+        return err
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 class _Invalid(Exception):

@@ -194,8 +194,9 @@ def test_crash_mid_write_leaves_old_file_intact(store, monkeypatch):
         raise OSError("simulated crash during rename")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(DataError, match=r"APLD: cannot write .*simulated crash.*unchanged") as ei:
         store.write("APLD", _bars(8, scale=2.0), SymbolMeta("APLD", "yahoo"))
+    assert isinstance(ei.value, OSError)  # StoreWriteError is both
     monkeypatch.undo()
     assert store.path("APLD").read_bytes() == before
     df, meta = store.read("APLD")
@@ -275,3 +276,26 @@ def test_writer_killed_mid_write_leaves_a_valid_file(store):
     assert meta.rows == len(df) in (300, 3000)
     store.remove_stale_tmp(max_age_s=-1)  # leftovers of the killed writer, if any
     assert not list(store.root.glob(".HUT.parquet.*.tmp"))
+
+
+def test_unwritable_folder_is_data_error_naming_fix(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")
+    store = PriceStore(blocker / "store")
+    with pytest.raises(DataError, match=r"APLD: cannot write .*PIVOT_DATA_DIR") as ei:
+        store.write("APLD", _bars(3), SymbolMeta("APLD", "csv"))
+    assert ei.value.exit_code == 3
+    assert blocker.read_text().startswith("a file")
+
+
+def test_corrupt_file_in_unwritable_folder_still_refused(store, monkeypatch):
+    store.write("APLD", _bars(5), SymbolMeta("APLD", "yahoo"))
+    store.path("APLD").write_bytes(b"junk")
+    import pivotlib.store as store_mod
+
+    def no_move(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store_mod.shutil, "move", no_move)
+    with pytest.raises(DataError, match=r"unusable .*could not be moved.*delete it"):
+        store.read("APLD")
