@@ -138,14 +138,16 @@ def test_synthesize_calls_generator(tmp_data_dir, monkeypatch, capsys, tmp_path)
 
     def fake_write(**kw):
         seen.update(kw)
-        return tmp_path / "out"
+        return {"out_dir": str(tmp_path / "o"), "symbols": ["APLD", "SPY"], "seed": kw["seed"],
+                "start": "2021-01-04", "end": "2026-06-30", "planted_events": 3}
 
     import pivotlib.synthetic as synth
 
     monkeypatch.setattr(synth, "write_default_dataset", fake_write)
     assert main(["data", "synthesize", "--seed", "7", "--out", str(tmp_path / "o")]) == 0
     assert seen == {"seed": 7, "out_dir": tmp_path / "o"}
-    assert "SYNTHETIC" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "2 symbols" in out and "seed 7" in out
 
 
 def test_cli_subprocess_help_is_fast_and_lists_actions():

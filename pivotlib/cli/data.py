@@ -238,5 +238,11 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
     if args.seed is not None:
         kwargs["seed"] = args.seed
     out = write_default_dataset(**kwargs)
-    print(f"SYNTHETIC demo dataset written: {out}")
+    if isinstance(out, dict):
+        syms = out.get("symbols") or []
+        print(f"SYNTHETIC demo dataset written to {out.get('out_dir')}: {len(syms)} symbols "
+              f"{out.get('start', '')}..{out.get('end', '')} (seed {out.get('seed')}), "
+              f"{out.get('planted_events', 0)} planted events - generated, NOT market prices")
+    else:
+        print(f"SYNTHETIC demo dataset written: {out}")
     return 0
