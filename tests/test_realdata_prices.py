@@ -122,3 +122,23 @@ def test_recorded_msft_chart_has_new_york_session_dates(realdata):
     assert len(df) > 100
     assert all(is_session(d) for d in df.index)
     assert "adj_close" in df and (df["adj_close"] <= df["close"] + 1e-9).all()
+
+
+def test_imported_store_equals_csv_dataset(realdata, tmp_data_dir):
+    """`pivot data import` of real files, then dataset "store", gives the same frame as
+    reading the folder directly ("csv:"), including BTC alignment and listed_from masks."""
+    from pivotlib.cli import main
+
+    files = {s: realdata / DSTURDY / f"{s}.csv" for s in ["APLD", "WULF", "SPY"]}
+    files["BTC-USD"] = realdata / BTC / "BTC-USD.csv"
+    files["HUT"] = realdata / "bdesia__MSTGAM-4trading/data/HUT.csv"
+    for s, f in files.items():
+        assert main(["data", "import", str(f), "--symbol", s, "--adjusted",
+                     "--drop-after", END]) == 0
+    syms = list(files)
+    a = load_returns(syms, "2023-01-01", "2025-12-12", dataset="store")
+    b = load_returns(syms, "2023-01-01", "2025-12-12",
+                     dataset=_ds(realdata, "bdesia__MSTGAM-4trading/data", DSTURDY, BTC))
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a["HUT"].loc[:"2023-11-30"].isna().all()  # Hut 8 Mining history masked
+    assert a.attrs["sources"] == {s: "csv" for s in syms}
