@@ -10,7 +10,7 @@ Layout of ``reports/`` (``PIVOT_REPORTS_DIR``)::
       <date>/<notebook>-<slug>.json            sidecar: parameters, fingerprint, status, records
 
 ``<date>`` is the run date (ISO, local time) unless given. ``<slug>`` is built from the
-parameters passed (not the notebook defaults); ``default`` when none were passed.
+parameters passed that differ from the notebook's defaults; ``default`` when none do.
 
 Never overwrite
 ---------------
@@ -533,6 +533,8 @@ def _normalise_executed(nb: Any, nb_path: Path, meta: Mapping[str, Any]) -> None
         pm.pop(k, None)
     pm.pop("environment_variables", None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill draws a random id
         cpm = cell.metadata.get("papermill")
         if cpm:
             for k in _TIMING_KEYS:
@@ -630,7 +632,9 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     day = _dt.date.fromisoformat(date).isoformat() if date else _dt.date.today().isoformat()
     day_dir = root / day
     day_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{nb_path.stem}-{param_slug(overrides)}"
+    changed = {k: v for k, v in overrides.items()
+               if jsonable(v) != jsonable(defaults.get(k, object()))}
+    stem = f"{nb_path.stem}-{param_slug(changed)}"
     fp = fingerprint(nb_path, merged)
 
     with FileLock(str(root / ".reports.lock")):
@@ -715,7 +719,7 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
             language="python",
             cwd=str(nb_path.parent), progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=timeout,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     finally:
         if env_before is None:
