@@ -482,6 +482,8 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
             continue
         plans[s] = plan
 
+    if progress is not None and len(syms) > len(plans):
+        progress(len(syms) - len(plans))  # up to date or refused: nothing to fetch
     # Two groups - full fetches and incremental ones - so yf.download batches stay large;
     # each group is requested from its earliest start and every answer is cut back to its own
     # symbol's start afterwards.

@@ -396,3 +396,17 @@ def test_full_fetches_share_batches_and_are_cut_to_listed_from(tmp_data_dir, uni
     assert fake.calls[0]["start"] == "2018-01-01"  # APLD's default start
     assert store.read_meta("WULF").first == "2024-01-10"  # the other issuer's rows not stored
     assert store.read_meta("APLD").first == "2023-12-01"
+
+
+def test_progress_counts_every_symbol(filled_store, universe, online):
+    body, _, _ = _body("SPY", "2024-01-02", "2024-03-28", base=470.0)
+    ticks = []
+    rep = fetch_symbols(["APLD", "SPY"], None, "2024-02-29", filled_store, universe=universe,
+                        downloader=charts.FakeYahoo({"SPY": body}), today="2024-03-01",
+                        progress=ticks.append)
+    assert rep.up_to_date == ["APLD", "SPY"] and sum(ticks) == 2
+    ticks.clear()
+    rep = fetch_symbols(["APLD", "SPY"], None, "2024-03-28", filled_store, universe=universe,
+                        downloader=charts.FakeYahoo({"SPY": body}), today="2024-04-01",
+                        progress=ticks.append)
+    assert sum(ticks) == 2 and "APLD" in rep.errors and rep.written["SPY"] > 0

@@ -299,3 +299,32 @@ def test_corrupt_file_in_unwritable_folder_still_refused(store, monkeypatch):
     monkeypatch.setattr(store_mod.shutil, "move", no_move)
     with pytest.raises(DataError, match=r"unusable .*could not be moved.*delete it"):
         store.read("APLD")
+
+
+def test_round_trip_property(tmp_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    store = PriceStore(tmp_path / "prop")
+
+    @settings(max_examples=25, deadline=None)
+    @given(n=st.integers(1, 40), seed=st.integers(0, 10_000), holes=st.booleans(),
+           adj=st.booleans())
+    def check(n, seed, holes, adj):
+        rng = np.random.default_rng(seed)
+        idx = pd.DatetimeIndex(sorted(rng.choice(pd.date_range("2020-01-01", periods=400),
+                                                 n, replace=False)), name="date")
+        c = rng.uniform(0.01, 1e5, n)
+        f = pd.DataFrame({"open": c, "high": c, "low": c, "close": c,
+                          "volume": rng.integers(0, 10**9, n).astype(float)}, index=idx)
+        if adj:
+            f["adj_close"] = c * 0.9
+        if holes and n > 1:
+            f.iloc[0, 0] = np.nan
+        store.write("P", f, SymbolMeta("P", "csv", adjusted=adj))
+        back, meta = store.read("P")
+        assert meta.rows == n and meta.adjusted is adj
+        np.testing.assert_array_equal(back.to_numpy(), f[back.columns].to_numpy())
+        assert (back.index == idx).all()
+
+    check()
