@@ -121,7 +121,7 @@ def test_real_pivot_scores_common_date(real_returns):
                           errors="skip")
     boot = rg.pivot_scores(real_returns, MINERS, FACTORS, date, before=250, after=250,
                            clip=True, errors="skip", ci_method="bootstrap", n_boot=999, seed=0)
-    out = out.join(boot[["ci_low", "ci_high"]], rsuffix="_boot")
+    out = out.join(boot[["ci_low", "ci_high"]].add_suffix("_boot"))
     print(f"\nPivot scores with a common date {date} (250 sessions each side, clipped; "
           "95% HAC and moving-block bootstrap intervals)")
     print(_fmt(out[["rank", "n_before", "n_after", "btc_beta_before", "btc_beta_after",
