@@ -25,6 +25,11 @@ pivot_scores
 ai_basket_returns
     Returns of an (equal-)weighted basket, e.g. an AI-infrastructure basket to use as the AI
     factor instead of SMH.
+quarterly_correlations, break_table
+    Notebook helpers: correlation with BTC and the (AI-specific) AI factor by quarter, and the
+    break date per symbol beside the nearest catalog announcement.
+supf_pvalue, hac_lags_rule
+    The sup-F p-value and the Newey-West lag rule, exposed for reuse and checking.
 
 Orthogonalisation (``orthogonalize``)
 ------------------------------------
