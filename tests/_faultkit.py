@@ -114,3 +114,26 @@ def code_notebook(path: Path, cells: list[str], parameters: str | None = None) -
     nb.cells.extend(nbformat.v4.new_code_cell(src) for src in cells)
     nbformat.write(nb, str(path))
     return path
+
+
+# ---- task functions for the runners (module level: workers import them by reference) -------
+def square_item(item: dict) -> dict:
+    """A sweep-item stand-in. ``item["mode"]``: ``ok``; ``raise`` (ValueError); ``exit`` (the
+    worker process dies with os._exit(1) every time); ``exit_once`` (dies the first time, marker
+    file ``item["marker"]``, then succeeds); ``sleep`` (sleeps ``item["seconds"]`` first)."""
+    import time as _time
+
+    mode = item.get("mode", "ok")
+    if mode == "raise":
+        raise ValueError(f"bad item {item['key']}: cannot square {item.get('n')!r}")
+    if mode == "exit":
+        os._exit(1)
+    if mode == "exit_once":
+        marker = Path(item["marker"])
+        if not marker.exists():
+            marker.write_text(str(os.getpid()))
+            os._exit(1)
+    if mode == "sleep":
+        _time.sleep(float(item.get("seconds", 0.5)))
+    return {"key": item["key"], "ok": True, "status": "ok", "value": item["n"] ** 2,
+            "pid": os.getpid()}

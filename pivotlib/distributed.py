@@ -1,0 +1,434 @@
+"""Run sweep items on Dask distributed (or a local process pool), never losing an item.
+
+One *item* is a JSON-safe ``dict`` and one task runs it through the **same** function the
+local pool uses, :func:`pivotlib.sweep.run_sweep_item` (injectable as ``func`` for tests and
+other sweeps). Where it runs is the ``scheduler``:
+
+``"serial"``
+    In this process, one item after the other.
+``"processes"``
+    A local :class:`concurrent.futures.ProcessPoolExecutor` (``spawn``) of ``workers``
+    processes - no Dask needed.
+``"local"``
+    A Dask :class:`distributed.LocalCluster` on this machine: ``workers`` worker processes with
+    one thread each, every socket bound to ``127.0.0.1`` (scheduler, workers, nannies), the
+    dashboard off. Nothing listens on a public interface; the cluster is closed at the end.
+``"tcp://host:8786"``
+    Submit to an existing Dask scheduler a team already operates (its workers need
+    ``pivotlib`` installed and read access to the same data and reports folders).
+
+Guarantees
+----------
+* **Every item ends as a result or a recorded failure**, in input order. A task that raises
+  (after ``retries`` re-runs), a worker process that dies while running an item
+  (``KilledWorker`` after the item was retried on another worker), a lost scheduler
+  connection - each becomes a failure dict ``{"key", "ok": False, "status": "failed",
+  "error", "exit_code": 5, ...}`` naming the item and the cause. Nothing is dropped silently.
+* **Killed workers are retried.** On a LocalCluster ``distributed.scheduler.allowed-failures``
+  is set to ``retries``, so an item whose worker died is re-run on a fresh worker (the nanny
+  restarts the dead one) up to ``retries`` times, then reported. The local process pool does
+  the same with a fresh pool for the items a broken pool did not finish.
+  ``worker-saturation`` is 1.0 so a worker holds only the item it is running: an innocent item
+  is never counted as a suspect of another item's crash.
+* **Workers only read prices.** The price store is prepared once, upstream, by the caller
+  (``pivot data fetch`` / ``pivot data import`` before the sweep); items never fetch. Each item
+  writes its own report files atomically (``pivotlib.reports.run_report``), and the index is
+  rebuilt once at the end from the sidecars of what finished (:func:`dispatch`).
+
+CLI wiring (one line each in ``pivotlib/cli/reports.py``)::
+
+    add_scheduler_argument(s)                                   # in register()
+    results = dispatch(items, run_sweep_item, args)             # in cmd_sweep()
+
+References: Dask distributed documentation, "Resilience" (``KilledWorker``,
+``allowed-failures``) and "Futures" (``as_completed``); https://distributed.dask.org/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .errors import InputError, RunError
+
+__all__ = ["SCHEDULERS", "run_items", "add_scheduler_argument", "dispatch", "local_cluster",
+           "check_scheduler"]
+
+SCHEDULERS = ("serial", "processes", "local")
+"""Named schedulers; anything else must be a ``tcp://host:port`` (or ``tls://``) address."""
+
+_ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+
+Item = Mapping[str, Any]
+Func = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def check_scheduler(scheduler: str) -> str:
+    """Validate a scheduler name or address; return it.
+
+    Raises
+    ------
+    InputError
+        Neither one of :data:`SCHEDULERS` nor ``tcp://host:port`` / ``tls://host:port``.
+    """
+    s = str(scheduler).strip()
+    if s in SCHEDULERS or _ADDRESS.match(s):
+        return s
+    raise InputError(f"unknown scheduler {scheduler!r}; use local (a Dask LocalCluster on this "
+                     "machine), tcp://host:8786 (an existing Dask scheduler), processes (a "
+                     "local process pool) or serial")
+
+
+def _key(item: Item, i: int) -> str:
+    params = item.get("parameters") or {}
+    return str(item.get("key") or (params.get("event_id") if isinstance(params, Mapping)
+                                   else None) or item.get("notebook") or f"item-{i}")
+
+
+def _failure(item: Item, i: int, error: str, *, attempts: int | None = None) -> dict[str, Any]:
+    """The record of an item that produced no result."""
+    params = item.get("parameters")
+    out: dict[str, Any] = {
+        "key": _key(item, i), "notebook": item.get("notebook"),
+        "parameters": dict(params) if isinstance(params, Mapping) else {},
+        "ok": False, "status": "failed", "error": error, "exit_code": RunError.exit_code,
+        "html": None, "ipynb": None, "records": {}, "elapsed": None,
+    }
+    if attempts is not None:
+        out["attempts"] = attempts
+    return out
+
+
+def _as_result(value: Any, item: Item, i: int) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        out = dict(value)
+        out.setdefault("key", _key(item, i))
+        out.setdefault("ok", True)
+        return out
+    return _failure(item, i, f"the item function returned {type(value).__name__}, not a dict")
+
+
+def _default_func() -> Func:
+    from .sweep import run_sweep_item
+
+    return run_sweep_item
+
+
+def _bar(total: int, progress: bool, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="item", disable=not progress or total == 0,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the runner
+# ---------------------------------------------------------------------------------------------
+def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str = "local",
+              workers: int = 2, retries: int = 1, progress: bool = True,
+              client: Any = None, connect_timeout: float = 20.0) -> list[dict[str, Any]]:
+    """Run ``func(item)`` for every item; return one dict per item, in input order.
+
+    Parameters
+    ----------
+    items : sequence of dict
+        JSON-safe items (see :mod:`pivotlib.sweep`); each is passed to ``func`` as a ``dict``.
+    func : callable, optional
+        ``func(item) -> dict``; default :func:`pivotlib.sweep.run_sweep_item`. Must be
+        importable by the workers (a module-level function).
+    scheduler : str, default "local"
+        ``"local"``, ``"tcp://host:port"``, ``"processes"`` or ``"serial"`` (module docstring).
+    workers : int, default 2
+        Worker processes for ``"local"`` and ``"processes"``.
+    retries : int, default 1
+        Re-runs of an item whose task raised or whose worker died, before it is reported.
+    progress : bool, default True
+        A tqdm bar on stderr.
+    client : distributed.Client, optional
+        Use this client instead of creating one (``scheduler`` is then ignored).
+    connect_timeout : float, default 20
+        Seconds to wait for a ``tcp://`` scheduler.
+
+    Returns
+    -------
+    list of dict
+        ``func``'s result for items that ran, a failure record (``ok`` False, ``error``,
+        ``exit_code`` 5) for the others. Never shorter than ``items``.
+
+    Raises
+    ------
+    InputError
+        Unknown scheduler, ``workers`` < 1 or ``retries`` < 0.
+    RunError
+        The Dask scheduler at ``tcp://...`` cannot be reached.
+    """
+    items = [dict(it) for it in items]
+    func = func or _default_func()
+    if int(workers) < 1:
+        raise InputError(f"workers must be >= 1, got {workers}; pass e.g. --workers 2")
+    if int(retries) < 0:
+        raise InputError(f"retries must be >= 0, got {retries}")
+    if not items:
+        return []
+    if client is not None:
+        return _run_dask(items, func, client, retries, progress)
+    scheduler = check_scheduler(scheduler)
+    if scheduler == "serial":
+        return _run_serial(items, func, retries, progress)
+    if scheduler == "processes":
+        return _run_pool(items, func, int(workers), retries, progress)
+    if scheduler == "local":
+        with local_cluster(int(workers), retries=retries) as (_cluster, cl):
+            return _run_dask(items, func, cl, retries, progress)
+    from distributed import Client
+
+    try:
+        cl = Client(scheduler, timeout=f"{float(connect_timeout)}s")
+    except OSError as exc:
+        raise RunError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it "
+                       "(`dask scheduler` + `dask worker`) or use --scheduler local") from exc
+    try:
+        return _run_dask(items, func, cl, retries, progress)
+    finally:
+        cl.close()
+
+
+def _run_serial(items: list[dict[str, Any]], func: Func, retries: int,
+                progress: bool) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    bar = _bar(len(items), progress, "items")
+    try:
+        for i, it in enumerate(items):
+            for attempt in range(retries + 1):
+                try:
+                    res = _as_result(func(dict(it)), it, i)
+                    break
+                except Exception as exc:  # noqa: BLE001 - recorded, never lost
+                    res = _failure(it, i, f"{type(exc).__name__}: {exc}", attempts=attempt + 1)
+            out.append(res)
+            bar.update(1)
+    finally:
+        bar.close()
+    return out
+
+
+def _run_pool(items: list[dict[str, Any]], func: Func, workers: int, retries: int,
+              progress: bool) -> list[dict[str, Any]]:
+    """Local process pool. A dead worker breaks the whole pool (every unfinished future fails
+    with ``BrokenProcessPool``), so the unfinished items are then re-run one at a time, each in
+    a fresh one-process pool: the item that kills its process is identified and reported after
+    ``retries`` re-runs, the innocent ones finish."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    bar = _bar(len(items), progress, "items")
+    suspects: list[int] = []
+    try:
+        with _pool(min(workers, len(items))) as ex:
+            futs = {ex.submit(func, dict(it)): i for i, it in enumerate(items)}
+            for f in as_completed(futs):
+                i = futs[f]
+                try:
+                    results[i] = _as_result(f.result(), items[i], i)
+                except BrokenProcessPool:
+                    suspects.append(i)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - the item raised
+                    if retries > 0:
+                        suspects.append(i)
+                        continue
+                    results[i] = _failure(items[i], i, f"{type(exc).__name__}: {exc}",
+                                          attempts=1)
+                bar.update(1)
+        for i in sorted(suspects):
+            error = ""
+            for attempt in range(retries + 1):
+                try:
+                    with _pool(1) as ex:
+                        results[i] = _as_result(ex.submit(func, dict(items[i])).result(),
+                                                items[i], i)
+                    break
+                except BrokenProcessPool:
+                    error = ("the worker process died while running this item (killed, "
+                             "out of memory or os._exit)")
+                except Exception as exc:  # noqa: BLE001
+                    error = f"{type(exc).__name__}: {exc}"
+                results[i] = _failure(items[i], i, f"{error}; {attempt + 1} isolated "
+                                      "attempt(s) after the pool run", attempts=attempt + 2)
+            bar.update(1)
+    finally:
+        bar.close()
+    return [r if r is not None else _failure(items[i], i, "not run (runner stopped early)")
+            for i, r in enumerate(results)]
+
+
+def _pool(n: int):
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=max(1, n), mp_context=mp.get_context("spawn"))
+
+
+def _run_dask(items: list[dict[str, Any]], func: Func, client: Any, retries: int,
+              progress: bool) -> list[dict[str, Any]]:
+    """Submit one task per item; collect with ``as_completed``; record every failure."""
+    from distributed import as_completed
+
+    try:
+        from distributed import KilledWorker
+    except ImportError:  # pragma: no cover - older distributed
+        from distributed.scheduler import KilledWorker
+
+    allowed = _allowed_failures(client)
+    tag = uuid.uuid4().hex[:8]
+    futures = {}
+    for i, it in enumerate(items):
+        fut = client.submit(func, it, key=f"pivot-item-{tag}-{i}", pure=False, retries=retries)
+        futures[fut.key] = (fut, i)
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    bar = _bar(len(items), progress, "items")
+    try:
+        for fut in as_completed([f for f, _ in futures.values()]):
+            i = futures[fut.key][1]
+            it = items[i]
+            try:
+                results[i] = _as_result(fut.result(), it, i)
+            except KilledWorker as exc:
+                results[i] = _failure(
+                    it, i, f"a Dask worker process died each time it ran this item "
+                    f"({allowed + 1 if allowed is not None else 'several'} attempts; "
+                    f"KilledWorker: {exc}); run it alone with --scheduler serial to see why")
+            except Exception as exc:  # noqa: BLE001 - the task raised (after its retries)
+                results[i] = _failure(it, i, f"{type(exc).__name__}: {exc}",
+                                      attempts=retries + 1)
+            bar.update(1)
+    except Exception as exc:  # noqa: BLE001 - the scheduler went away mid-sweep
+        why = f"lost the Dask scheduler ({type(exc).__name__}: {exc}); re-run the sweep"
+        for i, r in enumerate(results):
+            if r is None:
+                results[i] = _failure(items[i], i, why)
+    finally:
+        bar.close()
+        for f, _ in futures.values():
+            f.release()
+    return [r if r is not None else _failure(items[i], i, "no result came back from Dask")
+            for i, r in enumerate(results)]
+
+
+def _allowed_failures(client: Any) -> int | None:
+    try:
+        return int(client.run_on_scheduler(
+            lambda dask_scheduler: dask_scheduler.allowed_failures))
+    except Exception:  # noqa: BLE001 - informational only
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the local cluster
+# ---------------------------------------------------------------------------------------------
+class local_cluster:
+    """Context manager: a localhost-only Dask LocalCluster and a client to it.
+
+    ``with local_cluster(2) as (cluster, client): ...``. Scheduler, workers and nannies bind
+    to ``127.0.0.1`` on random free ports; the scheduler and worker dashboards are off; each
+    worker is a separate process with one thread (notebook kernels are processes of their
+    own). ``allowed-failures`` = ``retries`` and ``worker-saturation`` = 1.0 (module docstring).
+    """
+
+    def __init__(self, workers: int = 2, *, retries: int = 1, memory_limit: str = "auto",
+                 silence_logs: bool = True) -> None:
+        self.workers = int(workers)
+        self.retries = int(retries)
+        self.memory_limit = memory_limit
+        self.silence_logs = silence_logs
+        self.cluster = None
+        self.client = None
+
+    def __enter__(self):
+        import logging
+
+        import dask
+        from distributed import Client, LocalCluster
+
+        cfg = {"distributed.scheduler.allowed-failures": self.retries,
+               "distributed.scheduler.worker-saturation": 1.0}
+        t0 = time.perf_counter()
+        with dask.config.set(cfg):
+            self.cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True,
+                host="127.0.0.1", scheduler_port=0, dashboard_address=None,
+                worker_dashboard_address=None, memory_limit=self.memory_limit,
+                silence_logs=logging.ERROR if self.silence_logs else logging.INFO,
+            )
+            self.client = Client(self.cluster)
+        self.startup_seconds = time.perf_counter() - t0
+        return self.cluster, self.client
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self.client is not None:
+                self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI helpers
+# ---------------------------------------------------------------------------------------------
+def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--scheduler`` and ``--retries`` to a sweep sub-parser (``--workers`` it has)."""
+    parser.add_argument(
+        "--scheduler", default=None, metavar="WHERE",
+        help="where items run: local (a Dask LocalCluster of --workers processes on "
+             "127.0.0.1), tcp://host:8786 (an existing Dask scheduler), processes (a local "
+             "process pool) or serial; default: processes if --workers > 1 else serial")
+    parser.add_argument("--retries", type=int, default=1,
+                        help="re-runs of an item whose task failed or whose worker died (1)")
+
+
+def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
+             build_index: bool | None = None) -> list[dict[str, Any]]:
+    """Run ``items`` as the parsed CLI ``args`` say; rebuild the report index once at the end.
+
+    Parameters
+    ----------
+    items, func
+        As :func:`run_items`.
+    args : argparse.Namespace
+        Uses ``scheduler`` (None -> ``processes`` when ``workers`` > 1, else ``serial``),
+        ``workers`` (default 2 for a LocalCluster), ``retries`` and ``no_progress``.
+    build_index : bool, optional
+        Rebuild ``reports/index.html`` from the sidecars of what finished; default True when
+        ``func`` is :func:`pivotlib.sweep.run_sweep_item`.
+    """
+    workers = int(getattr(args, "workers", None) or 1)
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is None:
+        scheduler = "processes" if workers > 1 else "serial"
+    elif scheduler == "local" and workers < 2 and getattr(args, "workers", None) in (None, 1):
+        workers = 2
+    results = run_items(items, func, scheduler=scheduler, workers=workers,
+                        retries=int(getattr(args, "retries", 1) or 0),
+                        progress=not getattr(args, "no_progress", False))
+    if build_index is None:
+        build_index = getattr(func, "__name__", "") == "run_sweep_item" and getattr(
+            func, "__module__", "") == "pivotlib.sweep"
+    if build_index:
+        from pathlib import Path
+
+        from .reports import build_index as _build
+
+        roots = {str(it.get("reports_root")) for it in items if it.get("reports_root")}
+        if roots:
+            for r in sorted(roots):
+                _build(Path(r))
+        else:
+            _build(None)
+    return results

@@ -1,0 +1,222 @@
+"""pivotlib.distributed: every item ends as a result or a recorded failure, on every scheduler.
+
+The cluster tests start a real Dask LocalCluster of 2 worker processes (marked slow). A task
+that kills its own worker process (``os._exit``) is retried on a fresh worker or reported as a
+failure naming the item; the other items finish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+
+import pytest
+from _faultkit import code_notebook, square_item
+
+from pivotlib.distributed import (
+    add_scheduler_argument,
+    check_scheduler,
+    dispatch,
+    local_cluster,
+    run_items,
+)
+from pivotlib.errors import InputError, RunError
+
+
+def _items(n, **special):
+    out = [{"key": f"k{i}", "n": i, "mode": "ok"} for i in range(n)]
+    for i, mode in special.items():
+        out[int(i[1:])]["mode"] = mode
+    return out
+
+
+def _check_all_accounted(items, results):
+    assert [r["key"] for r in results] == [it["key"] for it in items]
+    for it, r in zip(items, results, strict=True):
+        if r["ok"]:
+            assert r["value"] == it["n"] ** 2
+        else:
+            assert r["status"] == "failed" and r["error"] and r["exit_code"] == 5
+
+
+# ---- fast: argument checks, serial runner, CLI helpers ------------------------------------
+@pytest.mark.parametrize("s", ["local", "serial", "processes", "tcp://127.0.0.1:8786",
+                               "tcp://scheduler.internal:8786", "tls://10.0.0.5:8786"])
+def test_check_scheduler_accepts(s):
+    assert check_scheduler(s) == s
+
+
+@pytest.mark.parametrize("s", ["", "dask", "http://host:8786", "tcp://host", "local; rm -rf /"])
+def test_check_scheduler_rejects_with_fix(s):
+    with pytest.raises(InputError, match="tcp://host:8786.*local"):
+        check_scheduler(s)
+
+
+def test_run_items_bad_arguments():
+    with pytest.raises(InputError, match="workers must be >= 1"):
+        run_items(_items(1), square_item, scheduler="serial", workers=0)
+    with pytest.raises(InputError, match="retries must be >= 0"):
+        run_items(_items(1), square_item, scheduler="serial", retries=-1)
+    assert run_items([], square_item, scheduler="serial") == []
+
+
+def test_serial_records_failures_and_keeps_order():
+    items = _items(4, k2="raise")
+    res = run_items(items, square_item, scheduler="serial", retries=2, progress=False)
+    _check_all_accounted(items, res)
+    assert [r["ok"] for r in res] == [True, True, False, True]
+    assert "ValueError: bad item k2" in res[2]["error"] and res[2]["attempts"] == 3
+
+
+def test_non_dict_result_is_a_failure_not_a_crash():
+    res = run_items([{"key": "a"}], lambda it: 42, scheduler="serial", progress=False)
+    assert res[0]["ok"] is False and "returned int, not a dict" in res[0]["error"]
+
+
+def test_add_scheduler_argument_and_dispatch_serial():
+    p = argparse.ArgumentParser()
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--no-progress", action="store_true")
+    add_scheduler_argument(p)
+    args = p.parse_args(["--no-progress"])
+    assert args.scheduler is None and args.retries == 1
+    items = _items(3, k1="raise")
+    res = dispatch(items, square_item, args)
+    _check_all_accounted(items, res)
+    assert [r["ok"] for r in res] == [True, False, True]
+    args = p.parse_args(["--scheduler", "nowhere"])
+    with pytest.raises(InputError, match="unknown scheduler 'nowhere'"):
+        dispatch(items, square_item, args)
+
+
+def test_unreachable_tcp_scheduler_is_run_error():
+    # a free localhost port with nothing listening
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with pytest.raises(RunError, match=rf"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"):
+        run_items(_items(1), square_item, scheduler=f"tcp://127.0.0.1:{port}", progress=False,
+                  connect_timeout=1)
+
+
+def test_module_imports_dask_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys, pivotlib.distributed; "
+            "print(any(m == 'distributed' or m.startswith('dask') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ---- slow: local process pool -------------------------------------------------------------
+@pytest.mark.slow
+def test_process_pool_dead_worker_isolated_others_finish():
+    items = _items(5, k1="exit", k3="raise")
+    res = run_items(items, square_item, scheduler="processes", workers=2, retries=1,
+                    progress=False)
+    _check_all_accounted(items, res)
+    assert [r["ok"] for r in res] == [True, False, True, False, True]
+    assert "worker process died" in res[1]["error"]
+    assert "ValueError: bad item k3" in res[3]["error"]
+
+
+# ---- slow: a real LocalCluster of 2 worker processes -------------------------------------
+def _listening_addresses():
+    import psutil
+
+    me = psutil.Process()
+    out = set()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            conns = proc.net_connections(kind="inet")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        out |= {(c.laddr.ip, c.laddr.port) for c in conns if c.status == psutil.CONN_LISTEN}
+    return out
+
+
+@pytest.mark.slow
+def test_local_cluster_binds_localhost_only_and_runs_items():
+    with local_cluster(2) as (cluster, client):
+        addr = cluster.scheduler_address
+        assert addr.startswith("tcp://127.0.0.1:")
+        info = client.scheduler_info()
+        assert len(info["workers"]) == 2
+        assert all(w.startswith("tcp://127.0.0.1:") for w in info["workers"])
+        assert all(w["nthreads"] == 1 for w in info["workers"].values())
+        # every listening socket of this process and of the worker processes is on 127.0.0.1
+        listeners = _listening_addresses()
+        assert listeners and all(ip == "127.0.0.1" for ip, _port in listeners), listeners
+        assert client.dashboard_link is None or "127.0.0.1" in client.dashboard_link
+        items = [{"key": f"k{i}", "n": i, "mode": "sleep", "seconds": 0.3} for i in range(6)]
+        res = run_items(items, square_item, client=client, progress=False)
+    _check_all_accounted(items, res)
+    assert all(r["ok"] for r in res)
+    assert len({r["pid"] for r in res}) == 2  # both worker processes did work
+    assert os.getpid() not in {r["pid"] for r in res}
+
+
+@pytest.mark.slow
+def test_local_cluster_killed_worker_retried_or_reported(tmp_path):
+    """k1 kills its worker once (then succeeds on the retry); k3 kills it every time
+    (reported as a KilledWorker failure after the retry); k4 raises; the rest finish."""
+    items = _items(7, k1="exit_once", k3="exit", k4="raise")
+    items[1]["marker"] = str(tmp_path / "k1.died")
+    res = run_items(items, square_item, scheduler="local", workers=2, retries=1,
+                    progress=False)
+    _check_all_accounted(items, res)
+    assert [r["ok"] for r in res] == [True, True, True, False, False, True, True]
+    assert (tmp_path / "k1.died").exists()  # k1 really killed a worker, then was retried
+    assert int((tmp_path / "k1.died").read_text()) != res[1]["pid"]
+    assert "worker process died" in res[3]["error"] and "KilledWorker" in res[3]["error"]
+    assert res[3]["key"] == "k3"
+    assert "ValueError: bad item k4" in res[4]["error"]
+
+
+@pytest.mark.slow
+def test_tcp_scheduler_address_submits_to_existing_cluster():
+    with local_cluster(2) as (cluster, _client):
+        items = _items(4, k2="raise")
+        res = run_items(items, square_item, scheduler=cluster.scheduler_address,
+                        progress=False)
+    _check_all_accounted(items, res)
+    assert [r["ok"] for r in res] == [True, True, False, True]
+
+
+@pytest.mark.slow
+def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path, monkeypatch):
+    """The real pivotlib.sweep.run_sweep_item on a LocalCluster: each worker runs a notebook
+    and writes its own report files; a failing notebook is kept and reported; the index is
+    built once at the end from what finished."""
+    from pivotlib.sweep import run_sweep_item
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    monkeypatch.setenv("PIVOT_REPORTS_DIR", str(reports))
+    good = code_notebook(tmp_path / "good.ipynb",
+                         ["from pivotlib import reports\nreports.record(title='ok', value=x * 2)"],
+                         parameters="x = 1")
+    bad = code_notebook(tmp_path / "bad.ipynb", ["raise RuntimeError('planted failure')"],
+                        parameters="x = 1")
+    items = [{"notebook": str(good), "parameters": {"x": i}, "reports_root": str(reports),
+              "date": "2026-01-02", "key": f"good-{i}", "timeout": 120} for i in range(3)]
+    items.insert(1, {"notebook": str(bad), "parameters": {"x": 9}, "reports_root": str(reports),
+                     "date": "2026-01-02", "key": "bad-9", "timeout": 120})
+    ns = argparse.Namespace(scheduler="local", workers=2, retries=1, no_progress=True)
+    res = dispatch(items, run_sweep_item, ns)
+    assert [r["key"] for r in res] == ["good-0", "bad-9", "good-1", "good-2"]
+    assert [r["ok"] for r in res] == [True, False, True, True]
+    assert "planted failure" in res[1]["error"] and res[1]["exit_code"] == 5
+    assert [r["records"]["value"] for r in res if r["ok"]] == [0, 2, 4]
+    day = reports / "2026-01-02"
+    sidecars = sorted(day.glob("*.json"))
+    assert len(sidecars) == 4 and not list(day.glob("*.tmp"))
+    status = {json.loads(p.read_text())["status"] for p in sidecars}
+    assert status == {"ok", "failed"}
+    assert (day / os.path.basename(res[1]["ipynb"])).exists()  # failed notebook kept
+    index = (reports / "index.html").read_text()
+    assert "planted failure" in index and index.count("<tr class=") >= 4
