@@ -364,3 +364,53 @@ def test_http_status_429_without_telltale_text_is_retried(online):
 
     res = _fetch(dl, ["APLD"], retries=3)
     assert len(calls) == 3 and "APLD" in res.frames, res.errors
+
+
+def test_unreachable_network_fails_fast_after_first_batch(online):
+    dns = ("DNSError('Failed to perform, curl: (6) Could not resolve host: "
+           "query2.finance.yahoo.com')")
+    calls = []
+
+    def dl(tickers, start, end, auto_adjust, timeout):
+        calls.append(list(tickers))
+        return pd.DataFrame(), {t: dns for t in tickers}
+
+    sleeps = Sleeps()
+    res = fetch_yahoo(["A", "B", "C", "D", "E"], "2025-05-01", "2025-06-30", downloader=dl,
+                      today=TODAY, sleep=sleeps, batch_size=2, retries=2)
+    assert calls == [["A", "B"]] * 3  # first batch tried 1 + 2 times, the rest not at all
+    assert "Could not resolve host" in res.errors["A"] and "after 3 attempts" in res.errors["A"]
+    assert res.errors["E"].startswith("E: not requested: Yahoo is unreachable")
+    assert "pivot data import FILE --symbol E" in res.errors["E"]
+    assert set(res.errors) == {"A", "B", "C", "D", "E"}
+
+
+def test_rate_limit_does_not_trigger_fail_fast(online):
+    a, _, _ = _chart("C")
+    calls = []
+
+    def dl(tickers, start, end, auto_adjust, timeout):
+        calls.append(list(tickers))
+        if tickers == ["A", "B"]:
+            raise charts.yf_rate_limit_error()
+        return charts.FakeYahoo({"C": a})(tickers, start, end, auto_adjust, timeout)
+
+    res = fetch_yahoo(["A", "B", "C"], "2025-05-01", "2025-06-30", downloader=dl, today=TODAY,
+                      sleep=Sleeps(), batch_size=2, retries=1)
+    assert "C" in res.frames and calls[-1] == ["C"]
+
+
+def test_error_capture_keeps_the_timezone_probe_cause():
+    cap = yahoo._ErrorCapture()
+    log = logging.getLogger("yfinance")
+    log.addHandler(cap)
+    try:
+        log.error("Failed to get ticker 'APLD' reason: Failed to perform, curl: (6) Could not "
+                  "resolve host: query2.finance.yahoo.com")
+        log.error("\n1 Failed download:")
+        log.error("['APLD']: YFTzMissingError('$APLD: possibly delisted; no timezone found')")
+    finally:
+        log.removeHandler(cap)
+    err = cap.errors["APLD"]
+    assert "no timezone found" in err and "Could not resolve host" in err
+    assert yahoo._transient_text(err)  # so it is retried, not reported as delisted

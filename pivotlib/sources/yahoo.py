@@ -40,6 +40,7 @@ from __future__ import annotations
 import ast
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,12 @@ _TRANSIENT_MARKERS = ("ratelimit", "rate limit", "rate-limit", "too many request
                       "connection aborted", "connection reset", "temporarily unavailable",
                       "max retries exceeded", "failed to establish", "curl: (28)", "curl: (7)",
                       "curl: (6)", "could not resolve", "502", "503", "504")
+
+
+_NETWORK_MARKERS = ("could not resolve", "name or service not known", "dnserror",
+                    "temporary failure in name resolution", "failed to establish",
+                    "connection refused", "network is unreachable", "no route to host",
+                    "curl: (6)", "curl: (7)")
 
 
 @dataclass
@@ -183,10 +190,21 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
     start_s = start_ts.strftime("%Y-%m-%d")
     result = YahooResult()
 
+    network_down: str | None = None
     for b in range(0, len(syms), batch_size):
+        batch = syms[b:b + batch_size]
+        if network_down is not None:
+            # a whole batch already failed to connect after every retry: do not wait through
+            # the same backoff for each remaining batch
+            for s in batch:
+                result.errors[s] = (f"{s}: not requested: Yahoo is unreachable ({network_down}); "
+                                    "check the connection and retry, or import a CSV "
+                                    f"(`pivot data import FILE --symbol {s}`)")
+            if on_batch is not None:
+                on_batch(batch)
+            continue
         if b > 0 and pause > 0:
             sleep(pause)
-        batch = syms[b:b + batch_size]
         pending = list(batch)
         last_err: dict[str, str] = {}
         attempt = 0
@@ -232,6 +250,9 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
                     result.errors[s] = (f"{s}: Yahoo kept failing after {attempt + 1} attempts "
                                         f"({last_err.get(s)}); retry later "
                                         "(exit code 4) or import a CSV")
+                if len(retry) == len(batch) and all(_network_text(last_err.get(s, ""))
+                                                    for s in retry):
+                    network_down = last_err.get(retry[0], "connection failed")
                 break
             cap = min(max_backoff, backoff * (2 ** attempt))
             sleep(max(backoff / 2, rng.uniform(0, cap)) if cap > 0 else 0.0)
@@ -270,6 +291,12 @@ def is_transient(exc: BaseException) -> bool:
 def _transient_text(text: str) -> bool:
     t = text.lower()
     return any(m in t for m in _TRANSIENT_MARKERS)
+
+
+def _network_text(text: str) -> bool:
+    """True for "cannot reach the host at all" errors (DNS, refused, unreachable)."""
+    t = text.lower()
+    return any(m in t for m in _NETWORK_MARKERS)
 
 
 def _describe(exc: BaseException) -> str:
@@ -467,6 +494,9 @@ def _series(values: Any, n: int, name: str) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 # the real downloader
 # ----------------------------------------------------------------------------------------
+_FAILED_TICKER_RE = re.compile(r"Failed to get ticker '([^']+)' reason: (.*)", re.S)
+
+
 class _ErrorCapture(logging.Handler):
     """Collect the per-ticker errors that ``yf.download`` logs instead of raising."""
 
@@ -476,6 +506,10 @@ class _ErrorCapture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
+        m = _FAILED_TICKER_RE.search(msg)
+        if m:  # the timezone probe failed: the real cause of a later "no timezone found"
+            self._add(m.group(1), m.group(2).strip())
+            return
         head, sep, tail = msg.partition("]: ")
         if not sep or not head.lstrip().startswith("["):
             return
@@ -484,7 +518,13 @@ class _ErrorCapture(logging.Handler):
         except (ValueError, SyntaxError):
             return
         for s in syms if isinstance(syms, list) else []:
-            self.errors[str(s)] = tail.strip()
+            self._add(str(s), tail.strip())
+
+    def _add(self, ticker: str, text: str) -> None:
+        text = text.split(" See https://curl.se", 1)[0].strip()
+        prev = self.errors.get(ticker)
+        # the first message logged is the root cause (e.g. the failed timezone probe)
+        self.errors[ticker] = text if not prev or prev == text else f"{prev}; {text}"
 
 
 def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto_adjust: bool,
