@@ -284,7 +284,8 @@ def grank_t(base: np.ndarray, resid: np.ndarray, sigma: np.ndarray,
 
 
 def mean_pairwise_corr(resid: np.ndarray, start: np.ndarray, min_overlap: int = 30,
-                       weights: np.ndarray | None = None, block: int = 64) -> float:
+                       weights: np.ndarray | None = None, block: int = 64,
+                       pair_work: int = 4_000_000) -> float:
     """Mean off-diagonal Pearson correlation of residual series over the dates each pair shares.
 
     Kolari-Pynnonen (2010) rbar. Row i of ``resid`` holds residuals observed at integer
@@ -295,8 +296,11 @@ def mean_pairwise_corr(resid: np.ndarray, start: np.ndarray, min_overlap: int = 
     data). The mean is over all N(N-1)/2 pairs. ``weights``, if given, is a function of the
     start gap (array ``w[|start_i - start_j|]``, 0 beyond its length) multiplying r_ij.
 
-    Computed in blocks of events sorted by start, so only pairs whose windows overlap are
-    touched (cost ~ N x overlapping partners x Le instead of N^2 x dates).
+    Small problems (overlapping pairs x Le <= ``pair_work``) gather each overlapping pair's
+    aligned residuals directly (no BLAS: a threaded BLAS on busy cores is slow for small
+    matrices); larger ones use blocked matrix products over events sorted by start, so only
+    pairs whose windows overlap are touched (cost ~ N x partners x Le, not N^2 x dates).
+    Both give the same value.
     """
     n, le = resid.shape
     if n < 2:
@@ -304,6 +308,12 @@ def mean_pairwise_corr(resid: np.ndarray, start: np.ndarray, min_overlap: int = 
     order = np.argsort(start, kind="stable")
     s_sorted = start[order]
     r_sorted = resid[order]
+    # pairs whose windows overlap, in sorted order (i < j, s_j - s_i < Le)
+    upto = np.searchsorted(s_sorted, s_sorted + le, side="left")
+    n_part = upto - np.arange(n) - 1
+    if int(n_part.sum()) * le <= pair_work:
+        total = _pairs_direct(r_sorted, s_sorted, n_part, min_overlap, weights)
+        return total / (n * (n - 1) / 2.0)
     total = 0.0
     for b0 in range(0, n, block):
         b1 = min(n, b0 + block)
@@ -352,3 +362,40 @@ def _dense(rr: np.ndarray, starts: np.ndarray, lo: int, width: int) -> np.ndarra
     cols = (starts - lo)[:, None] + np.arange(le)[None, :]
     out[np.arange(rr.shape[0])[:, None], cols] = rr
     return out[:, :width]
+
+
+def _pairs_direct(r_sorted: np.ndarray, s_sorted: np.ndarray, n_part: np.ndarray,
+                  min_overlap: int, weights: np.ndarray | None) -> float:
+    """Sum of pairwise-complete Pearson r over overlapping pairs, gathering aligned windows."""
+    n, le = r_sorted.shape
+    ii = np.repeat(np.arange(n), n_part)
+    if ii.size == 0:
+        return 0.0
+    first = np.cumsum(n_part) - n_part
+    jj = ii + 1 + (np.arange(ii.size) - np.repeat(first, n_part))
+    total = 0.0
+    k = np.arange(le)
+    step = max(1, 2_000_000 // le)
+    for c0 in range(0, ii.size, step):
+        i, j = ii[c0:c0 + step], jj[c0:c0 + step]
+        d = (s_sorted[j] - s_sorted[i])[:, None]            # 0 <= d < le
+        inside = k[None, :] < le - d
+        xi = r_sorted[i[:, None], np.minimum(k[None, :] + d, le - 1)]
+        xj = r_sorted[j[:, None], k[None, :]]
+        m = inside & np.isfinite(xi) & np.isfinite(xj)
+        xi = np.where(m, xi, 0.0)
+        xj = np.where(m, xj, 0.0)
+        nn = m.sum(axis=1).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nsafe = np.where(nn > 0, nn, 1.0)
+            sx, sy = xi.sum(axis=1), xj.sum(axis=1)
+            cov = (xi * xj).sum(axis=1) - sx * sy / nsafe
+            vx = (xi * xi).sum(axis=1) - sx * sx / nsafe
+            vy = (xj * xj).sum(axis=1) - sy * sy / nsafe
+            r = cov / np.sqrt(vx * vy)
+        good = (nn >= min_overlap) & (vx > 0) & (vy > 0) & np.isfinite(r)
+        if weights is not None:
+            g = d[:, 0]
+            r = r * np.where(g < len(weights), weights[np.minimum(g, len(weights) - 1)], 0.0)
+        total += float(np.where(good, r, 0.0).sum())
+    return total
