@@ -389,9 +389,10 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
     ``overlap`` sessions before the stored last date (to pick up revisions) to ``end``, merge
     (new rows win), and write atomically. If the overlapping closes moved by more than
     ``revision_tolerance`` (relative) - a split or a dividend re-adjustment rewrote history -
-    the whole range is refetched instead. A symbol that is missing, unreadable (quarantined),
-    from another source, or stored with a different adjustment is fetched in full. A failed
-    fetch never touches the existing file.
+    the whole range is refetched instead. A symbol that is missing, unreadable (quarantined)
+    or stored with a different adjustment is fetched in full. Data imported from CSV is never
+    replaced unless ``full=True`` (it is reported as an error instead). A failed fetch never
+    touches the existing file.
 
     Parameters
     ----------
@@ -456,7 +457,13 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
         plan = {"ysym": ysym, "start": s_start, "old": old, "meta": meta,
                 "calendar": info["calendar"], "requested_start": s_start}
         if old is not None and meta is not None:
-            if meta.source != "yahoo" or meta.adjusted != bool(auto_adjust):
+            if meta.source != "yahoo":
+                # never overwrite a user's import behind their back
+                report.errors[s] = (f"{s}: the stored data came from {meta.source} "
+                                    f"({meta.extra.get('path', 'an import')}); kept as is. "
+                                    f"Pass --full (full=True) to replace it with Yahoo data")
+                continue
+            if meta.adjusted != bool(auto_adjust):
                 report.notes[s] = (f"replacing {meta.source} data (adjusted={meta.adjusted}) "
                                    f"with Yahoo auto_adjust={auto_adjust}")
                 plan["old"] = None

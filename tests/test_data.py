@@ -303,14 +303,28 @@ def test_corrupt_stored_file_is_refetched_in_full(filled_store, universe, online
     assert filled_store.read("SPY")[1].rows == len(idx)
 
 
-def test_csv_import_is_replaced_by_full_yahoo_fetch(filled_store, universe, online):
+def test_csv_import_is_kept_unless_full(filled_store, universe, online):
+    before = filled_store.path("WULF").read_bytes()
     body, idx, _ = _body("WULF", "2024-01-10", "2024-03-28", base=3.0)
     fake = charts.FakeYahoo({"WULF": body})
     rep = fetch_symbols(["WULF"], None, "2024-03-28", filled_store, universe=universe,
                         downloader=fake, today="2024-04-01")
-    assert "replacing csv" in rep.notes["WULF"]
-    assert fake.calls[0]["start"] == "2024-01-10"  # listed_from is the default start
+    assert "came from csv" in rep.errors["WULF"] and "--full" in rep.errors["WULF"]
+    assert fake.calls == [] and filled_store.path("WULF").read_bytes() == before
+    rep = fetch_symbols(["WULF"], None, "2024-03-28", filled_store, universe=universe,
+                        downloader=fake, today="2024-04-01", full=True)
+    assert rep.ok and fake.calls[0]["start"] == "2024-01-10"  # listed_from: default start
     assert filled_store.read("WULF")[1].source == "yahoo"
+
+
+def test_changed_adjustment_refetches_in_full(filled_store, universe, online):
+    body, idx, _ = _body("APLD", "2024-01-02", "2024-03-28")
+    fake = charts.FakeYahoo({"APLD": body})
+    rep = fetch_symbols(["APLD"], None, "2024-03-28", filled_store, universe=universe,
+                        downloader=fake, today="2024-04-01", auto_adjust=True)
+    assert rep.ok and "auto_adjust=True" in rep.notes["APLD"]
+    assert fake.calls[0]["start"] == "2018-01-01" and fake.calls[0]["auto_adjust"] is True
+    assert filled_store.read_meta("APLD").adjusted is True
 
 
 def test_crypto_overlap_in_days_and_yahoo_symbol_mapping(tmp_data_dir, tmp_path, online):
