@@ -11,8 +11,8 @@ Datasets (never mixed in one frame)
 ``"csv:<folder>"``
     A folder of ``<SYMBOL>.csv`` files read through :func:`pivotlib.sources.csvimport.
     read_price_csv`; nothing is written. Several folders may be given separated by
-    ``os.pathsep`` (``:`` on Linux/macOS, ``;`` on Windows); the first folder holding a symbol
-    wins (e.g. miners in one folder, ``BTC-USD.csv`` in another).
+    ``os.pathsep`` (``:`` on Linux/macOS, ``;`` on Windows) or ``,``; the first folder holding
+    a symbol wins (e.g. miners in one folder, ``BTC-USD.csv`` in another).
 
 The default is the environment variable ``PIVOT_DATASET``, else ``"demo"``.
 
@@ -119,7 +119,8 @@ def resolve_dataset(dataset: str | None = None, *, csv_adjusted: bool = True,
     if name == "store":
         return _Dataset(name, "store", store=PriceStore(config.store_dir()))
     if name.startswith("csv:"):
-        parts = [s for s in name[4:].split(os.pathsep) if s.strip()]
+        parts = [s.strip() for s in name[4:].replace(",", os.pathsep).split(os.pathsep)
+                 if s.strip()]
         if not parts:
             raise InputError("dataset 'csv:' needs a folder, e.g. csv:/path/to/prices")
         folders = [Path(s).expanduser() for s in parts]

@@ -164,6 +164,9 @@ def test_csv_dataset_multiple_folders_first_wins(tmp_path, universe):
     assert r.loc["2024-01-02", "BTC-USD"] == pytest.approx(13 / 9 - 1)
     with pytest.raises(DataError, match=r"no SPY\.csv"):
         load_prices(["SPY"], dataset=ds, universe=universe)
+    same = load_prices(["APLD", "BTC-USD"], "2024-01-02", "2024-01-04",
+                       dataset=f"csv:{a},{b}", universe=universe)
+    pd.testing.assert_frame_equal(same, px)
 
 
 def test_csv_dataset_end_drops_later_rows(tmp_path, universe):

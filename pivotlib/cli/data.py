@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
                    help="sessions re-fetched before the stored last date (5)")
     f.add_argument("--auto-adjust", action="store_true",
                    help="store dividend-adjusted OHLC (default: raw Close + Adj Close)")
-    f.add_argument("--full", action="store_true", help="ignore stored data, refetch everything")
+    f.add_argument("--full", action="store_true", help="ignore stored data and refetch everything (also replaces CSV imports)")
     f.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fetch)
 
