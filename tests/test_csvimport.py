@@ -152,3 +152,11 @@ def test_result_is_store_layout_and_writable(tmp_path):
     back, meta = st.read("APLD")
     pd.testing.assert_frame_equal(back, df, check_freq=False)
     assert meta.rows == 3
+
+
+def test_semicolon_decimal_comma_and_tab_files(tmp_path):
+    semi = "Date;Open;High;Low;Close;Volume\n2025-01-02;1.234,5;1.300,0;1.200,0;1.250,25;10\n"
+    df = read_price_csv(_w(tmp_path, semi), adjusted=False)
+    assert df["close"].iloc[0] == 1250.25 and df["open"].iloc[0] == 1234.5
+    tab = "Date\tClose\n2025-01-02\t1,250.25\n"
+    assert read_price_csv(_w(tmp_path, tab, "T.csv"), adjusted=True)["close"].iloc[0] == 1250.25

@@ -21,6 +21,8 @@ Accepted layouts (detected from the header rows, case-insensitive):
 The caller states whether ``close`` is split- and dividend-adjusted (``adjusted``); a file
 that also has ``Adj Close`` keeps it as ``adj_close``.
 
+Delimiters: ``,``; or ``;`` with decimal commas, or tabs (European spreadsheet exports).
+
 Dates: ISO ``YYYY-MM-DD`` (a time or UTC offset after it is ignored: the calendar date as
 written is kept, which is the exchange-local date in yfinance exports) or US ``MM/DD/YYYY``.
 """
@@ -89,7 +91,15 @@ def read_price_csv(path: Path | str, adjusted: bool, symbol: str | None = None, 
     if not p.is_file():
         raise InputError(f"CSV file {p} not found; check the path")
     with open(p, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
+        first_line = fh.readline()
+        fh.seek(0)
+        # Excel in many European locales writes ';' (with decimal commas) or tabs
+        delim = ","
+        if "," not in first_line and ";" in first_line:
+            delim = ";"
+        elif "," not in first_line and "\t" in first_line:
+            delim = "\t"
+        reader = csv.reader(fh, delimiter=delim)
         rows: list[tuple[int, list[str]]] = []
         try:
             for raw in reader:
@@ -190,7 +200,8 @@ def read_price_csv(path: Path | str, adjusted: bool, symbol: str | None = None, 
     out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
     for target, i in colmap.items():
         cells = [r[i].strip() if i < len(r) else "" for _, r in data]
-        out[target] = _parse_numbers(cells, lines, p, field_row[i].strip() or target)
+        out[target] = _parse_numbers(cells, lines, p, field_row[i].strip() or target,
+                                     decimal_comma=(delim == ";"))
 
     # ---- duplicates, checks ----
     dup = out.index.duplicated(keep=False)
@@ -282,12 +293,17 @@ def _parse_dates(values: list[str], lines: np.ndarray, p: Path) -> pd.DatetimeIn
     return pd.DatetimeIndex(parsed).as_unit("ns")
 
 
-def _parse_numbers(cells: list[str], lines: np.ndarray, p: Path, name: str) -> np.ndarray:
+def _parse_numbers(cells: list[str], lines: np.ndarray, p: Path, name: str,
+                   decimal_comma: bool = False) -> np.ndarray:
     out = np.full(len(cells), np.nan)
     for j, c in enumerate(cells):
         if c.lower() in _MISSING:
             continue
-        txt = c.replace("$", "").replace(",", "").strip()
+        txt = c.replace("$", "").replace("\u00a0", "").replace(" ", "")
+        if decimal_comma:  # 1.234,56 -> 1234.56
+            txt = txt.replace(".", "").replace(",", ".")
+        else:  # 1,234.56 -> 1234.56
+            txt = txt.replace(",", "")
         try:
             out[j] = float(txt)
         except ValueError:
