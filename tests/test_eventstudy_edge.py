@@ -236,3 +236,13 @@ def test_unsorted_and_tz_aware_inputs(frame):
                                                              tz="America/New_York"))),
                         n_boot=0).events
     assert c.loc["e", "car"] == a.loc["e", "car"]
+
+
+def test_short_data_every_event_dropped(frame):
+    short = frame.iloc[:60]
+    res = run_event_study(short, ev(("e", "A1", short.index[40]), ("g", "ZZ", short.index[40])),
+                          n_boot=0)
+    assert res.events.loc["e", "status"].startswith("estimation runs off the data")
+    assert res.n_ok == 0 and res.ar.empty and res.tests["statistic"].isna().all()
+    empty = run_event_study(short, ev(("e", "A1", short.index[40])).iloc[:0], n_boot=0)
+    assert empty.events.empty and empty.n_ok == 0

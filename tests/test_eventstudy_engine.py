@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from eventstudy_synth import make_events, make_returns
 
-from pivotlib.eventstudy import TEST_NAMES, EventStudyResult, run_event_study
+from pivotlib.eventstudy import TEST_NAMES, EventStudyResult, miner_model, run_event_study
 
 REQUIRED_TESTS = ["cross_sectional_t", "patell_z", "bmp_t", "kp_bmp_t", "generalized_sign_z",
                   "corrado_rank_z", "modified_rank_z", "grank_t", "wilcoxon_z",
@@ -148,7 +148,7 @@ def test_planted_abnormal_returns_recovered():
 def test_factor_model_recovers_btc_beta():
     frame, truth = make_returns(n_firms=6, n_days=700, seed=5, btc=True, sigma=(0.005, 0.01))
     events = make_events(frame, 12, seed=6)
-    res = run_event_study(frame, events, model="factors", factors=["SPY", "BTC-USD"], n_boot=0)
+    res = run_event_study(frame, events, **miner_model(), n_boot=0)
     ok = res.events[res.events["status"] == "ok"]
     idx = [int(s[1:]) for s in ok["symbol"]]
     np.testing.assert_allclose(ok["beta_BTC-USD"], truth["beta_btc"][idx], atol=0.05)

@@ -64,3 +64,32 @@ def test_power_rises_with_effect():
     assert (r2 > r1).all() or (r2 >= 0.99).all(), (r1.to_dict(), r2.to_dict())
     assert (r2[["cross_sectional_t", "patell_z", "bmp_t", "grank_t"]] >= 0.9).all(), r2.to_dict()
     assert (r2 > 0.5).all(), r2.to_dict()
+
+
+@pytest.mark.slow
+def test_few_correlated_firms_placebo_keeps_size():
+    """Five miners hit by a common shock the market model misses, all events on one date:
+    the cross-sectional t over-rejects, the calendar-preserving placebo test does not, and the
+    KP adjustment moves BMP towards the right size."""
+    import numpy as np
+
+    from pivotlib.eventstudy import run_event_study as run
+
+    rej = {"cross_sectional_t": 0, "bmp_t": 0, "kp_bmp_t": 0, "placebo_caar": 0,
+           "bootstrap_skew_t": 0, "signflip_caar": 0}
+    reps = 150
+    for rep in range(reps):
+        frame, _ = make_returns(n_firms=5, n_days=400, seed=10_000 + rep)
+        rng = np.random.default_rng(rep)
+        shock = rng.normal(0, 0.03, len(frame))          # sector factor, not in SPY
+        firms = [f"F{i:02d}" for i in range(5)]
+        frame[firms] = frame[firms].to_numpy() + shock[:, None]
+        ev = pd.DataFrame({"event_id": firms, "symbol": firms,
+                           "event_date": frame.index[380]})
+        res = run(frame, ev, estimation=(-250, -11), window=(-1, 1), n_boot=199, seed=rep)
+        for k in rej:
+            rej[k] += res.tests.loc[k, "p_value"] < 0.05
+    rates = {k: v / reps for k, v in rej.items()}
+    assert rates["cross_sectional_t"] > 0.15, rates        # naive test badly oversized
+    assert rates["placebo_caar"] < 0.10, rates               # calendar-preserving placebo holds
+    assert rates["kp_bmp_t"] < rates["bmp_t"], rates

@@ -1,7 +1,7 @@
 """Event studies: market, market + bitcoin and factor models with the full test battery.
 
 >>> from pivotlib.eventstudy import run_event_study
->>> res = run_event_study(returns, events, model="factors", factors=["SPY", "BTC-USD"])
+>>> res = run_event_study(returns, events, **miner_model())   # market + BTC (miners' default)
 >>> print(res.summary())
 
 See :func:`run_event_study` for every option and which options reproduce the R package
@@ -12,7 +12,8 @@ Poulsen (1991), Kolari-Pynnonen (2010, 2011), Cowan (1992), Corrado (1989), Corr
 
 from __future__ import annotations
 
-from .core import DEFAULT_MIN_EST, TEST_NAMES, EventStudyResult, run_event_study
+from .core import DEFAULT_MIN_EST, TEST_NAMES, EventStudyResult, miner_model, run_event_study
 from .models import MODELS
 
-__all__ = ["run_event_study", "EventStudyResult", "MODELS", "TEST_NAMES", "DEFAULT_MIN_EST"]
+__all__ = ["run_event_study", "EventStudyResult", "miner_model", "MODELS", "TEST_NAMES",
+           "DEFAULT_MIN_EST"]

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import InputError
 from . import stats as S
@@ -177,6 +178,17 @@ def _model_label(o: dict) -> str:
     if m == "market_adjusted":
         return f"mkt-adjusted ({o.get('market')})"
     return str(m)
+
+
+def miner_model(market: str = "SPY", crypto: str = "BTC-USD") -> dict[str, Any]:
+    """Keyword arguments of the documented default for bitcoin miners: market + bitcoin.
+
+    ``run_event_study(returns, events, **miner_model())`` is
+    ``model="factors", factors=["SPY", "BTC-USD"]``: a miner's announcement is judged
+    against what both the equity market and bitcoin explained that day (none of
+    EventStudyTools, estudy2 or eventstudy2 offers this as a first-class model).
+    """
+    return {"model": "factors", "factors": [market, crypto]}
 
 
 # --------------------------------------------------------------------------- input checks
@@ -476,14 +488,20 @@ def run_event_study(
     le, L = len(est_off), len(evt_off)
     p0 = pos[okpos]
     ci = col_idx[okpos]
-    ridx_est = p0[:, None] + est_off[None, :]
     ridx_evt = p0[:, None] + evt_off[None, :]
-    y_est = AT[ci[:, None], ridx_est]
-    y_evt = AT[ci[:, None], ridx_evt]
+    # windows are contiguous slices of a symbol's row: gather them through strided views
+    if len(okpos):  # then every window fits inside the data
+        win_est = sliding_window_view(AT, le, axis=1)
+        win_evt = sliding_window_view(AT, L, axis=1)
+    else:
+        win_est = np.zeros((AT.shape[0], 1, le))
+        win_evt = np.zeros((AT.shape[0], 1, L))
+    y_est = win_est[ci, p0 + e0]
+    y_evt = win_evt[ci, p0 + w0]
     rc = r.columns.get_indexer(regs).astype(np.int64)
-    x_est = np.stack([AT[c][ridx_est] for c in rc], axis=2) if len(rc) else np.zeros(
+    x_est = np.stack([win_est[c, p0 + e0] for c in rc], axis=2) if len(rc) else np.zeros(
         (len(okpos), le, 0))
-    x_evt = np.stack([AT[c][ridx_evt] for c in rc], axis=2) if len(rc) else np.zeros(
+    x_evt = np.stack([win_evt[c, p0 + w0] for c in rc], axis=2) if len(rc) else np.zeros(
         (len(okpos), L, 0))
     mask_est = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
     mask_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
@@ -521,7 +539,7 @@ def run_event_study(
         np.add.at(cover, (ap_col, np.clip(ap_pos + w1 + 1, 0, n_rows)), -1)
         cover = np.cumsum(cover, axis=1, dtype=np.int32)
         # an event's own window never meets its estimation window, so any cover is another's
-        mask_est &= cover[ci[:, None], ridx_est] == 0
+        mask_est &= sliding_window_view(cover, le, axis=1)[ci, p0 + e0] == 0
 
     fitter = fit_vectorized if engine == "vectorized" else fit_statsmodels
     fit = fitter(y_est, x_est, mask_est, y_evt, x_evt, mask_evt, model, sigma_ddof)

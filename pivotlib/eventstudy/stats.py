@@ -196,19 +196,17 @@ def ranks_with_extra(base: np.ndarray, est: np.ndarray,
     if extra.shape[1] > 8:
         k = ranks_rows(np.concatenate([est, extra], axis=1))
         return k[:, : est.shape[1]], k[:, est.shape[1]:]
-    r_est = base.copy()
     r_ext = ranks_rows(extra)
     n_fin = np.isfinite(est).sum(axis=1)
+    gain = np.zeros(est.shape, dtype=np.int8)
     for j in range(extra.shape[1]):
         v = extra[:, j:j + 1]
-        lt = v < est
-        le = v <= est
-        both = lt.view(np.int8) + le.view(np.int8)
+        both = (v < est).view(np.int8) + (v <= est).view(np.int8)
         # est value x gains #(v < x) + 0.5 #(v == x) = 0.5 (lt + le)
-        r_est += 0.5 * both
+        gain += both
         # v's rank among est: #(est < v) + 0.5 #(est == v) = #finite - 0.5 (#lt + #le)
         r_ext[:, j] += n_fin - 0.5 * both.sum(axis=1, dtype=np.int64)
-    return r_est, r_ext
+    return base + 0.5 * gain, r_ext
 
 
 def corrado_parts(k_est: np.ndarray, k_evt: np.ndarray) -> tuple[np.ndarray, float]:
