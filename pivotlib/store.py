@@ -438,7 +438,10 @@ class PriceStore:
         except (ValueError, TypeError) as exc:
             raise _Invalid(f"bad metadata: {exc}") from exc
         if meta.symbol != symbol:
-            raise _Invalid(f"metadata says symbol {meta.symbol!r}")
+            # not corruption (e.g. a renamed copy, or "apld" on a case-insensitive disk):
+            # refuse it, but do not quarantine a file that may be valid under its own name
+            raise DataError(f"{path} holds {meta.symbol!r}, not {symbol!r}; use the symbol "
+                            f"{meta.symbol!r} or rename the file to {meta.symbol}.parquet")
         try:
             df = table.to_pandas()
         except Exception as exc:  # noqa: BLE001

@@ -328,3 +328,11 @@ def test_round_trip_property(tmp_path):
         assert (back.index == idx).all()
 
     check()
+
+
+def test_file_holding_another_symbol_is_refused_not_quarantined(store):
+    store.write("APLD", _bars(5), SymbolMeta("APLD", "yahoo"))
+    store.path("APLD").rename(store.path("COPY"))
+    with pytest.raises(DataError, match=r"holds 'APLD', not 'COPY'"):
+        store.read("COPY")
+    assert store.exists("COPY") and not store.quarantine_dir.exists()
