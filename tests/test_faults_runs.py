@@ -1,0 +1,179 @@
+"""Fault injection in notebook runs and sweeps: a dying kernel, a timeout, one bad item of many.
+
+Tiny notebooks written here are run through the real :func:`pivotlib.reports.run_report`
+(papermill + the ``pivotlib`` kernel) and the real sweep runner
+(:func:`pivotlib.sweep.run_sweep_item` / :func:`pivotlib.sweep.run_sweep`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _faultkit import code_notebook
+
+from pivotlib.errors import RunError
+
+pytestmark = pytest.mark.slow  # every test starts Jupyter kernels
+
+DATE = "2026-01-02"
+
+
+@pytest.fixture
+def nbs(tmp_path):
+    d = tmp_path / "nbs"
+    d.mkdir()
+    return {
+        "good": code_notebook(d / "good.ipynb", [
+            "from pivotlib import reports\nreports.record(title='good', value=x * 10)"],
+            parameters="x = 1"),
+        "die": code_notebook(d / "die.ipynb", [
+            "print('before the crash')", "import os\nos._exit(1)", "print('never')"],
+            parameters="x = 1"),
+        "slow": code_notebook(d / "slow.ipynb", [
+            "print('started')", "import time\ntime.sleep(60)"], parameters="x = 1"),
+        "raise": code_notebook(d / "raise.ipynb", [
+            "raise ValueError(f'planted failure for x={x}')"], parameters="x = 1"),
+    }
+
+
+def _sidecar(res_or_path) -> dict:
+    return json.loads(Path(res_or_path).read_text())
+
+
+# ---- a kernel that dies ------------------------------------------------------------------------
+def test_fault_run_kernel_dies_is_run_error(nbs, tmp_reports_dir):
+    from pivotlib.reports import run_report
+
+    with pytest.raises(RunError) as ei:
+        run_report(nbs["die"], {}, date=DATE, timeout=120)
+    msg = str(ei.value)
+    assert ei.value.exit_code == 5
+    assert "die failed: DeadKernelError: Kernel died" in msg
+    side = _sidecar(tmp_reports_dir / DATE / "die-default.json")
+    assert side["status"] == "failed" and "DeadKernelError" in side["error"]
+    assert "die-default.ipynb" in msg  # the message points at the executed notebook
+
+
+def test_fault_run_kernel_dies_cli_exit_5(nbs, tmp_reports_dir, capsys):
+    from pivotlib.cli import main
+
+    rc = main(["report", str(nbs["die"]), "--date", DATE])
+    err = capsys.readouterr().err
+    assert rc == RunError.exit_code == 5
+    assert err.startswith("pivot: error: die failed: DeadKernelError") and "Traceback" not in err
+
+
+_KEPT_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "pivotlib.reports._execute calls papermill with request_save_on_cell_execute=False, so "
+    "papermill passes output_path=None to its engine and writes the output notebook only after "
+    "a normal finish: when the kernel dies (DeadKernelError) or a cell times out "
+    "(CellTimeoutError) NO executed notebook is written, although the RunError message says "
+    "'the executed notebook with the traceback is at ...'. Fix: pass "
+    "request_save_on_cell_execute=True (papermill then saves in its finally block; the saved "
+    "notebook is normalised afterwards anyway), or catch the exception in _execute and write "
+    "the partially executed notebook"))
+
+
+@_KEPT_XFAIL
+def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
+    from pivotlib.reports import run_report
+
+    with pytest.raises(RunError):
+        run_report(nbs["die"], {}, date=DATE, timeout=120)
+    kept = tmp_reports_dir / DATE / "die-default.ipynb"
+    assert kept.exists(), "executed notebook was not kept"
+    assert "before the crash" in kept.read_text()
+
+
+# ---- a notebook that times out ---------------------------------------------------------------
+def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
+    import time
+
+    from pivotlib.reports import run_report
+
+    t0 = time.perf_counter()
+    with pytest.raises(RunError) as ei:
+        run_report(nbs["slow"], {}, date=DATE, timeout=3)
+    assert time.perf_counter() - t0 < 45  # the 60 s cell was interrupted
+    msg = str(ei.value)
+    assert "CellTimeoutError" in msg and "after 3 seconds" in msg and "time.sleep(60)" in msg
+    side = _sidecar(tmp_reports_dir / DATE / "slow-default.json")
+    assert side["status"] == "failed" and "timed out" in side["error"]
+
+
+@_KEPT_XFAIL
+def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
+    from pivotlib.reports import run_report
+
+    with pytest.raises(RunError):
+        run_report(nbs["slow"], {}, date=DATE, timeout=3)
+    kept = tmp_reports_dir / DATE / "slow-default.ipynb"
+    assert kept.exists() and "started" in kept.read_text()
+
+
+def test_fault_run_cell_error_notebook_kept_with_traceback(nbs, tmp_reports_dir):
+    """The ordinary failure (an exception in a cell): notebook kept, traceback inside."""
+    from pivotlib.reports import run_report
+
+    with pytest.raises(RunError, match="raise failed: ValueError: planted failure for x=4"):
+        run_report(nbs["raise"], {"x": 4}, date=DATE, timeout=120)
+    kept = tmp_reports_dir / DATE / "raise-x-4.ipynb"
+    assert kept.exists() and "planted failure for x=4" in kept.read_text()
+
+
+# ---- one failing sweep item among many ---------------------------------------------------------
+def test_fault_sweep_one_bad_item_among_many(nbs, tmp_reports_dir, capsys):
+    """Five items on 2 worker processes: one raises, one kills its kernel, one names a missing
+    notebook. The good ones finish with their files; the summary says which failed and why; the
+    CLI exit code is non-zero; the index is built from what finished."""
+    from pivotlib.cli.reports import _print_results
+    from pivotlib.sweep import run_sweep, summary_table
+
+    def item(nb, x, key):
+        return {"notebook": str(nb), "parameters": {"x": x}, "date": DATE, "key": key,
+                "reports_root": str(tmp_reports_dir), "timeout": 120}
+
+    items = [item(nbs["good"], 1, "good-1"), item(nbs["raise"], 2, "bad-raise"),
+             item(nbs["good"], 3, "good-3"), item(nbs["die"], 4, "bad-kernel"),
+             item(nbs["good"], 5, "good-5"),
+             {"notebook": "no-such-notebook", "key": "bad-name", "date": DATE}]
+    res = run_sweep(items, workers=2, progress=False, reports_root=str(tmp_reports_dir))
+    by = {r["key"]: r for r in res}
+    assert [r["key"] for r in res] == [it["key"] for it in items]
+    assert [by[k]["ok"] for k in ("good-1", "good-3", "good-5")] == [True, True, True]
+    assert [by[k]["records"]["value"] for k in ("good-1", "good-3", "good-5")] == [10, 30, 50]
+    assert "ValueError: planted failure for x=2" in by["bad-raise"]["error"]
+    assert "DeadKernelError" in by["bad-kernel"]["error"]
+    assert "notebook 'no-such-notebook' not found" in by["bad-name"]["error"]
+    assert by["bad-name"]["exit_code"] == 2 and by["bad-raise"]["exit_code"] == 5
+    for k in ("good-1", "good-3", "good-5"):
+        assert Path(by[k]["html"]).exists() and Path(by[k]["ipynb"]).exists()
+    table = summary_table(res)
+    assert "3 of 6 reports ok, 3 failed" in table
+    for k, why in (("bad-raise", "planted failure"), ("bad-kernel", "DeadKernelError"),
+                   ("bad-name", "not found")):
+        line = next(ln for ln in table.splitlines() if ln.startswith(k))
+        assert "failed" in line and why in line
+    assert _print_results(res) == RunError.exit_code
+    capsys.readouterr()
+    index = (tmp_reports_dir / "index.html").read_text()
+    assert "planted failure for x=2" in index and "DeadKernelError" in index
+    assert index.count("good-") >= 3
+
+
+def test_fault_sweep_all_bad_parameters_exit_2(tmp_reports_dir):
+    """Only input errors (bad parameters, checked before any kernel) -> exit code 2."""
+    from pivotlib.cli.reports import _print_results
+    from pivotlib.sweep import run_items
+
+    items = [{"notebook": "02-event-study", "parameters": {"window": [2, -1]}, "key": "w",
+              "date": DATE, "reports_root": str(tmp_reports_dir)},
+             {"notebook": "02-event-study", "parameters": {"model": "astrology"}, "key": "m",
+              "date": DATE, "reports_root": str(tmp_reports_dir)}]
+    res = run_items(items, workers=1, progress=False)
+    assert [r["ok"] for r in res] == [False, False]
+    assert "is reversed" in res[0]["error"] and "is not a known model" in res[1]["error"]
+    assert _print_results(res) == 2
+    assert not list(tmp_reports_dir.rglob("*.ipynb"))
