@@ -319,3 +319,43 @@ def _defaults(stem):
     from pivotlib.reports import notebook_parameters, resolve_notebook
 
     return notebook_parameters(resolve_notebook(stem))
+
+
+@pytest.mark.slow
+def test_input_hostile_headline_escaped_in_real_event_study_report(tmp_path, monkeypatch):
+    """End to end: a catalog headline carrying HTML/JS (``</script><script>alert(1)</script>``)
+    goes through the real 02-event-study notebook; the HTML report shows it as text only."""
+    import csv
+
+    from pivotlib.reports import run_report
+
+    home = tmp_path / "home"
+    (home / "data" / "events").mkdir(parents=True)
+    (home / "notebooks").symlink_to(ROOT / "notebooks")
+    (home / "data" / "universe.csv").symlink_to(ROOT / "data" / "universe.csv")
+    (home / "data" / "synthetic").symlink_to(ROOT / "data" / "synthetic")
+    src = ROOT / "data" / "events" / "ai_pivot_events.csv"
+    rows = list(csv.DictReader(src.open(newline="", encoding="utf-8")))
+    hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)> & \"q\""
+    target = next(r for r in rows if r["symbol"] == "APLD" and r["announced"] >= "2024-01-01")
+    target["headline"] = hostile
+    with (home / "data" / "events" / "ai_pivot_events.csv").open("w", newline="",
+                                                                  encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    reports_dir = tmp_path / "reports"
+    monkeypatch.setenv("PIVOT_HOME", str(home))
+    monkeypatch.setenv("PIVOT_REPORTS_DIR", str(reports_dir))
+    monkeypatch.delenv("PIVOT_DATA_DIR", raising=False)
+    res = run_report("02-event-study", {"event_id": target["event_id"], "dataset": "demo"},
+                     date="2026-01-02", timeout=300)
+    assert res.ok, res.error
+    assert res.records["headline"] == hostile
+    page = Path(res.html).read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "<img src=x onerror" not in page
+    assert page.count("alert(1)") >= 1  # the headline is shown (as text), not dropped
+    index = (reports_dir / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in index and "<img src=x" not in index
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
