@@ -220,3 +220,21 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
     assert (day / os.path.basename(res[1]["ipynb"])).exists()  # failed notebook kept
     index = (reports / "index.html").read_text()
     assert "planted failure" in index and index.count("<tr class=") >= 4
+
+
+@pytest.mark.slow
+def test_real_catalog_sweep_on_local_cluster(tmp_reports_dir):
+    """`pivot sweep`'s own items (sweep_items) and function (run_sweep_item) on a LocalCluster
+    of 2 workers, on the SYNTHETIC demo data: every report written, index built once."""
+    from pivotlib.sweep import run_sweep_item, summary_table, sweep_items
+
+    items = sweep_items(dataset="demo", date="2026-01-02", limit=3,
+                        reports_root=str(tmp_reports_dir))
+    assert len(items) == 3
+    ns = argparse.Namespace(scheduler="local", workers=2, retries=1, no_progress=True)
+    res = dispatch(items, run_sweep_item, ns)
+    assert [r["key"] for r in res] == [it["key"] for it in items]
+    assert all(r["ok"] for r in res), summary_table(res)
+    assert all(isinstance(r["records"].get("car"), float) for r in res)
+    index = (tmp_reports_dir / "index.html").read_text()
+    assert all(it["key"] in index for it in items)
