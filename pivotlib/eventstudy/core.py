@@ -128,9 +128,9 @@ class EventStudyResult:
         lines = ["=" * width, "Event study".center(width), "=" * width]
         left = [
             ("Model:", _model_label(o)),
-            ("Estimation:", f"{o.get('estimation')} trading days"),
-            ("Event window:", f"{o.get('window')} trading days"),
-            ("Non-trading day 0:", str(o.get("nontrading"))),
+            ("Estimation (days):", str(tuple(o.get("estimation", ())))),
+            ("Window (days):", str(tuple(o.get("window", ())))),
+            ("Day-0 policy:", str(o.get("nontrading"))),
         ]
         right = [
             ("Events used:", str(self.n_ok)),
@@ -146,8 +146,9 @@ class EventStudyResult:
         for name, row in self.tests.iterrows():
             stars = _stars(row["p_value"])
             df = "" if not np.isfinite(row["df"]) else f"{row['df']:.0f}"
+            dist = str(row["distribution"]).split(" ")[0]
             lines.append(f"{name:<24}{row['statistic']:>12.4f}{row['p_value']:>10.4f}{df:>8}  "
-                         f"{row['distribution']:<12}{stars}")
+                         f"{dist:<12}{stars}")
         lines.append("-" * width)
         if len(dropped):
             lines.append("Dropped events:")
@@ -837,7 +838,7 @@ def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
         c, p = signflip_caar(car, nb, rng)
         res["signflip_caar"] = (c, p, np.nan, "permutation")
         c, p, npl = placebo_caar(resid, L, caar)
-        res["placebo_caar"] = (c, p, float(npl), "permutation")
+        res["placebo_caar"] = (c, p, np.nan, f"permutation ({npl} windows)")
     tests = pd.DataFrame.from_dict(res, orient="index",
                                    columns=["statistic", "p_value", "df", "distribution"])
     tests.index.name = "test"

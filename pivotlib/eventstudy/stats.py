@@ -31,18 +31,23 @@ References
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as st
 
 
 def p_normal(z: float) -> float:
     """Two-sided p-value of a standard normal statistic."""
-    return float(2.0 * st.norm.sf(abs(z))) if np.isfinite(z) else float("nan")
+    if not np.isfinite(z):
+        return float("nan")
+    from scipy import stats as st  # lazy: keep `import pivotlib.eventstudy` light
+
+    return float(2.0 * st.norm.sf(abs(z)))
 
 
 def p_t(t: float, df: float) -> float:
     """Two-sided p-value of a Student-t statistic with ``df`` degrees of freedom."""
     if not (np.isfinite(t) and np.isfinite(df) and df > 0):
         return float("nan")
+    from scipy import stats as st
+
     return float(2.0 * st.t.sf(abs(t), df))
 
 
@@ -127,7 +132,7 @@ def wilcoxon_z(x: np.ndarray) -> float:
     n = x.size
     if n < 1:
         return float("nan")
-    ranks = st.rankdata(np.abs(x))
+    ranks = ranks_rows(np.abs(x)[None, :])[0]
     w = ranks[x > 0].sum()
     return float((w - n * (n + 1) / 4.0) / np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0))
 
