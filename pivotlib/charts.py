@@ -102,12 +102,14 @@ class Table:
     """A DataFrame shown as a plain, escaped, deterministic HTML table with a caption."""
 
     def __init__(self, frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:.4f}",
-                 formats: Mapping[str, str] | None = None, index: bool = True) -> None:
+                 formats: Mapping[str, str] | None = None, index: bool = True,
+                 align: str = "right") -> None:
         self.frame = frame
         self.caption = caption
         self.floatfmt = floatfmt
         self.formats = dict(formats or {})
         self.index = index
+        self.align = align
 
     def _formatted(self) -> pd.DataFrame:
         df = self.frame.copy()
@@ -123,6 +125,9 @@ class Table:
     def _repr_html_(self) -> str:
         body = self._formatted().to_html(escape=True, index=self.index, border=0,
                                          na_rep="", classes="pivot-table")
+        if self.align == "left":
+            body = body.replace("<td>", "<td style=\"text-align:left\">").replace(
+                "<th>", "<th style=\"text-align:left\">")
         cap = f"<p><b>{html.escape(self.caption)}</b></p>" if self.caption else ""
         return cap + body
 
@@ -131,9 +136,10 @@ class Table:
 
 
 def table(frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:.4f}",
-          formats: Mapping[str, str] | None = None, index: bool = True) -> Table:
-    """Wrap a DataFrame for display (escaped HTML, fixed float format)."""
-    return Table(frame, caption, floatfmt, formats, index)
+          formats: Mapping[str, str] | None = None, index: bool = True,
+          align: str = "right") -> Table:
+    """Wrap a DataFrame for display (escaped HTML, fixed float format, ``align`` cells)."""
+    return Table(frame, caption, floatfmt, formats, index, align)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,8 +247,8 @@ def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int
     evs = ev.strftime("%Y-%m-%d")
     fig.add_shape(type="line", x0=evs, x1=evs, y0=0, y1=1, yref="paper",
                   line={"color": "#d62728", "dash": "dash"})
-    fig.add_annotation(x=evs, y=1, yref="paper", text=label, showarrow=False, yanchor="bottom",
-                       font={"color": "#d62728"})
+    fig.add_annotation(x=evs, y=0.98, yref="paper", text=label, showarrow=False, yanchor="top",
+                       xanchor="right", font={"color": "#d62728"}, bgcolor="rgba(255,255,255,0.8)")
     if window is not None and len(s):
         pos = s.index.searchsorted(ev)
         lo = s.index[max(0, min(len(s) - 1, pos + int(window[0])))]

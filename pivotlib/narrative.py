@@ -247,11 +247,10 @@ def event_verdict(*, symbol: str, headline: str, event_date: Any, car: float,
     """One event's verdict: did the market reward the announcement beyond the model?"""
     w = _window(window)
     s = strength(p_value)
-    direction = "rose" if car > 0 else "fell"
     if s in ("strong evidence", "significant evidence"):
-        lead = (f"**{symbol} {direction} {pct(car)} more than its {model or 'normal-return'} "
-                f"model predicted over {w}** around {_day(event_date)} "
-                f"({pval(p_value)}, {test}): {s} of an abnormal move.")
+        lead = (f"**{symbol} {'beat' if car > 0 else 'fell short of'} its "
+                f"{model or 'normal-return'} model by {pct(car)} over {w}** around "
+                f"{_day(event_date)} ({pval(p_value)}, {test}): {s} of an abnormal move.")
     elif s == "weak evidence":
         lead = (f"**{symbol}'s abnormal return over {w} was {pct(car)}** around "
                 f"{_day(event_date)} ({pval(p_value)}, {test}): only weak evidence of an "
@@ -308,12 +307,20 @@ def regime_headline(scores: pd.DataFrame, *, synthetic: bool = False,
     r = ok.iloc[0]
     sig = [str(s) for s, row in ok.iterrows() if _finite(row["p_value"]) and row["p_value"] < 0.05
            and row["pivot_score"] > 0]
+    decisive = ""
+    if len(ok) > 1:
+        second = ok.iloc[1]
+        if _finite(r["ci_low"]) and r["ci_low"] <= second["pivot_score"]:
+            decisive = (f" Its interval overlaps the runner-up's score ({ok.index[1]}: "
+                        f"{second['pivot_score']:.2f}), so the ranking at the top is not "
+                        "decisive.")
     paras = [
-        f"**{top} moved furthest from bitcoin towards AI infrastructure**: its BTC beta went "
+        f"**{top} has the highest pivot score**: its BTC beta went "
         f"from {r['btc_beta_before']:.2f} to {r['btc_beta_after']:.2f} and its AI ({ai_factor}) "
         f"beta from {r['ai_beta_before']:.2f} to {r['ai_beta_after']:.2f} around "
         f"{_day(r['date'])}, a pivot score of {r['pivot_score']:.2f} "
-        f"(95% interval {r['ci_low']:.2f} to {r['ci_high']:.2f}, {pval(r['p_value'])}).",
+        f"(95% interval {r['ci_low']:.2f} to {r['ci_high']:.2f}, {pval(r['p_value'])})."
+        + decisive,
         (f"{len(sig)} of {len(ok)} miners scored show a significant pivot at 5%: "
          + (", ".join(sig) if sig else "none") + "."),
     ]

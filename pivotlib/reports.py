@@ -81,6 +81,7 @@ __all__ = [
     "ensure_kernel",
     "plotly_asset",
     "run_briefing_set",
+    "WarmKernel",
 ]
 
 RECORD_MIME = "application/vnd.pivot.record+json"
@@ -573,8 +574,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
                *, date: str | None = None, reports_root: Path | None = None,
                timeout: int = DEFAULT_TIMEOUT, html_export: bool = True,
                single_file: bool = False, force: bool = False, update_index: bool = True,
-               kernel_name: str = config.KERNEL_NAME, raise_on_error: bool = True
-               ) -> ReportResult:
+               kernel_name: str = config.KERNEL_NAME, raise_on_error: bool = True,
+               warm: WarmKernel | None = None) -> ReportResult:
     """Execute a notebook with parameters and export its HTML briefing.
 
     Parameters
@@ -600,6 +601,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
         Jupyter kernel (default ``pivotlib``).
     raise_on_error : bool
         Raise :class:`~pivotlib.errors.RunError` when the notebook fails (after saving it).
+    warm : WarmKernel, optional
+        Run on this already started kernel (reset first) instead of starting a new one.
 
     Returns
     -------
@@ -635,7 +638,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     changed = {k: v for k, v in overrides.items()
                if jsonable(v) != jsonable(defaults.get(k, object()))}
     stem = f"{nb_path.stem}-{param_slug(changed)}"
-    fp = fingerprint(nb_path, merged)
+    fp = fingerprint(nb_path, {**merged, "__html__": "single" if single_file else
+                               ("shared" if html_export else "none")})
 
     with FileLock(str(root / ".reports.lock")):
         name, existing = _choose_name(day_dir, stem, fp, force)
@@ -658,7 +662,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     t0 = time.perf_counter()
     error: str | None = None
     try:
-        _execute(nb_path, ipynb, overrides, kernel_name=kernel_name, timeout=timeout)
+        _execute(nb_path, ipynb, overrides, kernel_name=kernel_name, timeout=timeout,
+                 warm=warm)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, then re-raised
         error = _error_text(exc)
     elapsed = time.perf_counter() - t0
@@ -703,8 +708,102 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip()
 
 
+_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+_RESET_CODE = """\
+get_ipython().run_line_magic("reset", "-f")
+import sys as _sys
+_m = _sys.modules.get("pivotlib.reports")
+if _m is not None:
+    _m._RECORDED.clear()
+del _sys, _m
+get_ipython().execution_count = 1
+"""
+
+
+class WarmKernel:
+    """A started Jupyter kernel reused across report runs (the sweep's per-worker kernel).
+
+    Starting a kernel and importing pandas/scipy/plotly costs about 2 s per report on a
+    2-core machine; a sweep worker keeps one kernel alive instead. Before every run the
+    kernel's user namespace is wiped with ``%reset -f``, values recorded by
+    :func:`record` are cleared and the execution counter is set back to 1, so the executed
+    notebook matches a fresh-kernel run; imported modules stay loaded (that is the saving).
+    After a failed run the kernel is shut down and the next run starts a new one.
+    """
+
+    def __init__(self, kernel_name: str = config.KERNEL_NAME, cwd: Path | None = None) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = cwd or config.notebooks_dir()
+        self.km: Any = None
+
+    def manager(self) -> Any:
+        """The running kernel manager (started on first use or after a failure)."""
+        if self.km is not None and self.km.is_alive():
+            return self.km
+        from jupyter_client.manager import KernelManager
+
+        ensure_kernel(self.kernel_name)
+        km = KernelManager(kernel_name=self.kernel_name)
+        km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(self.cwd))
+        self.km = km
+        return km
+
+    def reset(self) -> None:
+        """Wipe the user namespace and execution counter (imports stay warm)."""
+        km = self.manager()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            reply = kc.execute_interactive(_RESET_CODE, store_history=False, timeout=60,
+                                           output_hook=lambda msg: None)
+            if reply["content"].get("status") != "ok":
+                raise RunError(f"could not reset the warm kernel: {reply['content']}")
+        finally:
+            kc.stop_channels()
+
+    def shutdown(self) -> None:
+        """Stop the kernel (idempotent)."""
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - already dead
+                pass
+            self.km = None
+
+
+def _warm_engine():
+    """A papermill engine that runs on a given (warm) kernel manager and closes its client."""
+    import logging
+
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, km=None, **kwargs):
+            for k in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(k, None)
+            client = PapermillNotebookClient(
+                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+                **kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    if "pivot-warm" not in papermill_engines._engines:
+        papermill_engines.register("pivot-warm", WarmEngine)
+    return "pivot-warm"
+
+
 def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_name: str,
-             timeout: int) -> None:
+             timeout: int, warm: WarmKernel | None = None) -> None:
     import logging
 
     import papermill as pm
@@ -713,14 +812,21 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
     ensure_kernel(kernel_name)
     env_before = os.environ.get("PIVOT_HOME")
     os.environ.setdefault("PIVOT_HOME", str(config.project_root()))
+    extra: dict[str, Any] = {}
+    if warm is not None:
+        warm.reset()
+        extra = {"engine_name": _warm_engine(), "km": warm.manager()}
     try:
         pm.execute_notebook(
             str(nb_path), str(out), parameters=dict(parameters), kernel_name=kernel_name,
-            language="python",
-            cwd=str(nb_path.parent), progress_bar=False, log_output=False,
+            language="python", cwd=str(nb_path.parent), progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=timeout,
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=list(_KERNEL_ARGS), **extra,
         )
+    except BaseException:
+        if warm is not None:
+            warm.shutdown()  # unknown state after a failure or timeout: start afresh next time
+        raise
     finally:
         if env_before is None:
             os.environ.pop("PIVOT_HOME", None)
@@ -1059,11 +1165,12 @@ def car_band(res: Any, level: float = 0.95):
     factors ``C_t``; MacKinlay 1997 eq. 15 without the parameter-uncertainty cross terms).
     Several events: ``CAAR_k +- z * sd_i(CAR_ik) / sqrt(N)`` (cross-sectional).
     """
+    from statistics import NormalDist
+
     import numpy as np
     import pandas as pd
-    from scipy import stats
 
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     ar = res.ar
     ok = res.events[res.events["status"] == "ok"]
     if len(ok) == 1:
@@ -1120,12 +1227,67 @@ def window_table(p: Mapping[str, Any], events: Any, returns: Any, catalog: Any =
     return pd.DataFrame(rows)
 
 
+def residual_diagnostics(y: Any, X: Any, lags: int = 10):
+    """OLS residual diagnostics with numpy (no statsmodels import, which costs ~2 s).
+
+    ``X`` must include the constant column. Formulas (``e`` = OLS residuals, ``n`` obs):
+
+    * Jarque-Bera (1980): ``JB = n/6 (S^2 + (K - 3)^2 / 4)`` with sample skewness ``S`` and
+      kurtosis ``K`` (biased moments), ``p = P(chi2_2 > JB)``;
+    * Durbin-Watson (1950): ``sum (e_t - e_{t-1})^2 / sum e_t^2`` (2 = no autocorrelation);
+    * Ljung-Box (1978): ``Q = n (n + 2) sum_{k<=lags} r_k^2 / (n - k)``, ``p = P(chi2_lags > Q)``;
+    * Breusch-Pagan (1979) in Koenker's (1981) studentised form: ``LM = n R^2`` of ``e^2`` on
+      ``X``, ``p = P(chi2_{k-1} > LM)``.
+
+    These match ``statsmodels`` (``jarque_bera``, ``durbin_watson``, ``acorr_ljungbox``,
+    ``het_breuschpagan``); tests/test_reports.py checks it.
+
+    Returns
+    -------
+    DataFrame
+        Index = test; columns statistic, p_value, reading.
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy.special import chdtrc
+
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    n, k = X.shape
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    e = y - X @ beta
+    m2 = float(np.mean((e - e.mean()) ** 2))
+    skew = float(np.mean((e - e.mean()) ** 3) / m2 ** 1.5)
+    kurt = float(np.mean((e - e.mean()) ** 4) / m2 ** 2)
+    jb = n / 6.0 * (skew ** 2 + (kurt - 3.0) ** 2 / 4.0)
+    dw = float(np.sum(np.diff(e) ** 2) / np.sum(e ** 2))
+    ec = e - e.mean()
+    denom = float(np.sum(ec ** 2))
+    r = np.array([np.sum(ec[j:] * ec[:-j]) / denom for j in range(1, lags + 1)])
+    q = float(n * (n + 2) * np.sum(r ** 2 / (n - np.arange(1, lags + 1))))
+    e2 = e ** 2
+    b2, *_ = np.linalg.lstsq(X, e2, rcond=None)
+    fitted = X @ b2
+    r2 = 1.0 - float(np.sum((e2 - fitted) ** 2) / np.sum((e2 - e2.mean()) ** 2))
+    lm = n * r2
+    out = pd.DataFrame(columns=["statistic", "p_value", "reading"], dtype=object)
+    out.loc["Jarque-Bera (normality)"] = [jb, float(chdtrc(2, jb)),
+                                           f"skew {skew:.2f}, kurtosis {kurt:.1f}"]
+    out.loc["Durbin-Watson"] = [dw, float("nan"), "2 = no autocorrelation"]
+    out.loc[f"Ljung-Box Q({lags})"] = [q, float(chdtrc(lags, q)), "residual autocorrelation"]
+    out.loc["Breusch-Pagan (Koenker)"] = [lm, float(chdtrc(k - 1, lm)) if k > 1 else float("nan"),
+                                          "heteroskedasticity"]
+    out["statistic"] = out["statistic"].astype(float)
+    out["p_value"] = out["p_value"].astype(float)
+    return out
+
+
 def model_fit(res: Any, returns: Any, p: Mapping[str, Any]):
     """Normal-return model fit of a one-event study with residual diagnostics.
 
-    Coefficients, sigma and R2 are the engine's (``res.events``); diagnostics come from a
-    statsmodels OLS refit on the same estimation window (other events not masked): Jarque-Bera
-    normality, Durbin-Watson, Ljung-Box Q(10) and Breusch-Pagan heteroskedasticity p-values.
+    Coefficients, sigma and R2 are the engine's (``res.events``); the diagnostics
+    (:func:`residual_diagnostics`) come from an OLS refit on the same estimation window
+    (other events not masked): Jarque-Bera, Durbin-Watson, Ljung-Box Q(10), Breusch-Pagan.
 
     Returns
     -------
@@ -1144,34 +1306,18 @@ def model_fit(res: Any, returns: Any, p: Mapping[str, Any]):
     coefs.loc["sigma (daily)", "estimate"] = float(r["sigma"])
     coefs.loc["R2", "estimate"] = float(r["r2"])
     coefs.loc["estimation sessions", "estimate"] = float(r["n_est"])
-    diag = pd.DataFrame(columns=["statistic", "p_value", "reading"])
     regs = _regressors(p) if p.get("model") in ("factors", "market") else []
     if not regs:
-        return coefs, diag
-    import statsmodels.api as sm
-    from statsmodels.stats.diagnostic import acorr_ljungbox, het_breuschpagan
-    from statsmodels.stats.stattools import durbin_watson, jarque_bera
-
+        return coefs, pd.DataFrame(columns=["statistic", "p_value", "reading"])
     idx = returns.index
     pos = int(idx.searchsorted(pd.Timestamp(r["day0"])))
     e0, e1 = (p.get("estimation") or (-250, -11))
     sl = returns.iloc[max(0, pos + e0): max(0, pos + e1 + 1)]
     frame = sl[[str(r["symbol"])] + regs].dropna()
     if len(frame) < 30:
-        return coefs, diag
-    X = sm.add_constant(frame[regs].to_numpy())
-    fit = sm.OLS(frame[str(r["symbol"])].to_numpy(), X).fit()
-    resid = fit.resid
-    jb, jbp, skew, kurt = jarque_bera(resid)
-    lb = acorr_ljungbox(resid, lags=[10], return_df=True)
-    bp = het_breuschpagan(resid, X)
-    diag.loc["Jarque-Bera (normality)"] = [float(jb), float(jbp),
-                                           f"skew {skew:.2f}, kurtosis {kurt:.1f}"]
-    diag.loc["Durbin-Watson"] = [float(durbin_watson(resid)), np.nan, "2 = no autocorrelation"]
-    diag.loc["Ljung-Box Q(10)"] = [float(lb["lb_stat"].iloc[0]), float(lb["lb_pvalue"].iloc[0]),
-                                   "residual autocorrelation"]
-    diag.loc["Breusch-Pagan"] = [float(bp[0]), float(bp[1]), "heteroskedasticity"]
-    return coefs, diag
+        return coefs, pd.DataFrame(columns=["statistic", "p_value", "reading"])
+    X = np.column_stack([np.ones(len(frame)), frame[regs].to_numpy()])
+    return coefs, residual_diagnostics(frame[str(r["symbol"])].to_numpy(), X)
 
 
 def stats_table(res: Any):
@@ -1210,10 +1356,11 @@ def select_sector_events(p: Mapping[str, Any], catalog: Any = None):
 
 def event_forest(res: Any, catalog: Any = None, level: float = 0.95):
     """Per-event CAR with a normal interval from the CAR t statistic (``se = CAR / t``)."""
-    import numpy as np
-    from scipy import stats
+    from statistics import NormalDist
 
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    import numpy as np
+
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     ev = res.events[res.events["status"] == "ok"].copy()
     se = (ev["car"] / ev["car_t"]).abs().replace([np.inf], np.nan)
     ev["lower"] = ev["car"] - z * se

@@ -9,7 +9,11 @@ Item keys (all but ``notebook`` optional)::
 
     {"notebook": "02-event-study", "parameters": {"event_id": "..."}, "date": "2026-11-26",
      "reports_root": "/path/reports", "timeout": 900, "single_file": False, "force": False,
-     "key": "label for the summary"}
+     "key": "label for the summary", "reuse_kernel": True}
+
+``reuse_kernel`` (default True) runs the report on this process's warm kernel
+(:class:`pivotlib.reports.WarmKernel`: one kernel per worker, namespace reset between reports)
+instead of starting a kernel per report.
 
 Result keys: ``key, notebook, ok, status, name, html, ipynb, sidecar, elapsed, error, records``
 plus ``exit_code`` (0, or the :mod:`pivotlib.errors` exit code of the failure).
@@ -25,6 +29,24 @@ from typing import Any
 __all__ = ["run_sweep_item", "sweep_items", "run_items", "summary_table", "run_sweep"]
 
 SWEEP_NOTEBOOK = "02-event-study"
+
+
+_WARM: Any = None
+
+
+def _worker_kernel() -> Any:
+    """This process's warm kernel (created on first use, stopped when the process exits)."""
+    global _WARM
+    if _WARM is None:
+        import atexit
+        from multiprocessing import util
+
+        from .reports import WarmKernel
+
+        _WARM = WarmKernel()
+        atexit.register(_WARM.shutdown)  # the main process
+        util.Finalize(_WARM, _WARM.shutdown, exitpriority=10)  # pool workers skip atexit
+    return _WARM
 
 
 def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,7 +76,8 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
                          timeout=int(item.get("timeout") or 900),
                          single_file=bool(item.get("single_file")),
                          force=bool(item.get("force")), update_index=False,
-                         raise_on_error=False)
+                         raise_on_error=False,
+                         warm=_worker_kernel() if item.get("reuse_kernel", True) else None)
         out = {**base, **res.to_dict(), "ok": res.ok,
                "exit_code": 0 if res.ok else 5}
     except PivotError as exc:

@@ -205,3 +205,26 @@ def test_narrative_wording_follows_p_value():
     assert narrative.pct(0.1234) == "+12.3%" and narrative.pval(0.0001) == "p < 0.001"
     banner = narrative.synthetic_banner(True, "demo")
     assert "SYNTHETIC" in str(banner) and "pivot-synthetic" in banner._repr_html_()
+
+
+def test_residual_diagnostics_match_statsmodels():
+    import statsmodels.api as sm
+    from statsmodels.stats.diagnostic import acorr_ljungbox, het_breuschpagan
+    from statsmodels.stats.stattools import durbin_watson, jarque_bera
+
+    rng = np.random.default_rng(3)
+    n = 240
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    y = X @ [0.001, 1.5, 0.4] + rng.standard_t(4, n) * (1 + np.abs(X[:, 1]))
+    got = reports.residual_diagnostics(y, X)
+    e = sm.OLS(y, X).fit().resid
+    jb, jbp, _, _ = jarque_bera(e)
+    lb = acorr_ljungbox(e, lags=[10], return_df=True)
+    bp = het_breuschpagan(e, X)
+    assert got.loc["Jarque-Bera (normality)", "statistic"] == pytest.approx(jb)
+    assert got.loc["Jarque-Bera (normality)", "p_value"] == pytest.approx(jbp)
+    assert got.loc["Durbin-Watson", "statistic"] == pytest.approx(durbin_watson(e))
+    assert got.loc["Ljung-Box Q(10)", "statistic"] == pytest.approx(lb["lb_stat"].iloc[0])
+    assert got.loc["Ljung-Box Q(10)", "p_value"] == pytest.approx(lb["lb_pvalue"].iloc[0])
+    assert got.loc["Breusch-Pagan (Koenker)", "statistic"] == pytest.approx(bp[0])
+    assert got.loc["Breusch-Pagan (Koenker)", "p_value"] == pytest.approx(bp[1])

@@ -1,0 +1,103 @@
+"""Benchmark: one report's wall time against a bare papermill floor, and the sweep's throughput.
+
+All measured in the same run, on the SYNTHETIC demo data, with the ``pivotlib`` kernel:
+
+* ``floor``: ``papermill.execute_notebook`` of a notebook with one empty code cell (kernel
+  start-up, one round trip, shutdown, save) -- nothing a report can avoid;
+* ``report``: :func:`pivotlib.reports.run_report` of ``02-event-study`` for one catalog event
+  (parameter validation, fingerprint, execution, HTML export, sidecar);
+* ``sweep``: :func:`pivotlib.sweep.run_items` of ``--sweep-items`` event-study reports with
+  ``--workers`` processes; ``sweep_s_per_report`` = total wall time / items.
+
+Each single measurement is the minimum over ``--repeats`` runs after one warm-up of each (so
+both sides see warm parent-process imports). The last line printed is::
+
+    report_vs_floor=<report / floor> sweep_s_per_report=<seconds>
+
+Targets (issue 5): ``report_vs_floor <= 2`` and ``sweep_s_per_report`` below the single
+report time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EVENT = "APLD-2025-06-02-coreweave-leases"
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sweep-items", type=int, default=6)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    os.environ["PIVOT_REPORTS_DIR"] = str(tmp / "reports")
+    os.environ["PIVOT_OFFLINE"] = "1"
+    os.environ["PIVOT_DATASET"] = "demo"
+
+    import nbformat
+    import papermill as pm
+
+    from pivotlib import config, reports, sweep
+
+    reports.ensure_kernel()
+    empty = tmp / "empty.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": config.KERNEL_NAME, "display_name": "pivotlib",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("")]
+    nbformat.write(nb, str(empty))
+
+    def floor_run() -> None:
+        pm.execute_notebook(str(empty), str(tmp / "empty-out.ipynb"),
+                            kernel_name=config.KERNEL_NAME, progress_bar=False,
+                            log_output=False, cwd=str(tmp),
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+
+    def report_run() -> None:
+        res = reports.run_report("02-event-study", {"event_id": EVENT}, force=True,
+                                 update_index=False)
+        assert res.status == "ok", res.error
+
+    floor_run()
+    report_run()  # warm-up (parent-side imports: nbconvert, jinja templates)
+    floors, reps = [], []
+    for _ in range(args.repeats):  # interleaved so drift hits both alike
+        floors.append(_timed(floor_run))
+        reps.append(_timed(report_run))
+    floor, report = min(floors), min(reps)
+
+    items = sweep.sweep_items(dataset="demo", limit=args.sweep_items)
+    for it in items:
+        it["force"] = True
+    t0 = time.perf_counter()
+    results = sweep.run_items(items, workers=args.workers, progress=False)
+    sweep_total = time.perf_counter() - t0
+    failed = [r for r in results if not r.get("ok")]
+    per = sweep_total / max(len(items), 1)
+
+    print(f"floor (bare papermill, empty notebook): min {floor:.2f} s  runs {[round(x, 2) for x in floors]}")
+    print(f"report (02-event-study + HTML):         min {report:.2f} s  runs {[round(x, 2) for x in reps]}")
+    print(f"sweep: {len(items)} reports, {args.workers} workers, {sweep_total:.1f} s total, "
+          f"{len(failed)} failed")
+    print(f"targets: report <= 2x floor ({'met' if report <= 2 * floor else 'MISSED'}); "
+          f"sweep per report < single report ({'met' if per < report else 'MISSED'})")
+    print(f"report_vs_floor={report / floor:.2f} sweep_s_per_report={per:.2f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
