@@ -305,8 +305,12 @@ def _run_dask(items: list[dict[str, Any]], func: Func, client: Any, retries: int
                     f"({allowed + 1 if allowed is not None else 'several'} attempts; "
                     f"KilledWorker: {exc}); run it alone with --scheduler serial to see why")
             except Exception as exc:  # noqa: BLE001 - the task raised (after its retries)
-                results[i] = _failure(it, i, f"{type(exc).__name__}: {exc}",
-                                      attempts=retries + 1)
+                msg = f"{type(exc).__name__}: {str(exc).strip()}"
+                if "deserializ" in msg.lower():
+                    msg += (f" (the scheduler or a worker cannot import "
+                            f"{getattr(func, '__module__', '?')}.{getattr(func, '__name__', '?')}"
+                            "; install the same pivotlib version there)")
+                results[i] = _failure(it, i, msg, attempts=retries + 1)
             bar.update(1)
     except Exception as exc:  # noqa: BLE001 - the scheduler went away mid-sweep
         why = f"lost the Dask scheduler ({type(exc).__name__}: {exc}); re-run the sweep"

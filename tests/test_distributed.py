@@ -238,3 +238,66 @@ def test_real_catalog_sweep_on_local_cluster(tmp_reports_dir):
     assert all(isinstance(r["records"].get("car"), float) for r in res)
     index = (tmp_reports_dir / "index.html").read_text()
     assert all(it["key"] in index for it in items)
+
+
+@pytest.mark.slow
+def test_external_dask_cluster_documented_flags(tmp_path, tmp_reports_dir):
+    """`dask scheduler` + `dask worker` started as in docs/distributed.md (separate processes,
+    not importing the tests): every socket on 127.0.0.1; the real run_sweep_item runs there;
+    a function the cluster cannot import is reported per item with the fix, not lost."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    from pivotlib.sweep import run_sweep_item
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    dask = str(Path(sys.executable).parent / "dask")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard", "--dashboard-address", "127.0.0.1:0"],
+                              cwd=str(tmp_path), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(2)
+        procs.append(subprocess.Popen(
+            [dask, "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "2", "--nthreads", "1",
+             "--host", "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0"],
+            cwd=str(tmp_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}", timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+        listeners = set()
+        for p in procs:
+            for q in [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]:
+                listeners |= {c.laddr.ip for c in q.net_connections(kind="inet")
+                              if c.status == psutil.CONN_LISTEN}
+        assert listeners == {"127.0.0.1"}, listeners
+        good = code_notebook(tmp_path / "good.ipynb",
+                             ["from pivotlib import reports\nreports.record(value=x + 1)"],
+                             parameters="x = 1")
+        items = [{"notebook": str(good), "parameters": {"x": i}, "date": "2026-01-02",
+                  "reports_root": str(tmp_reports_dir), "key": f"g{i}"} for i in range(2)]
+        res = run_items(items, run_sweep_item, scheduler=f"tcp://127.0.0.1:{port}",
+                        progress=False)
+        assert [r["ok"] for r in res] == [True, True], res
+        assert [r["records"]["value"] for r in res] == [1, 2]
+        bad = run_items(_items(2), square_item, scheduler=f"tcp://127.0.0.1:{port}",
+                        progress=False)
+        assert [r["ok"] for r in bad] == [False, False]
+        assert all("cannot import _faultkit.square_item" in r["error"] for r in bad)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
