@@ -282,3 +282,65 @@ def test_pairwise_correlation_paths_agree_with_pandas():
     assert direct == pytest.approx(brute, abs=1e-12)
     assert blocked == pytest.approx(brute, abs=1e-12)
     assert brute > 0.05
+
+
+def test_rank_tests_against_brute_force_formulas():
+    """Corrado, modified rank and GRANK recomputed literally from FORMULAS.md with scipy."""
+    from scipy import stats as st
+
+    frame, _ = make_returns(n_firms=8, n_days=500, seed=21)
+    frame.loc[frame.index[300:304], "F03"] = np.nan       # unequal M_i
+    events = make_events(frame, 9, seed=22, lo=280, hi_pad=10)
+    res = run_event_study(frame, events, estimation=(-150, -11), window=(-2, 1), n_boot=0,
+                          mask_other_events=False)
+    ok = res.events[res.events["status"] == "ok"]
+    n, L, T_est = len(ok), 4, 140
+    e_rows, ar_rows, sar_rows, scar = [], [], [], []
+    for eid, row in ok.iterrows():
+        p0 = frame.index.get_loc(row["day0"])
+        est = frame.iloc[p0 - 150: p0 - 10]
+        y, x = est[row["symbol"]], est["SPY"]
+        e_rows.append((y - row["alpha"] - row["beta_SPY"] * x).to_numpy())
+        a = res.ar[res.ar["event_id"] == eid]
+        ar_rows.append(a["ar"].to_numpy())
+        sar_rows.append(a["sar"].to_numpy())
+        scar.append(row["car"] / row["car_se_corrected"])
+    E, A, SA = np.array(e_rows), np.array(ar_rows), np.array(sar_rows)
+    sig = ok["sigma"].to_numpy()[:, None]
+    # Corrado (1989) / Cowan (1992) CAR form
+    K = st.rankdata(np.hstack([E, A]), axis=1, nan_policy="omit")
+    Ti = np.isfinite(K).sum(axis=1)
+    D = np.nanmean(K - ((Ti + 1) / 2)[:, None], axis=0)
+    SK = np.sqrt(np.mean(D**2))
+    z_corrado = D[-L:].sum() / (np.sqrt(L) * SK)
+    # modified rank on standardized ARs
+    K2 = st.rankdata(np.hstack([E / sig, SA]), axis=1, nan_policy="omit")
+    U = K2 / (Ti + 1)[:, None] - 0.5
+    s_t = np.nansum(U, axis=0) / np.sqrt(np.isfinite(U).sum(axis=0))
+    z_mod = s_t[-L:].sum() / (np.sqrt(L) * np.sqrt(np.mean(s_t**2)))
+    # GRANK (KP 2011)
+    scar = np.array(scar)
+    G = np.hstack([E / sig, (scar / scar.std(ddof=1))[:, None]])
+    K3 = st.rankdata(G, axis=1, nan_policy="omit")
+    U3 = K3 / (np.isfinite(K3).sum(axis=1) + 1)[:, None] - 0.5
+    Nt = np.isfinite(U3).sum(axis=0)
+    Ub = np.nansum(U3, axis=0) / Nt
+    T = T_est + 1
+    Z = Ub[-1] / np.sqrt(np.sum(Nt / n * Ub**2) / T)
+    t_grank = Z * np.sqrt((T - 2) / (T - 1 - Z**2))
+    t = res.tests["statistic"]
+    assert t["corrado_rank_z"] == pytest.approx(z_corrado, abs=1e-10)
+    assert t["modified_rank_z"] == pytest.approx(z_mod, abs=1e-10)
+    assert t["grank_t"] == pytest.approx(t_grank, abs=1e-10)
+    assert res.tests.loc["grank_t", "df"] == T - 2
+    # daily Corrado z_0 = D_0 / S_K
+    assert res.daily.loc[0, "aar_rank_z"] == pytest.approx(D[-L + 2] / SK, abs=1e-10)
+    # Wilcoxon and skewness-corrected t from their textbook forms
+    car = ok["car"].to_numpy()
+    w = st.rankdata(np.abs(car))[car > 0].sum()
+    z_w = (w - n * (n + 1) / 4) / np.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    assert t["wilcoxon_z"] == pytest.approx(z_w, abs=1e-12)
+    S = car.mean() / car.std(ddof=1)
+    g = n / ((n - 1) * (n - 2)) * ((car - car.mean()) ** 3).sum() / car.std(ddof=1) ** 3
+    assert t["skewness_corrected_t"] == pytest.approx(np.sqrt(n) * (S + g * S**2 / 3 + g / (6 * n)),
+                                                      abs=1e-12)

@@ -299,7 +299,7 @@ def run_event_study(
     kp_correlation: Literal["calendar", "event_time"] = "calendar",
     kp_min_overlap: int = 30,
     kp_weight: Literal["none", "event_overlap"] = "none",
-    kp_max_events: int | None = 2000,
+    kp_max_events: int | None = 1000,
     gsign_p: Literal["pooled", "per_firm"] = "pooled",
     engine: Literal["vectorized", "statsmodels"] = "vectorized",
     n_boot: int | None = None,
@@ -361,7 +361,7 @@ def run_event_study(
     kp_weight : {"none", "event_overlap"}, default "none"
         "event_overlap" multiplies r_ij by the share of event-window days the pair shares,
         the correlation of their CARs for staggered events.
-    kp_max_events : int or None, default 2000
+    kp_max_events : int or None, default 1000
         Above this many events rbar (a mean over pairs) is estimated on a seeded random subset
         of this many events (exact: ``None``; cost grows with N x overlapping partners). For
         very large N the KP factor 1/sqrt(1 + (N-1) rbar) is sensitive to tiny errors in rbar,
@@ -771,13 +771,14 @@ def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
 
     # rank tests on estimation + event window: rank the estimation residuals once, then
     # insert the event-window values (raw ARs for Corrado, SARs for the modified rank)
+    fin_est = np.isfinite(resid)
     base = S.ranks_rows(resid)
     k_est, k_evt = S.ranks_with_extra(base, resid, ar)
-    d_rank, s_k = S.corrado_parts(k_est, k_evt)
+    d_rank, s_k = S.corrado_parts(k_est, k_evt, fin_est)
     with np.errstate(invalid="ignore", divide="ignore"):
         # e/sigma vs SAR = AR/(sigma sqrt(C)): compare e with AR / sqrt(C)
         k_est, k_evt = S.ranks_with_extra(base, resid, ar / np.sqrt(fit.c_evt[kp]))
-    s_mod, s_mod_sd = S.modified_rank_parts(k_est, k_evt)
+    s_mod, s_mod_sd = S.modified_rank_parts(k_est, k_evt, fin_est)
 
     rows = []
     for j in range(L):
@@ -825,7 +826,7 @@ def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
     res["corrado_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
     z = float(s_mod.sum() / (np.sqrt(L) * s_mod_sd)) if s_mod_sd > 0 else float("nan")
     res["modified_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
-    t, df, _z = S.grank_t(base, resid, sigma, scar)
+    t, df, _z = S.grank_t(base, resid, sigma, scar, fin_est)
     res["grank_t"] = (t, S.p_t(t, df), df, "t")
     z = S.wilcoxon_z(car)
     res["wilcoxon_z"] = (z, S.p_normal(z), np.nan, "normal")

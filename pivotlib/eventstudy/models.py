@@ -141,7 +141,7 @@ def fit_vectorized(y_est: np.ndarray, x_est: np.ndarray, mask_est: np.ndarray,
         b = np.einsum("npq,nq->np", sxx_inv, sxy)
         a = ybar - np.einsum("np,np->n", xbar, b)
         fitted_c = np.einsum("ntp,np->nt", xc, b)
-        resid0 = (yc - fitted_c) * w
+        resid0 = yc - fitted_c  # both are 0 where the mask is off
         d_evt = np.where(ev[..., None], x_evt - xbar[:, None, :], 0.0)
         quad = np.einsum("ntp,npq,ntq->nt", d_evt, sxx_inv, d_evt)
         dsum = d_evt.sum(axis=1)

@@ -172,7 +172,8 @@ def ranks_rows(x: np.ndarray) -> np.ndarray:
     ar = np.broadcast_to(np.arange(t), (n, t))
     new = np.ones((n, t), dtype=bool)
     new[:, 1:] = xs[:, 1:] != xs[:, :-1]
-    if new.all():  # no ties among finite values (inf == inf only among the NaN slots)
+    if new[fin.sum(axis=1)[:, None] > np.arange(t)[None, :]].all():  # no ties among finite
+        # values (the +inf slots of NaNs may tie with each other; they are blanked below)
         out = np.empty((n, t))
         np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, t + 1.0), (n, t)), axis=1)
         out[~fin] = np.nan
@@ -214,27 +215,43 @@ def ranks_with_extra(base: np.ndarray, est: np.ndarray,
     return base + 0.5 * gain, r_ext
 
 
-def corrado_parts(k_est: np.ndarray, k_evt: np.ndarray) -> tuple[np.ndarray, float]:
+def _col_means(k: np.ndarray, fin: np.ndarray, sub: np.ndarray,
+               scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: sum over rows with data of (k - sub) [* scale], and the row count."""
+    dev = k - sub[:, None]
+    if scale is not None:
+        dev *= scale[:, None]
+    tot = np.where(fin, dev, 0.0).sum(axis=0)
+    return tot, fin.sum(axis=0)
+
+
+def corrado_parts(k_est: np.ndarray, k_evt: np.ndarray,
+                  fin_est: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Corrado (1989) rank statistic pieces.
 
     ``k_est``, ``k_evt``: each firm's ranks K_it of its ARs within the union of its estimation
-    and event windows (average ties, see :func:`ranks_with_extra`). Kbar_i = (T_i + 1)/2;
+    and event windows (average ties, see :func:`ranks_with_extra`); ``fin_est`` = where
+    ``k_est`` is defined (optional, saves a pass). Kbar_i = (T_i + 1)/2;
     D_t = mean_i (K_it - Kbar_i) over firms with data on t; S_K = sqrt((1/T) sum_t D_t^2) over
     all T days of both windows. Returns (D for the event days, S_K).
     Daily z_t = D_t / S_K; window z = sum_{t in w} D_t / (sqrt(L) S_K) (Cowan 1992 CAR form,
     as estudy2 ``car_rank_test``).
     """
-    k = np.concatenate([k_est, k_evt], axis=1)
-    t_i = np.isfinite(k).sum(axis=1)
-    dev = k - ((t_i + 1) / 2.0)[:, None]
-    nt = np.isfinite(dev).sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        d = np.where(nt > 0, np.nansum(dev, axis=0) / np.maximum(nt, 1), np.nan)
+    fe = np.isfinite(k_est) if fin_est is None else fin_est
+    fv = np.isfinite(k_evt)
+    t_i = fe.sum(axis=1) + fv.sum(axis=1)
+    kbar = (t_i + 1) / 2.0
+    s_e, n_e = _col_means(k_est, fe, kbar)
+    s_v, n_v = _col_means(k_evt, fv, kbar)
+    nt = np.concatenate([n_e, n_v])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(nt > 0, np.concatenate([s_e, s_v]) / np.maximum(nt, 1), np.nan)
     sk = float(np.sqrt(np.nanmean(d**2)))
     return d[-k_evt.shape[1]:], sk
 
 
-def modified_rank_parts(k_est: np.ndarray, k_evt: np.ndarray) -> tuple[np.ndarray, float]:
+def modified_rank_parts(k_est: np.ndarray, k_evt: np.ndarray,
+                        fin_est: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Modified (standardized) rank test: Corrado-Zivney (1992), Kolari-Pynnonen (2010, sec. 2).
 
     Ranks K_it of the standardized ARs (estimation e_it/sigma_i, event SAR_it).
@@ -242,16 +259,20 @@ def modified_rank_parts(k_est: np.ndarray, k_evt: np.ndarray) -> tuple[np.ndarra
     S = sqrt((1/T) sum_t s_t^2). Returns (s for the event days, S).
     Window z = sum_{t in w} s_t / (sqrt(L) S).
     """
-    k = np.concatenate([k_est, k_evt], axis=1)
-    t_i = np.isfinite(k).sum(axis=1)
-    u = k / (t_i + 1.0)[:, None] - 0.5
-    nt = np.isfinite(u).sum(axis=0)
-    s = np.where(nt > 0, np.nansum(u, axis=0) / np.sqrt(np.maximum(nt, 1)), np.nan)
+    fe = np.isfinite(k_est) if fin_est is None else fin_est
+    fv = np.isfinite(k_evt)
+    t_i = fe.sum(axis=1) + fv.sum(axis=1)
+    # U = K/(T_i+1) - 1/2 = (K - (T_i+1)/2) / (T_i+1)
+    inv = 1.0 / (t_i + 1.0)
+    s_e, n_e = _col_means(k_est, fe, (t_i + 1) / 2.0, inv)
+    s_v, n_v = _col_means(k_evt, fv, (t_i + 1) / 2.0, inv)
+    nt = np.concatenate([n_e, n_v])
+    s = np.where(nt > 0, np.concatenate([s_e, s_v]) / np.sqrt(np.maximum(nt, 1)), np.nan)
     return s[-k_evt.shape[1]:], float(np.sqrt(np.nanmean(s**2)))
 
 
 def grank_t(base: np.ndarray, resid: np.ndarray, sigma: np.ndarray,
-            scar: np.ndarray) -> tuple[float, float, float]:
+            scar: np.ndarray, fin_est: np.ndarray | None = None) -> tuple[float, float, float]:
     """GRANK test of Kolari-Pynnonen (2011) for a cumulative window.
 
     Pinned variant (the paper's): observations are the standardized estimation ARs
@@ -263,21 +284,25 @@ def grank_t(base: np.ndarray, resid: np.ndarray, sigma: np.ndarray,
     Returns (t, df, Z).
     """
     ok = np.isfinite(scar)
-    base, resid, sigma, scar = base[ok], resid[ok], sigma[ok], scar[ok]
+    if not ok.all():
+        base, resid, sigma, scar = base[ok], resid[ok], sigma[ok], scar[ok]
+        fin_est = None if fin_est is None else fin_est[ok]
     n = scar.size
     if n < 2:
         return float("nan"), float("nan"), float("nan")
     sd = scar.std(ddof=1)
     if not sd > 0:
         return float("nan"), float("nan"), float("nan")
+    fe = np.isfinite(resid) if fin_est is None else fin_est
     # compare on the residual scale: e_it/sigma_i < SCAR*_i  <=>  e_it < SCAR*_i sigma_i
     k_est, k_evt = ranks_with_extra(base, resid, (scar / sd * sigma)[:, None])
-    k = np.concatenate([k_est, k_evt], axis=1)
-    t_i = np.isfinite(k).sum(axis=1)
-    u = k / (t_i + 1.0)[:, None] - 0.5
-    nt = np.isfinite(u).sum(axis=0)
-    ubar = np.where(nt > 0, np.nansum(u, axis=0) / np.maximum(nt, 1), 0.0)
-    big_t = k.shape[1]
+    t_i = fe.sum(axis=1) + 1
+    inv = 1.0 / (t_i + 1.0)
+    s_e, n_e = _col_means(k_est, fe, (t_i + 1) / 2.0, inv)
+    u0 = (k_evt[:, 0] - (t_i + 1) / 2.0) * inv
+    nt = np.append(n_e, n)
+    ubar = np.where(nt > 0, np.append(s_e, u0.sum()) / np.maximum(nt, 1), 0.0)
+    big_t = resid.shape[1] + 1
     su = np.sqrt(((nt / n) * ubar**2).sum() / big_t)
     z = float(ubar[-1] / su)
     df = big_t - 2
