@@ -381,6 +381,24 @@ def run_event_study(
     -------
     EventStudyResult
 
+    Notes
+    -----
+    ``events.status`` is "ok" or why the event was left out of the statistics:
+    "symbol not in returns"; "event date outside data (...)"; "not listed yet (first return
+    ...)" when day 0 precedes the symbol's first return; "event window runs off the data";
+    "estimation runs off the data (...)" when the returns frame does not reach back far
+    enough; "too few observations (M < min_est)"; "constant returns (zero variance ...)";
+    "regressors constant or collinear ..."; "no valid returns in the event window".
+    NaNs inside a window are skipped: M counts the estimation days actually used and
+    L2 (``n_evt``) the event days with a return, and CAR sums the available ARs.
+
+    Conventions (defaults): sigma^2 = SSE/(M - k); SAR_t = AR_t / (sigma sqrt(C_t)) with
+    C_t = 1 + x_t'(X'X)^-1 x_t; car_t = CAR / (sigma sqrt(L2)) with df M - k; Patell Z =
+    N^-1/2 sum_i [sum_t SAR_it / sqrt(L2 Q_i)], Q_i = (M_i - k)/(M_i - k - 2); BMP t =
+    sqrt(N) mean(SCAR)/sd(SCAR) with SCAR_i = CAR_i / sqrt(corrected Var(CAR_i)); KP =
+    BMP sqrt((1 - r)/(1 + (N - 1) r)); generalized sign Z = (w - N p)/sqrt(N p (1 - p))
+    with pooled p. See the module docstring for the options that reproduce R ``EventStudy``.
+
     Raises
     ------
     InputError
