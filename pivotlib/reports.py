@@ -1155,6 +1155,14 @@ def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
                           estimation=tuple(p.get("estimation") or (-250, -11)),
                           window=tuple(window or p.get("window") or (-1, 1)),
                           other_events=other)
+    if len(events) == 1 and (res.events["status"] != "ok").all():
+        status = str(res.events["status"].iloc[0])
+        est = tuple(p.get("estimation") or (-250, -11))
+        raise InputError(
+            f"event {events['event_id'].iloc[0]} cannot be studied: {status}. If the stock has "
+            f"too little history before the event, shorten the estimation window (now "
+            f"{list(est)}), e.g. -p estimation '[-110, -11]' (the engine needs 100 "
+            "observations); if it was not listed yet, there is nothing to measure")
     return res, returns
 
 

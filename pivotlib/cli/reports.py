@@ -68,7 +68,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("--limit", type=int, help="at most this many events")
     s.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    dest="parameters", help="extra parameter for every report (repeatable)")
-    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (there is none anyway when stderr is not a terminal)")
     _add_common(s)
     s.set_defaults(func=cmd_sweep)
 
@@ -135,7 +136,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for it in items:
         it["single_file"] = args.single_file
         it["force"] = args.force
-    results = run_sweep(items, workers=max(1, args.workers), progress=not args.no_progress)
+    results = run_sweep(items, workers=max(1, args.workers),
+                        progress=not args.no_progress and sys.stderr.isatty())
     return _print_results(results)
 
 
