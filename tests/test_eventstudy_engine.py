@@ -344,3 +344,15 @@ def test_rank_tests_against_brute_force_formulas():
     g = n / ((n - 1) * (n - 2)) * ((car - car.mean()) ** 3).sum() / car.std(ddof=1) ** 3
     assert t["skewness_corrected_t"] == pytest.approx(np.sqrt(n) * (S + g * S**2 / 3 + g / (6 * n)),
                                                       abs=1e-12)
+
+
+def test_wilcoxon_exact_option_matches_scipy():
+    from scipy import stats as st
+
+    frame, _ = make_returns(n_firms=5, n_days=500, seed=4)
+    events = make_events(frame, 7, seed=5)
+    res = run_event_study(frame, events, n_boot=0, wilcoxon_p="exact")
+    car = res.events.loc[res.events["status"] == "ok", "car"].to_numpy()
+    assert res.tests.loc["wilcoxon_z", "p_value"] == pytest.approx(
+        st.wilcoxon(car, method="exact").pvalue, abs=1e-12)
+    assert res.tests.loc["wilcoxon_z", "distribution"] == "exact"

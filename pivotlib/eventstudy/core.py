@@ -301,6 +301,7 @@ def run_event_study(
     kp_weight: Literal["none", "event_overlap"] = "none",
     kp_max_events: int | None = 1000,
     gsign_p: Literal["pooled", "per_firm"] = "pooled",
+    wilcoxon_p: Literal["normal", "exact"] = "normal",
     engine: Literal["vectorized", "statsmodels"] = "vectorized",
     n_boot: int | None = None,
     seed: int = 0,
@@ -369,6 +370,10 @@ def run_event_study(
     gsign_p : {"pooled", "per_firm"}, default "pooled"
         Generalized sign p-hat: pooled share of positive estimation ARs (Cowan 1992, estudy2,
         eventstudy2) or mean of per-firm shares (R ``EventStudy``).
+    wilcoxon_p : {"normal", "exact"}, default "normal"
+        p-value of ``wilcoxon_z``: normal approximation (eventstudy2) or the exact
+        signed-rank distribution (estudy2's ``qsignrank``; ``scipy.stats.wilcoxon``
+        ``method="exact"``), better for a handful of events.
     engine : {"vectorized", "statsmodels"}, default "vectorized"
         Batched normal equations, or one statsmodels OLS per event (reference; same numbers).
     n_boot : int, optional
@@ -418,6 +423,7 @@ def run_event_study(
                                ("kp_correlation", kp_correlation, ("calendar", "event_time")),
                                ("kp_weight", kp_weight, ("none", "event_overlap")),
                                ("gsign_p", gsign_p, ("pooled", "per_firm")),
+                               ("wilcoxon_p", wilcoxon_p, ("normal", "exact")),
                                ("engine", engine, ("vectorized", "statsmodels"))):
         if val not in allowed:
             raise InputError(f"{name}={val!r} is not one of {allowed}")
@@ -448,7 +454,8 @@ def run_event_study(
                    sigma_ddof=sigma_ddof, car_variance=car_variance,
                    bmp_standardize=bmp_standardize, kp_correlation=kp_correlation,
                    kp_min_overlap=kp_min_overlap, kp_weight=kp_weight,
-                   kp_max_events=kp_max_events, gsign_p=gsign_p, engine=engine, seed=seed)
+                   kp_max_events=kp_max_events, gsign_p=gsign_p, wilcoxon_p=wilcoxon_p,
+                   engine=engine, seed=seed)
 
     index = r.index
     n_rows = len(index)
@@ -847,7 +854,10 @@ def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
     t, df, _z = S.grank_t(base, resid, sigma, scar, fin_est)
     res["grank_t"] = (t, S.p_t(t, df), df, "t")
     z = S.wilcoxon_z(car)
-    res["wilcoxon_z"] = (z, S.p_normal(z), np.nan, "normal")
+    if o.get("wilcoxon_p") == "exact":
+        res["wilcoxon_z"] = (z, S.wilcoxon_exact_p(car), np.nan, "exact")
+    else:
+        res["wilcoxon_z"] = (z, S.p_normal(z), np.nan, "normal")
     t, df = S.skewness_corrected_t(car)
     res["skewness_corrected_t"] = (t, S.p_t(t, df), df, "t")
     nb = o["n_boot"]

@@ -137,6 +137,18 @@ def wilcoxon_z(x: np.ndarray) -> float:
     return float((w - n * (n + 1) / 4.0) / np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0))
 
 
+def wilcoxon_exact_p(x: np.ndarray) -> float:
+    """Two-sided exact p-value of the Wilcoxon signed-rank test of the CARs (zeros dropped;
+    ``scipy.stats.wilcoxon(method="exact")``, as estudy2's ``qsignrank``)."""
+    from scipy import stats as st
+
+    x = _finite(x)
+    x = x[x != 0]
+    if x.size < 1:
+        return float("nan")
+    return float(st.wilcoxon(x, method="exact").pvalue)
+
+
 def skewness_corrected_t(x: np.ndarray) -> tuple[float, float]:
     """Skewness-corrected t (Hall 1992; Lyon-Barber-Tsai 1999, eq. 5).
 
