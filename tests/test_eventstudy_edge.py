@@ -246,3 +246,10 @@ def test_short_data_every_event_dropped(frame):
     assert res.n_ok == 0 and res.ar.empty and res.tests["statistic"].isna().all()
     empty = run_event_study(short, ev(("e", "A1", short.index[40])).iloc[:0], n_boot=0)
     assert empty.events.empty and empty.n_ok == 0
+
+
+def test_non_numeric_returns(frame):
+    bad = frame.astype(object)
+    bad.iloc[5, 1] = "n/a"
+    with pytest.raises(InputError, match="numeric"):
+        run_event_study(bad, ev(("e", "A1", "2024-05-01")))

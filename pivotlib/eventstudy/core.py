@@ -466,7 +466,11 @@ def run_event_study(
     col_idx = r.columns.get_indexer(ev["symbol"].to_numpy(dtype=object)).astype(np.int64)
     has_sym = col_idx >= 0
     # symbol-major copy: each event's window is a contiguous slice of one row (fast gathers)
-    AT = np.ascontiguousarray(r.to_numpy(dtype=float, na_value=np.nan).T)
+    try:
+        AT = np.ascontiguousarray(r.to_numpy(dtype=float, na_value=np.nan).T)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"returns must be numeric ({exc}); convert with "
+                         "returns.apply(pd.to_numeric, errors='coerce')") from exc
 
     # first valid return of every symbol (for "not listed yet")
     first_valid = np.full(AT.shape[0], n_rows, dtype=np.int64)
