@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         pm.execute_notebook(str(empty), str(tmp / "empty-out.ipynb"),
                             kernel_name=config.KERNEL_NAME, progress_bar=False,
                             log_output=False, cwd=str(tmp),
-                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                            extra_arguments=list(reports._KERNEL_ARGS))
 
     def report_run() -> None:
         res = reports.run_report("02-event-study", {"event_id": EVENT}, force=True,

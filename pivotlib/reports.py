@@ -708,7 +708,7 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip()
 
 
-_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 _RESET_CODE = """\
 get_ipython().run_line_magic("reset", "-f")
 import sys as _sys
@@ -1310,10 +1310,10 @@ def model_fit(res: Any, returns: Any, p: Mapping[str, Any]):
                          "; ".join(map(str, res.events["status"])))
     r = ok.iloc[0]
     coef_cols = ["alpha"] + [c for c in ok.columns if str(c).startswith("beta_")]
-    coefs = pd.DataFrame({"estimate": [float(r[c]) for c in coef_cols]}, index=coef_cols)
-    coefs.loc["sigma (daily)", "estimate"] = float(r["sigma"])
-    coefs.loc["R2", "estimate"] = float(r["r2"])
-    coefs.loc["estimation sessions", "estimate"] = float(r["n_est"])
+    rows = [(c, f"{float(r[c]):.4f}") for c in coef_cols]
+    rows += [("sigma (daily)", f"{float(r['sigma']):.2%}"), ("R2", f"{float(r['r2']):.3f}"),
+             ("estimation sessions", f"{int(r['n_est'])}")]
+    coefs = pd.DataFrame({"estimate": [v for _, v in rows]}, index=[k for k, _ in rows])
     regs = _regressors(p) if p.get("model") in ("factors", "market") else []
     if not regs:
         return coefs, pd.DataFrame(columns=["statistic", "p_value", "reading"])

@@ -6,6 +6,7 @@ Slow: each run starts a `pivotlib` kernel (registered on demand by pivotlib.repo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -61,7 +62,7 @@ def test_01_data_refresh(tmp_reports_dir):
     rec = r.records
     assert rec["synthetic"] is True and rec["dataset"] == "demo"
     n_files = len(list(config.synthetic_dir().glob("*.parquet")))
-    assert rec["symbols"] == n_files
+    assert rec["n_symbols"] == n_files
     html = open(r.html, encoding="utf-8").read()
     assert "SYNTHETIC DATA - NOT REAL MARKET PRICES" in html
     # identical inputs: skipped, not overwritten
@@ -168,3 +169,25 @@ def test_demo_command(tmp_reports_dir, capsys):
     assert str(tmp_reports_dir / "index.html") in out
     for nb in ("01-data-refresh", "05-briefing"):
         assert (tmp_reports_dir / DATE / f"{nb}-default.html").is_file()
+
+
+def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):
+    """A fresh-kernel run and a warm-kernel run (after another notebook) are byte-identical."""
+    from pivotlib import sweep
+
+    eid = "IREN-2024-09-16-h200-purchase"
+    a = reports.run_report("02-event-study", {"event_id": eid}, date=DATE,
+                           reports_root=tmp_path / "a", update_index=False)
+    root_b = str(tmp_path / "b")
+    first = sweep.run_sweep_item({"notebook": "03-sector-event-study",
+                                  "parameters": {"category": "ai_hosting_lease"}, "date": DATE,
+                                  "reports_root": root_b})
+    assert first["ok"], first
+    b = sweep.run_sweep_item({"notebook": "02-event-study", "parameters": {"event_id": eid},
+                              "date": DATE, "reports_root": root_b})
+    assert b["ok"], b
+    for ext in ("ipynb", "html", "json"):
+        pa = Path(a.ipynb).with_suffix(f".{ext}")
+        pb = Path(b["ipynb"]).with_suffix(f".{ext}")
+        assert pa.name == pb.name
+        assert pa.read_bytes() == pb.read_bytes(), ext
