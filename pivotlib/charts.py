@@ -348,7 +348,7 @@ def rolling_betas(exposures: pd.DataFrame, *, columns: Sequence[str] | None = No
                           line={"color": "#888", "dash": "dot", "width": 1})
         fig.add_trace(go.Scatter(
             x=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in events["event_date"]],
-            y=[None] * len(events), mode="markers", name="catalog events (dotted)",
+            y=[None] * len(events), mode="markers", name="AI events (dotted)",
             marker={"color": "#888"}, hoverinfo="skip"))
     fig.add_hline(y=0, line={"color": "#444", "width": 1})
     fig.update_layout(title={"text": title}, yaxis={"title": "beta"})

@@ -1082,6 +1082,18 @@ def company_events(catalog: Any = None):
     return cat[cat["symbol"].astype(str) != "SECTOR"].reset_index(drop=True)
 
 
+def ai_events(catalog: Any = None, symbol: str | None = None):
+    """Company events whose category is an AI/HPC category (:func:`pivotlib.regimes.is_ai_category`),
+    optionally of one symbol."""
+    from .regimes import is_ai_category
+
+    cat = company_events(catalog)
+    cat = cat[cat["category"].map(is_ai_category)]
+    if symbol:
+        cat = cat[cat["symbol"] == symbol]
+    return cat.reset_index(drop=True)
+
+
 def headline_event(catalog: Any = None, *, dataset: str | None = None, window_end: int = 1,
                    estimation: int = 250) -> str:
     """The default headline event: the most recent large AI deal the data can study.

@@ -191,3 +191,25 @@ def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):
         pb = Path(b["ipynb"]).with_suffix(f".{ext}")
         assert pa.name == pb.name
         assert pa.read_bytes() == pb.read_bytes(), ext
+
+
+def test_sweep_cli_isolates_failures(tmp_reports_dir, capsys):
+    """CORZ's first events have too little history: they fail alone, the rest succeed, exit 5."""
+    from pivotlib.cli import main
+    from pivotlib.events import load_catalog
+
+    cat = load_catalog()
+    n = int((cat["symbol"] == "CORZ").sum())
+    rc = main(["sweep", "--symbols", "CORZ", "--workers", "2", "--date", DATE,
+               "--no-progress"])
+    out = capsys.readouterr().out
+    assert rc == 5
+    lines = [ln for ln in out.splitlines() if ln.startswith("CORZ-")]
+    assert len(lines) == n
+    failed = [ln for ln in lines if " failed " in ln]
+    assert failed and len(failed) < n
+    assert all("cannot be studied" in ln for ln in failed)
+    assert f"{n - len(failed)} of {n} reports ok" in out
+    index = (tmp_reports_dir / "index.html").read_text()
+    assert index.count("class='failed'") == len(failed)
+    assert index.count("class='ok'") == n - len(failed)
