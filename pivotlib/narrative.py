@@ -276,8 +276,9 @@ def event_verdict(*, symbol: str, headline: str, event_date: Any, car: float,
 
 def sector_verdict(*, n_events: int, caar: float, p_value: float, window: Sequence[int],
                    test: str, share_positive: float | None = None, label: str = "the events",
-                   synthetic: bool = False) -> Prose:
-    """Verdict for a set of events (CAAR)."""
+                   synthetic: bool = False,
+                   agreement: tuple[int, int] | None = None) -> Prose:
+    """Verdict for a set of events (CAAR); ``agreement`` = (tests significant at 5%, tests)."""
     w = _window(window)
     s = strength(p_value)
     lead = (f"Across {n_events} {label}, the average cumulative abnormal return over {w} was "
@@ -286,6 +287,13 @@ def sector_verdict(*, n_events: int, caar: float, p_value: float, window: Sequen
     bullets = []
     if share_positive is not None and _finite(share_positive):
         bullets.append(f"{share_positive * 100:.0f}% of the events had a positive CAR.")
+    if agreement is not None and agreement[1]:
+        k, n = agreement
+        bullets.append(f"{k} of the {n} tests in the table below are significant at 5%"
+                       + (" - the conclusion does not hinge on one test." if
+                          (k >= n - 1 and strength(p_value) != "no evidence") or
+                          (k <= 1 and strength(p_value) == "no evidence") else
+                          " - the tests disagree; read the table before quoting a verdict."))
     paras = [lead]
     if synthetic:
         paras.insert(0, "SYNTHETIC DATA: this describes the demo dataset, not the market.")

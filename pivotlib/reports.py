@@ -1143,11 +1143,18 @@ def resolve_event(p: Mapping[str, Any], catalog: Any = None):
 
 
 def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
-                window: Sequence[int] | None = None, returns: Any = None):
+                window: Sequence[int] | None = None, returns: Any = None,
+                **engine_options: Any):
     """Run :func:`pivotlib.eventstudy.run_event_study` with a notebook's parameters.
 
     Loads the returns of the event symbols plus the model's regressors from ``p["dataset"]``
     (unless ``returns`` is given) and masks the catalog's other events of the same symbols.
+
+    Catalog events are staggered in time, so the Kolari-Pynnonen correction weights each pair
+    of events by the share of event-window days they share (``kp_weight="event_overlap"``);
+    the engine's default (``"none"``) treats every pair as fully overlapping, the clustered
+    case KP (2010) was built for, and would shrink the t statistic of staggered events by
+    ``sqrt((1 - r) / (1 + (n - 1) r))`` for no reason. ``engine_options`` override this.
 
     Returns
     -------
@@ -1166,7 +1173,8 @@ def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
                               "model") == "factors" else None,
                           estimation=tuple(p.get("estimation") or (-250, -11)),
                           window=tuple(window or p.get("window") or (-1, 1)),
-                          other_events=other)
+                          other_events=other,
+                          **{"kp_weight": "event_overlap", **engine_options})
     if len(events) == 1 and (res.events["status"] != "ok").all():
         status = str(res.events["status"].iloc[0])
         est = tuple(p.get("estimation") or (-250, -11))
@@ -1221,12 +1229,21 @@ def headline_test(res: Any) -> tuple[str, float, float]:
     if len(ok) == 1:
         r = ok.iloc[0]
         return "CAR t-test", float(r["car_t"]), float(r["car_p"])
-    for name, label in (("kp_bmp_t", "BMP t (Kolari-Pynnonen adjusted)"), ("bmp_t", "BMP t"),
+    for name, label in (("kp_bmp_t", "BMP t, Kolari-Pynnonen adjusted"), ("bmp_t", "BMP t"),
                         ("cross_sectional_t", "cross-sectional t")):
         if name in res.tests.index and math.isfinite(float(res.tests.at[name, "p_value"])):
             return label, float(res.tests.at[name, "statistic"]), float(
                 res.tests.at[name, "p_value"])
     return "none", float("nan"), float("nan")
+
+
+def test_agreement(res: Any, alpha: float = 0.05) -> tuple[int, int]:
+    """(number of tests significant at ``alpha``, number of tests with a p-value)."""
+    import numpy as np
+
+    pv = res.tests["p_value"].to_numpy(dtype=float)
+    pv = pv[np.isfinite(pv)]
+    return int((pv < alpha).sum()), int(len(pv))
 
 
 def window_table(p: Mapping[str, Any], events: Any, returns: Any, catalog: Any = None):
