@@ -328,6 +328,7 @@ def regime_headline(scores: pd.DataFrame, *, synthetic: bool = False,
         f"beta from {r['ai_beta_before']:.2f} to {r['ai_beta_after']:.2f} around "
         f"{_day(r['date'])}, a pivot score of {r['pivot_score']:.2f} "
         f"(95% interval {r['ci_low']:.2f} to {r['ci_high']:.2f}, {pval(r['p_value'])})."
+        + (f" Caution: {r['note']}." if isinstance(r.get("note"), str) and r["note"] else "")
         + decisive,
         (f"{len(sig)} of {len(ok)} miners scored show a significant pivot at 5%: "
          + (", ".join(sig) if sig else "none") + "."),

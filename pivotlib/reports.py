@@ -1565,7 +1565,7 @@ def briefing_numbers(ev: Any, row: Any, test_name: str, test_p: float,
     ok = scores.dropna(subset=["pivot_score"])
     if len(ok):
         top = ok.iloc[0]
-        items.append(("Strongest pivot", f"{ok.index[0]}: score {top['pivot_score']:.2f} "
+        items.append(("Highest pivot score", f"{ok.index[0]}: score {top['pivot_score']:.2f} "
                       f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}], {pval(top['p_value'])}"))
         n_sig = int(((ok["p_value"] < 0.05) & (ok["pivot_score"] > 0)).sum())
         items.append(("Miners with a significant pivot (5%)", f"{n_sig} of {len(ok)}"))
