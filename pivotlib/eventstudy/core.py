@@ -75,7 +75,7 @@ class EventStudyResult:
     Attributes
     ----------
     events : DataFrame
-        Index ``event_id``; one row per input event: symbol, event_date (as given), day0 (the
+        Index ``event_id``; one row per input event: symbol, event_date (parsed, tz-naive), day0 (the
         session used), status ("ok" or why the event was dropped), n_est, alpha,
         beta_<column>..., sigma, r2, n_evt, car, car_t, car_df, car_p, car_se_corrected,
         scar, bhar, confounded, confounded_by, and abn_volume / abn_volume_t when volumes were
@@ -599,7 +599,7 @@ def run_event_study(
     # ------------------------------------------------------------------ per-event table
     k = fit.k
     out = pd.DataFrame({"symbol": ev["symbol"].to_numpy(),
-                        "event_date": ev["event_date"].to_numpy()}, index=pd.Index(id_arr,
+                        "event_date": ev["_date"].to_numpy()}, index=pd.Index(id_arr,
                                                                                    name="event_id"))
     day0 = np.full(n_ev, np.datetime64("NaT"), dtype="datetime64[ns]")
     valid_pos = pos >= 0
