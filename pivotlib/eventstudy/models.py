@@ -14,8 +14,8 @@ Models (MacKinlay 1997, "Event Studies in Economics and Finance", JEL 35(1), sec
 ``factors``         R_it = alpha_i + sum_j beta_ij F_jt + e_it         (k = 1 + #factors)
 
 For ``market_adjusted`` (k = 0) sigma^2 = sum_t (R_it - R_mt)^2 / M: the expected AR is 0 by
-construction, so no mean is estimated (pass ``sigma_ddof=1`` for the sd of the estimation ARs
-around their mean as some tools do... only the dof changes; the ARs are not re-centred).
+construction, so no mean is estimated. ``sigma_ddof=1`` changes only the divisor to M - 1; the
+estimation ARs are never re-centred.
 
 For every event the fit returns what the statistics need: parameters, the residual variance
 ``sigma^2 = SSE / (M - ddof)`` (default ``ddof = k``, i.e. the unbiased OLS estimator used by
