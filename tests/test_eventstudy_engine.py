@@ -356,3 +356,48 @@ def test_wilcoxon_exact_option_matches_scipy():
     assert res.tests.loc["wilcoxon_z", "p_value"] == pytest.approx(
         st.wilcoxon(car, method="exact").pvalue, abs=1e-12)
     assert res.tests.loc["wilcoxon_z", "distribution"] == "exact"
+
+
+def test_default_bmp_sign_and_cumulative_variance_brute_force():
+    """Default BMP (corrected SCAR, also for each cumulative sub-window), pooled generalized
+    sign and Patell recomputed per event with statsmodels."""
+    import statsmodels.api as sm
+    from scipy import stats as st
+
+    frame, _ = make_returns(n_firms=6, n_days=450, seed=31)
+    frame.loc[frame.index[350:353], "F02"] = np.nan
+    events = make_events(frame, 8, seed=32, lo=300, hi_pad=10)
+    res = run_event_study(frame, events, estimation=(-200, -11), window=(-2, 2), n_boot=0,
+                          mask_other_events=False)
+    ok = res.events[res.events["status"] == "ok"]
+    scar_cum, pos, m_tot, sar_sum, q = [], 0, 0, [], []
+    for _eid, row in ok.iterrows():
+        p0 = frame.index.get_loc(row["day0"])
+        est = frame.iloc[p0 - 200: p0 - 10][[row["symbol"], "SPY"]].dropna()
+        fit = sm.OLS(est[row["symbol"]], sm.add_constant(est["SPY"])).fit()
+        pos += int((fit.resid > 0).sum())
+        m_tot += len(est)
+        evt = frame.iloc[p0 - 2: p0 + 3]
+        X = sm.add_constant(evt["SPY"], has_constant="add").to_numpy()
+        ar = evt[row["symbol"]].to_numpy() - X @ fit.params.to_numpy()
+        V = fit.mse_resid * (np.eye(5) + X @ fit.normalized_cov_params.to_numpy() @ X.T)
+        scar_cum.append([ar[: j + 1].sum() / np.sqrt(V[: j + 1, : j + 1].sum())
+                         for j in range(5)])
+        c = np.diag(V) / fit.mse_resid
+        sar_sum.append((ar / np.sqrt(fit.mse_resid * c)).sum())
+        q.append((len(est) - 2) / (len(est) - 4))
+    scar_cum = np.array(scar_cum)
+    n = len(ok)
+    for j, rel in enumerate(range(-2, 3)):
+        t_j = np.sqrt(n) * scar_cum[:, j].mean() / scar_cum[:, j].std(ddof=1)
+        assert res.daily.loc[rel, "caar_bmp_t"] == pytest.approx(t_j, abs=1e-10)
+    assert res.tests.loc["bmp_t", "statistic"] == pytest.approx(
+        np.sqrt(n) * scar_cum[:, -1].mean() / scar_cum[:, -1].std(ddof=1), abs=1e-10)
+    p_hat = pos / m_tot
+    w = int((ok["car"] > 0).sum())
+    assert res.tests.loc["generalized_sign_z", "statistic"] == pytest.approx(
+        (w - n * p_hat) / np.sqrt(n * p_hat * (1 - p_hat)), abs=1e-12)
+    z = (np.array(sar_sum) / np.sqrt(5 * np.array(q))).sum() / np.sqrt(n)
+    assert res.tests.loc["patell_z", "statistic"] == pytest.approx(z, abs=1e-10)
+    t_cs = res.tests.loc["cross_sectional_t"]
+    assert t_cs["p_value"] == pytest.approx(2 * st.t.sf(abs(t_cs["statistic"]), n - 1))
