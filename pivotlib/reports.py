@@ -291,6 +291,13 @@ def param_slug(parameters: Mapping[str, Any]) -> str:
     return slug
 
 
+def _tmp_suffix() -> str:
+    """Unique temporary suffix per process and thread (files are written then os.replace'd)."""
+    import threading
+
+    return f".{os.getpid()}-{threading.get_ident()}.tmp"
+
+
 def _slug_value(v: Any) -> str:
     """Flatten a parameter value for a slug; negative numbers become ``m<abs>``."""
     if isinstance(v, list | tuple):
@@ -365,7 +372,7 @@ def plotly_asset(reports_root: Path | None = None) -> Path:
     path = root / "assets" / f"plotly-{get_plotlyjs_version()}.min.js"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(_tmp_suffix())
         tmp.write_text(get_plotlyjs(), encoding="utf-8")
         os.replace(tmp, path)
     return path
@@ -492,7 +499,7 @@ def export_html(nb_path: Path, html_path: Path | None = None, *, single_file: bo
     body, _ = exporter.from_notebook_node(
         nb, resources={"pivot_plotly_tag": tag, "pivot_footer": _footer(meta or {}),
                        "metadata": {"name": nb_path.stem}})
-    tmp = html_path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = html_path.with_suffix(_tmp_suffix())
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html_path)
     return html_path
@@ -565,7 +572,7 @@ def _choose_name(day_dir: Path, stem: str, fp: str, force: bool) -> tuple[str, d
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = path.with_suffix(_tmp_suffix())
     tmp.write_text(json.dumps(jsonable(data), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
@@ -809,9 +816,9 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
+    # the kernel inherits this process's environment (PIVOT_HOME, PIVOT_DATASET, ...); its
+    # cwd is the notebooks folder, and pivotlib.config finds the project from the package
     ensure_kernel(kernel_name)
-    env_before = os.environ.get("PIVOT_HOME")
-    os.environ.setdefault("PIVOT_HOME", str(config.project_root()))
     extra: dict[str, Any] = {}
     if warm is not None:
         warm.reset()
@@ -827,9 +834,6 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
         if warm is not None:
             warm.shutdown()  # unknown state after a failure or timeout: start afresh next time
         raise
-    finally:
-        if env_before is None:
-            os.environ.pop("PIVOT_HOME", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -929,7 +933,7 @@ def build_index(reports_root: Path | None = None) -> Path:
         "<th>CAR</th><th>significance</th><th>status</th><th>files</th></tr></thead><tbody>\n"
         f"{body}\n</tbody></table></body></html>\n")
     path = root / "index.html"
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = path.with_suffix(_tmp_suffix())
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, path)
     return path

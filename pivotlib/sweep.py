@@ -21,6 +21,7 @@ plus ``exit_code`` (0, or the :mod:`pivotlib.errors` exit code of the failure).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,22 +32,26 @@ __all__ = ["run_sweep_item", "sweep_items", "run_items", "summary_table", "run_s
 SWEEP_NOTEBOOK = "02-event-study"
 
 
-_WARM: Any = None
+_LOCAL = threading.local()
 
 
 def _worker_kernel() -> Any:
-    """This process's warm kernel (created on first use, stopped when the process exits)."""
-    global _WARM
-    if _WARM is None:
+    """This thread's warm kernel (created on first use, stopped when the process exits).
+
+    One kernel per thread, so a threaded executor (e.g. a Dask worker with several threads)
+    never runs two notebooks on the same kernel at once.
+    """
+    warm = getattr(_LOCAL, "warm", None)
+    if warm is None:
         import atexit
         from multiprocessing import util
 
         from .reports import WarmKernel
 
-        _WARM = WarmKernel()
-        atexit.register(_WARM.shutdown)  # the main process
-        util.Finalize(_WARM, _WARM.shutdown, exitpriority=10)  # pool workers skip atexit
-    return _WARM
+        warm = _LOCAL.warm = WarmKernel()
+        atexit.register(warm.shutdown)  # the main process
+        util.Finalize(warm, warm.shutdown, exitpriority=10)  # pool workers skip atexit
+    return warm
 
 
 def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
