@@ -34,10 +34,16 @@ _CAL_START = "1990-01-02"
 
 @lru_cache(maxsize=4)
 def _calendar(name: str = DEFAULT_CALENDAR):
+    import warnings
+
     import exchange_calendars as xcals
 
     end = (pd.Timestamp.today().normalize() + pd.DateOffset(years=1)).strftime("%Y-%m-%d")
-    return xcals.get_calendar(name, start=_CAL_START, end=end)
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 calls Series.values on tz-aware data (deprecated in pandas 3.1);
+        # the sessions it builds are correct, the warning is not ours to fix.
+        warnings.filterwarnings("ignore", message=".*Series.values returning an ndarray.*")
+        return xcals.get_calendar(name, start=_CAL_START, end=end)
 
 
 @lru_cache(maxsize=4)
