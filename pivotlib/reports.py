@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, config
-from .errors import InputError, RunError
+from .errors import InputError, PivotError, RunError
 
 __all__ = [
     "RECORD_MIME",
@@ -619,8 +619,10 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     ------
     InputError
         Unknown notebook or bad parameters (before execution).
-    RunError
-        The notebook raised; its executed copy (with the traceback) is kept.
+    PivotError
+        The notebook raised; its executed copy (with the traceback) is kept. The class
+        follows the notebook's exception (:func:`failure_class`): InputError (exit 2),
+        DataError (3), SourceError (4), else RunError (5).
     """
     import nbformat
     from filelock import FileLock
@@ -702,9 +704,26 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
                        html=str(html_file) if meta.get("html") else None, sidecar=str(side),
                        elapsed=round(elapsed, 3), error=error, records=records)
     if error and raise_on_error:
-        raise RunError(f"{nb_path.stem} failed: {error}; the executed notebook with the "
-                       f"traceback is at {ipynb}")
+        cls = failure_class(error)
+        raise cls(f"{nb_path.stem} failed: {error}; the executed notebook with the "
+                  f"traceback is at {ipynb}")
     return res
+
+
+def failure_class(error: str | None) -> type[PivotError]:
+    """The pivotlib error class matching a failed notebook's exception, for the exit code.
+
+    A notebook that stopped on an ``InputError`` (exit 2), ``DataError``/``OfflineError``
+    (3) or ``SourceError`` (4) maps to that class, so a scheduler can act on the cause
+    (fix the input, fetch data, retry later); any other failure is a :class:`RunError` (5).
+    """
+    from . import errors as _errors
+
+    ename = (error or "").split(":", 1)[0].strip()
+    cls = getattr(_errors, ename, None)
+    if isinstance(cls, type) and issubclass(cls, PivotError) and cls is not PivotError:
+        return cls
+    return RunError
 
 
 def _error_text(exc: BaseException) -> str:

@@ -68,7 +68,7 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
         JSON-safe outcome (``ok`` False and ``error`` set on failure).
     """
     from .errors import PivotError
-    from .reports import run_report
+    from .reports import failure_class, run_report
 
     t0 = time.perf_counter()
     params = dict(item.get("parameters") or {})
@@ -84,7 +84,7 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
                          raise_on_error=False,
                          warm=_worker_kernel() if item.get("reuse_kernel", True) else None)
         out = {**base, **res.to_dict(), "ok": res.ok,
-               "exit_code": 0 if res.ok else 5}
+               "exit_code": 0 if res.ok else failure_class(res.error).exit_code}
     except PivotError as exc:
         out = {**base, "ok": False, "status": "failed", "error": str(exc),
                "exit_code": exc.exit_code, "html": None, "ipynb": None, "records": {}}

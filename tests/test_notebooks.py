@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from pivotlib import config, reports
-from pivotlib.errors import RunError
+from pivotlib.errors import InputError
 
 pytestmark = pytest.mark.slow
 
@@ -97,7 +97,7 @@ def test_02_ad_hoc_event_and_failure_kept(tmp_reports_dir, capsys):
     r = _run("02-event-study", {"symbol": "APLD", "date": "2025-06-02", "timing": "pre-market"})
     assert r.records["event_id"] == "APLD-2025-06-02-adhoc"
     # an event before the listing cannot be studied: the run fails, the notebook is kept
-    with pytest.raises(RunError) as exc:
+    with pytest.raises(InputError) as exc:
         reports.run_report("02-event-study", {"symbol": "GLXY", "date": "2021-03-01"},
                            date=DATE)
     assert "executed notebook" in str(exc.value)
@@ -108,11 +108,12 @@ def test_02_ad_hoc_event_and_failure_kept(tmp_reports_dir, capsys):
                for o in c.outputs)
     side = json.loads(kept[0].with_suffix(".json").read_text())
     assert side["status"] == "failed" and side["error"]
-    # the CLI turns it into exit code 5
+    assert "InputError" in side["error"] and "cannot be studied" in side["error"]
+    # the CLI exits with the cause's code: the notebook stopped on an InputError -> 2
     from pivotlib.cli import main
 
     assert main(["report", "02", "-p", "symbol", "GLXY", "-p", "date", "2021-03-01",
-                 "--date", DATE]) == 5
+                 "--date", DATE]) == 2
     assert "failed" in capsys.readouterr().err
 
 
@@ -194,7 +195,10 @@ def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):
 
 
 def test_sweep_cli_isolates_failures(tmp_reports_dir, capsys):
-    """CORZ's first events have too little history: they fail alone, the rest succeed, exit 5."""
+    """CORZ's first events have too little history: they fail alone, the rest succeed.
+
+    Every failure is an InputError ("cannot be studied"), so the sweep exits 2.
+    """
     from pivotlib.cli import main
     from pivotlib.events import load_catalog
 
@@ -203,7 +207,7 @@ def test_sweep_cli_isolates_failures(tmp_reports_dir, capsys):
     rc = main(["sweep", "--symbols", "CORZ", "--workers", "2", "--date", DATE,
                "--no-progress"])
     out = capsys.readouterr().out
-    assert rc == 5
+    assert rc == 2
     lines = [ln for ln in out.splitlines() if ln.startswith("CORZ-")]
     assert len(lines) == n
     failed = [ln for ln in lines if " failed " in ln]

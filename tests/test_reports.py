@@ -228,3 +228,16 @@ def test_residual_diagnostics_match_statsmodels():
     assert got.loc["Ljung-Box Q(10)", "p_value"] == pytest.approx(lb["lb_pvalue"].iloc[0])
     assert got.loc["Breusch-Pagan (Koenker)", "statistic"] == pytest.approx(bp[0])
     assert got.loc["Breusch-Pagan (Koenker)", "p_value"] == pytest.approx(bp[1])
+
+
+def test_failure_class_maps_notebook_exceptions_to_exit_codes():
+    from pivotlib.errors import DataError, InputError, OfflineError, RunError, SourceError
+
+    assert reports.failure_class("InputError: bad window") is InputError
+    assert reports.failure_class("DataError: APLD missing") is DataError
+    assert reports.failure_class("OfflineError: offline") is OfflineError
+    assert reports.failure_class("SourceError: 429") is SourceError
+    assert reports.failure_class("KeyError: 'x'") is RunError
+    assert reports.failure_class("PivotError: x") is RunError
+    assert reports.failure_class(None) is RunError
+    assert [c.exit_code for c in (InputError, DataError, SourceError, RunError)] == [2, 3, 4, 5]

@@ -105,8 +105,10 @@ def _print_results(results: list[dict[str, Any]]) -> int:
     print(f"index: {reports_dir() / 'index.html'}")
     failed = [r for r in results if not r.get("ok")]
     if failed:
-        codes = {int(r.get("exit_code") or 5) for r in failed}
-        return 2 if codes == {2} else RunError.exit_code
+        # one cause for every failure (bad input 2, data missing 3, source down 4): say so;
+        # a mix, or any other failure: 5
+        codes = {int(r.get("exit_code") or RunError.exit_code) for r in failed}
+        return codes.pop() if len(codes) == 1 and codes <= {2, 3, 4} else RunError.exit_code
     return 0
 
 
