@@ -345,16 +345,6 @@ def test_fault_store_full_disk_on_fsync(store, monkeypatch):
     assert store.path("APLD").read_bytes() == old and _tmp_files(store) == []
 
 
-_OSERROR_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "pivotlib.store.PriceStore.write lets OSError (EACCES, EROFS, ENOSPC) escape raw, so "
-    "`pivot data import/fetch` dies with a traceback and exit code 1 instead of a one-line "
-    "message naming the fix. Fix: in PriceStore.write wrap root.mkdir and the tmp write/fsync/replace in "
-    "`except OSError as exc: raise DataError(f'{symbol}: cannot write {target} ({exc.strerror}); "
-    "free disk space / make {root} writable or set PIVOT_DATA_DIR') from exc` (and in "
-    "fetch_symbols the DataError is already caught per symbol)"))
-
-
-@_OSERROR_XFAIL
 def test_fault_store_read_only_directory_is_data_error_naming_fix(store, monkeypatch):
     seed(store, "APLD")
     _fail_tmp_open(monkeypatch, PermissionError(errno.EACCES, "Permission denied"))
@@ -362,7 +352,6 @@ def test_fault_store_read_only_directory_is_data_error_naming_fix(store, monkeyp
         store.write("APLD", price_frame(n=20), SymbolMeta(symbol="APLD", source="csv"))
 
 
-@_OSERROR_XFAIL
 def test_fault_store_full_disk_cli_exit_code(store, monkeypatch, tmp_path, capsys):
     from pivotlib.cli import main
 
@@ -396,7 +385,6 @@ def test_fault_store_data_dir_is_a_file_nothing_written(tmp_path):
     assert not_a_dir.read_text() == "oops"
 
 
-@_OSERROR_XFAIL
 def test_fault_store_data_dir_is_a_file_clean_message(tmp_path):
     """Same fault: a one-line `pivot: error:` message and exit 3, not a traceback (exit 1)."""
     _, r = _import_into_file_data_dir(tmp_path)

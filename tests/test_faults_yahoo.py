@@ -76,19 +76,16 @@ def test_fault_yahoo_timeout_then_recovers_appends(store):
     assert meta.last == "2025-06-30" and df.index[0] == pd.Timestamp("2025-01-02")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pivotlib.data.fetch_symbols: when the overlap disagrees (split) it refetches the 'full' "
-    "history but never checks that the answer starts where the stored file starts, so a "
-    "shorter answer from Yahoo silently drops the stored early rows. Fix: in fetch_symbols, "
-    "if the refetched frame starts more than a few days after plan['full_start'], keep the "
-    "old file and report an error (or require --full)"))
 def test_fault_yahoo_revision_refetch_shorter_history_loses_nothing(store):
-    _seed_from_chart(store, "APLD")
+    """History revised (split) and Yahoo's "full" refetch starts later than the stored file:
+    the stored rows are not dropped; the error names the fix (--full)."""
+    before = _seed_from_chart(store, "APLD")
     # closes re-based (a 2:1 split) and Yahoo's "full" history now starts only in April
     body = chart("APLD", start="2025-04-01", base=5.0)
     rep = _fetch(store, charts.FakeYahoo({"APLD": body}))
-    df, _ = store.read("APLD")
-    assert df.index[0] == pd.Timestamp("2025-01-02") or "APLD" in rep.errors
+    msg = rep.errors["APLD"]
+    assert "revised" in msg and "2025-01-02" in msg and "pivot data fetch APLD --full" in msg
+    assert store.path("APLD").read_bytes() == before
 
 
 def test_fault_yahoo_rate_limit_exception_retries_then_clear_error(store):
@@ -134,12 +131,6 @@ def test_fault_yahoo_http_429_response_retries_then_clear_error(store):
     _untouched(store, "APLD", before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pivotlib.sources.yahoo.fetch_yahoo: an exception that is_transient() accepts only by "
-    "its response.status_code (429/5xx, message without '429' or 'Too Many Requests') is "
-    "turned into per-symbol error text and then re-classified by TEXT (_transient_text), "
-    "which fails, so it is not retried. Fix: when is_transient(exc) is true, put every "
-    "pending symbol straight into the retry list instead of re-checking the text"))
 def test_fault_yahoo_http_status_429_without_text_is_retried(store):
     before = seed(store, "APLD")
     calls = []
