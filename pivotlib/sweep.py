@@ -178,6 +178,9 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
                      f"{p_s:>7} {float(r.get('elapsed') or 0):>6.1f}  {tail}")
     n_ok = sum(1 for r in results if r.get("ok"))
     lines.append(f"{n_ok} of {len(results)} reports ok, {len(results) - n_ok} failed")
+    if any(r.get("status") == "skipped" for r in results):
+        lines.append("skipped = identical inputs were already reported that day; the existing "
+                     "files are kept (--force writes a new copy with a -2, -3 suffix)")
     return "\n".join(lines)
 
 
