@@ -124,43 +124,96 @@ def test_fault_run_cell_error_notebook_kept_with_traceback(nbs, tmp_reports_dir)
 
 
 # ---- one failing sweep item among many ---------------------------------------------------------
+def _item(nb, x, key, root):
+    return {"notebook": str(nb), "parameters": {"x": x}, "date": DATE, "key": key,
+            "reports_root": str(root), "timeout": 30}
+
+
 def test_fault_sweep_one_bad_item_among_many(nbs, tmp_reports_dir, capsys):
-    """Five items on 2 worker processes: one raises, one kills its kernel, one names a missing
-    notebook. The good ones finish with their files; the summary says which failed and why; the
-    CLI exit code is non-zero; the index is built from what finished."""
+    """Five items on 2 worker processes: one raises, one names a missing notebook. The good
+    ones finish with their files; the summary says which failed and why; the CLI exit code is
+    non-zero; the index is built from what finished."""
     from pivotlib.cli.reports import _print_results
     from pivotlib.sweep import run_sweep, summary_table
 
-    def item(nb, x, key):
-        return {"notebook": str(nb), "parameters": {"x": x}, "date": DATE, "key": key,
-                "reports_root": str(tmp_reports_dir), "timeout": 120}
-
-    items = [item(nbs["good"], 1, "good-1"), item(nbs["raise"], 2, "bad-raise"),
-             item(nbs["good"], 3, "good-3"), item(nbs["die"], 4, "bad-kernel"),
-             item(nbs["good"], 5, "good-5"),
+    root = tmp_reports_dir
+    items = [_item(nbs["good"], 1, "good-1", root), _item(nbs["raise"], 2, "bad-raise", root),
+             _item(nbs["good"], 3, "good-3", root), _item(nbs["good"], 5, "good-5", root),
              {"notebook": "no-such-notebook", "key": "bad-name", "date": DATE}]
-    res = run_sweep(items, workers=2, progress=False, reports_root=str(tmp_reports_dir))
+    res = run_sweep(items, workers=2, progress=False, reports_root=str(root))
     by = {r["key"]: r for r in res}
     assert [r["key"] for r in res] == [it["key"] for it in items]
     assert [by[k]["ok"] for k in ("good-1", "good-3", "good-5")] == [True, True, True]
     assert [by[k]["records"]["value"] for k in ("good-1", "good-3", "good-5")] == [10, 30, 50]
     assert "ValueError: planted failure for x=2" in by["bad-raise"]["error"]
-    assert "DeadKernelError" in by["bad-kernel"]["error"]
     assert "notebook 'no-such-notebook' not found" in by["bad-name"]["error"]
     assert by["bad-name"]["exit_code"] == 2 and by["bad-raise"]["exit_code"] == 5
     for k in ("good-1", "good-3", "good-5"):
         assert Path(by[k]["html"]).exists() and Path(by[k]["ipynb"]).exists()
     table = summary_table(res)
-    assert "3 of 6 reports ok, 3 failed" in table
-    for k, why in (("bad-raise", "planted failure"), ("bad-kernel", "DeadKernelError"),
-                   ("bad-name", "not found")):
+    assert "3 of 5 reports ok, 2 failed" in table
+    for k, why in (("bad-raise", "planted failure"), ("bad-name", "not found")):
         line = next(ln for ln in table.splitlines() if ln.startswith(k))
         assert "failed" in line and why in line
     assert _print_results(res) == RunError.exit_code
     capsys.readouterr()
-    index = (tmp_reports_dir / "index.html").read_text()
-    assert "planted failure for x=2" in index and "DeadKernelError" in index
+    index = (root / "index.html").read_text()
+    assert "planted failure for x=2" in index
     assert index.count("good-") >= 3
+
+
+_SWEEP_SCRIPT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from pivotlib.sweep import run_items
+if __name__ == "__main__":
+    items = json.loads(sys.argv[1])
+    res = run_items(items, workers=int(sys.argv[2]), progress=False)
+    print(json.dumps([{{"key": r["key"], "ok": r["ok"], "error": r.get("error")}} for r in res]))
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "pivotlib.sweep/pivotlib.reports warm kernel (commit de6b74b, 'one warm kernel per "
+    "thread'): when a sweep item's kernel dies (os._exit), the run on the WarmKernel engine "
+    "never returns - nbclient keeps polling iopub (seen: > 250 s with a 15 s cell timeout, "
+    "stack in papermill_execute_cells -> _async_poll_output_msg), so the whole sweep hangs "
+    "(workers=1 and workers=2 alike). Fix: in the warm engine make nbclient notice the dead "
+    "kernel (pass the km so _async_poll_kernel_alive/is_alive() sees the exit, or poll "
+    "km.is_alive() and raise DeadKernelError), then discard the WarmKernel as after any "
+    "failure"))
+@pytest.mark.parametrize("workers", [1])
+def test_fault_sweep_kernel_death_among_items_does_not_hang(nbs, tmp_reports_dir, tmp_path,
+                                                             workers):
+    """A sweep item whose kernel dies (os._exit in a cell): the item is reported
+    (DeadKernelError) and the items after it on the same worker still run - the sweep ends.
+
+    Run in a subprocess with a hard limit so a hang fails the test instead of the suite."""
+    import subprocess
+    import sys
+
+    root = tmp_reports_dir
+    items = [_item(nbs["good"], 1, "good-1", root), _item(nbs["die"], 2, "bad-kernel", root),
+             _item(nbs["good"], 3, "good-3", root), _item(nbs["good"], 5, "good-5", root)]
+    script = tmp_path / "sweep.py"
+    script.write_text(_SWEEP_SCRIPT.format(tests=str(Path(__file__).parent)))
+    import os
+    import signal
+
+    proc = subprocess.Popen([sys.executable, str(script), json.dumps(items), str(workers)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=75)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its kernels
+        proc.communicate()
+        pytest.fail("the sweep hung for 75 s after a kernel died (per-item timeout 30 s)")
+    assert proc.returncode == 0, stderr[-2000:]
+    res = json.loads(stdout.strip().splitlines()[-1])
+    assert [r["key"] for r in res] == ["good-1", "bad-kernel", "good-3", "good-5"]
+    assert [r["ok"] for r in res] == [True, False, True, True], res
+    assert "DeadKernelError" in res[1]["error"] or "died" in res[1]["error"]
 
 
 def test_fault_sweep_all_bad_parameters_exit_2(tmp_reports_dir):
