@@ -131,7 +131,8 @@ def _bar(total: int, progress: bool, desc: str):
 # ---------------------------------------------------------------------------------------------
 def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str = "local",
               workers: int = 2, retries: int = 1, progress: bool = True,
-              client: Any = None, connect_timeout: float = 20.0) -> list[dict[str, Any]]:
+              client: Any = None, connect_timeout: float = 20.0,
+              deadline: float | None = None) -> list[dict[str, Any]]:
     """Run ``func(item)`` for every item; return one dict per item, in input order.
 
     Parameters
@@ -153,6 +154,13 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
         Use this client instead of creating one (``scheduler`` is then ignored).
     connect_timeout : float, default 20
         Seconds to wait for a ``tcp://`` scheduler.
+    deadline : float, optional
+        Seconds for the whole run (``processes``, ``local``, ``tcp://``). Items not finished
+        by then are cancelled and recorded as failures, so a hung notebook cannot hold a
+        nightly job forever. On ``processes`` the pool's processes are terminated; on
+        ``local`` the cluster is closed; on ``tcp://`` the tasks are cancelled (a task stuck
+        inside C code keeps its worker thread busy until it returns). Not enforced on
+        ``serial``.
 
     Returns
     -------
@@ -173,18 +181,20 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
         raise InputError(f"workers must be >= 1, got {workers}; pass e.g. --workers 2")
     if int(retries) < 0:
         raise InputError(f"retries must be >= 0, got {retries}")
+    if deadline is not None and not float(deadline) > 0:
+        raise InputError(f"deadline must be a positive number of seconds, got {deadline}")
     if not items:
         return []
     if client is not None:
-        return _run_dask(items, func, client, retries, progress)
+        return _run_dask(items, func, client, retries, progress, deadline)
     scheduler = check_scheduler(scheduler)
     if scheduler == "serial":
         return _run_serial(items, func, retries, progress)
     if scheduler == "processes":
-        return _run_pool(items, func, int(workers), retries, progress)
+        return _run_pool(items, func, int(workers), retries, progress, deadline)
     if scheduler == "local":
         with local_cluster(int(workers), retries=retries) as (_cluster, cl):
-            return _run_dask(items, func, cl, retries, progress)
+            return _run_dask(items, func, cl, retries, progress, deadline)
     from distributed import Client
 
     try:
@@ -193,7 +203,7 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
         raise RunError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it "
                        "(`dask scheduler` + `dask worker`) or use --scheduler local") from exc
     try:
-        return _run_dask(items, func, cl, retries, progress)
+        return _run_dask(items, func, cl, retries, progress, deadline)
     finally:
         cl.close()
 
@@ -217,22 +227,36 @@ def _run_serial(items: list[dict[str, Any]], func: Func, retries: int,
     return out
 
 
+def _deadline_error(deadline: float) -> str:
+    return (f"did not finish within the sweep deadline of {deadline:g} s and was cancelled "
+            "(a hung notebook or kernel?); run it alone with --scheduler serial to see why, "
+            "or raise --deadline")
+
+
+def _remaining(t_end: float | None) -> float | None:
+    return None if t_end is None else max(0.0, t_end - time.monotonic())
+
+
 def _run_pool(items: list[dict[str, Any]], func: Func, workers: int, retries: int,
-              progress: bool) -> list[dict[str, Any]]:
+              progress: bool, deadline: float | None = None) -> list[dict[str, Any]]:
     """Local process pool. A dead worker breaks the whole pool (every unfinished future fails
     with ``BrokenProcessPool``), so the unfinished items are then re-run one at a time, each in
     a fresh one-process pool: the item that kills its process is identified and reported after
-    ``retries`` re-runs, the innocent ones finish."""
+    ``retries`` re-runs, the innocent ones finish. At the ``deadline`` the unfinished items are
+    recorded as failures and the pool's processes are terminated."""
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
+    t_end = time.monotonic() + deadline if deadline else None
     results: list[dict[str, Any] | None] = [None] * len(items)
     bar = _bar(len(items), progress, "items")
     suspects: list[int] = []
+    timed_out = False
     try:
-        with _pool(min(workers, len(items))) as ex:
-            futs = {ex.submit(func, dict(it)): i for i, it in enumerate(items)}
-            for f in as_completed(futs):
+        ex = _pool(min(workers, len(items)))
+        futs = {ex.submit(func, dict(it)): i for i, it in enumerate(items)}
+        try:
+            for f in as_completed(futs, timeout=_remaining(t_end)):
                 i = futs[f]
                 try:
                     results[i] = _as_result(f.result(), items[i], i)
@@ -246,26 +270,42 @@ def _run_pool(items: list[dict[str, Any]], func: Func, workers: int, retries: in
                     results[i] = _failure(items[i], i, f"{type(exc).__name__}: {exc}",
                                           attempts=1)
                 bar.update(1)
+        except TimeoutError:
+            timed_out = True
+        finally:
+            _stop_pool(ex, force=timed_out)
         for i in sorted(suspects):
+            if timed_out or (t_end is not None and time.monotonic() >= t_end):
+                timed_out = True
+                break
             error = ""
             for attempt in range(retries + 1):
+                one = _pool(1)
                 try:
-                    with _pool(1) as ex:
-                        results[i] = _as_result(ex.submit(func, dict(items[i])).result(),
-                                                items[i], i)
+                    value = one.submit(func, dict(items[i])).result(timeout=_remaining(t_end))
+                    results[i] = _as_result(value, items[i], i)
+                    _stop_pool(one, force=False)
                     break
                 except BrokenProcessPool:
                     error = ("the worker process died while running this item (killed, "
                              "out of memory or os._exit)")
+                    _stop_pool(one, force=False)
+                except TimeoutError:
+                    _stop_pool(one, force=True)
+                    timed_out = True
+                    break
                 except Exception as exc:  # noqa: BLE001
                     error = f"{type(exc).__name__}: {exc}"
+                    _stop_pool(one, force=False)
                 results[i] = _failure(items[i], i, f"{error}; {attempt + 1} isolated "
                                       "attempt(s) after the pool run", attempts=attempt + 2)
+            if timed_out:
+                break
             bar.update(1)
     finally:
         bar.close()
-    return [r if r is not None else _failure(items[i], i, "not run (runner stopped early)")
-            for i, r in enumerate(results)]
+    why = _deadline_error(deadline) if timed_out and deadline else "not run (runner stopped early)"
+    return [r if r is not None else _failure(items[i], i, why) for i, r in enumerate(results)]
 
 
 def _pool(n: int):
@@ -275,9 +315,27 @@ def _pool(n: int):
     return ProcessPoolExecutor(max_workers=max(1, n), mp_context=mp.get_context("spawn"))
 
 
+def _stop_pool(ex: Any, *, force: bool) -> None:
+    """Shut a pool down; ``force`` terminates its processes first (hung items)."""
+    if force:
+        # ProcessPoolExecutor has no public way to stop a running task: terminate its
+        # processes (their Jupyter kernels exit on their own when the parent is gone)
+        for proc in list(getattr(ex, "_processes", {}).values()):
+            try:
+                proc.terminate()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        ex.shutdown(wait=False, cancel_futures=True)
+    else:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_dask(items: list[dict[str, Any]], func: Func, client: Any, retries: int,
-              progress: bool) -> list[dict[str, Any]]:
-    """Submit one task per item; collect with ``as_completed``; record every failure."""
+              progress: bool, deadline: float | None = None) -> list[dict[str, Any]]:
+    """Submit one task per item; collect with ``as_completed``; record every failure.
+
+    At the ``deadline`` the unfinished futures are cancelled and recorded as failures.
+    """
     from distributed import as_completed
 
     try:
@@ -292,26 +350,36 @@ def _run_dask(items: list[dict[str, Any]], func: Func, client: Any, retries: int
         fut = client.submit(func, it, key=f"pivot-item-{tag}-{i}", pure=False, retries=retries)
         futures[fut.key] = (fut, i)
     results: list[dict[str, Any] | None] = [None] * len(items)
+    t_end = time.monotonic() + deadline if deadline else None
     bar = _bar(len(items), progress, "items")
     try:
-        for fut in as_completed([f for f, _ in futures.values()]):
-            i = futures[fut.key][1]
-            it = items[i]
-            try:
-                results[i] = _as_result(fut.result(), it, i)
-            except KilledWorker as exc:
-                results[i] = _failure(
-                    it, i, f"a Dask worker process died each time it ran this item "
-                    f"({allowed + 1 if allowed is not None else 'several'} attempts; "
-                    f"KilledWorker: {exc}); run it alone with --scheduler serial to see why")
-            except Exception as exc:  # noqa: BLE001 - the task raised (after its retries)
-                msg = f"{type(exc).__name__}: {str(exc).strip()}"
-                if "deserializ" in msg.lower():
-                    msg += (f" (the scheduler or a worker cannot import "
-                            f"{getattr(func, '__module__', '?')}.{getattr(func, '__name__', '?')}"
-                            "; install the same pivotlib version there)")
-                results[i] = _failure(it, i, msg, attempts=retries + 1)
-            bar.update(1)
+        ac = as_completed([f for f, _ in futures.values()])
+        while not ac.is_empty():
+            batch = ac.next_batch(block=t_end is None)
+            if not batch:
+                if time.monotonic() >= t_end:
+                    break
+                time.sleep(0.05)
+                continue
+            for fut in batch:
+                i = futures[fut.key][1]
+                it = items[i]
+                try:
+                    results[i] = _as_result(fut.result(), it, i)
+                except KilledWorker as exc:
+                    results[i] = _failure(
+                        it, i, f"a Dask worker process died each time it ran this item "
+                        f"({allowed + 1 if allowed is not None else 'several'} attempts; "
+                        f"KilledWorker: {exc}); run it alone with --scheduler serial to see why")
+                except Exception as exc:  # noqa: BLE001 - the task raised (after its retries)
+                    msg = f"{type(exc).__name__}: {str(exc).strip()}"
+                    if "deserializ" in msg.lower():
+                        msg += (f" (the scheduler or a worker cannot import "
+                                f"{getattr(func, '__module__', '?')}."
+                                f"{getattr(func, '__name__', '?')}; install the same pivotlib "
+                                "version there)")
+                    results[i] = _failure(it, i, msg, attempts=retries + 1)
+                bar.update(1)
     except Exception as exc:  # noqa: BLE001 - the scheduler went away mid-sweep
         why = f"lost the Dask scheduler ({type(exc).__name__}: {exc}); re-run the sweep"
         for i, r in enumerate(results):
@@ -319,10 +387,16 @@ def _run_dask(items: list[dict[str, Any]], func: Func, client: Any, retries: int
                 results[i] = _failure(items[i], i, why)
     finally:
         bar.close()
+        late = [f for f, i in futures.values() if results[i] is None]
+        if late:
+            try:
+                client.cancel(late, force=True)
+            except Exception:  # noqa: BLE001 - best effort
+                pass
         for f, _ in futures.values():
             f.release()
-    return [r if r is not None else _failure(items[i], i, "no result came back from Dask")
-            for i, r in enumerate(results)]
+    why = _deadline_error(deadline) if deadline else "no result came back from Dask"
+    return [r if r is not None else _failure(items[i], i, why) for i, r in enumerate(results)]
 
 
 def _allowed_failures(client: Any) -> int | None:
@@ -387,7 +461,8 @@ class local_cluster:
 # CLI helpers
 # ---------------------------------------------------------------------------------------------
 def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--scheduler`` and ``--retries`` to a sweep sub-parser (``--workers`` it has)."""
+    """Add ``--scheduler``, ``--retries`` and ``--deadline`` to a sweep sub-parser (it already
+    has ``--workers``)."""
     parser.add_argument(
         "--scheduler", default=None, metavar="WHERE",
         help="where items run: local (a Dask LocalCluster of --workers processes on "
@@ -395,6 +470,9 @@ def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
              "process pool) or serial; default: processes if --workers > 1 else serial")
     parser.add_argument("--retries", type=int, default=1,
                         help="re-runs of an item whose task failed or whose worker died (1)")
+    parser.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                        help="stop the whole sweep after this many seconds; unfinished items "
+                             "are cancelled and reported as failed (default: no limit)")
 
 
 def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
@@ -420,7 +498,8 @@ def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
         workers = 2
     results = run_items(items, func, scheduler=scheduler, workers=workers,
                         retries=int(getattr(args, "retries", 1) or 0),
-                        progress=not getattr(args, "no_progress", False))
+                        progress=not getattr(args, "no_progress", False),
+                        deadline=getattr(args, "deadline", None))
     if build_index is None:
         build_index = getattr(func, "__name__", "") == "run_sweep_item" and getattr(
             func, "__module__", "") == "pivotlib.sweep"
