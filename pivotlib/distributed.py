@@ -498,7 +498,8 @@ def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
         workers = 2
     results = run_items(items, func, scheduler=scheduler, workers=workers,
                         retries=int(getattr(args, "retries", 1) or 0),
-                        progress=not getattr(args, "no_progress", False),
+                        progress=not getattr(args, "no_progress", False)
+                        and sys.stderr.isatty(),
                         deadline=getattr(args, "deadline", None))
     if build_index is None:
         build_index = getattr(func, "__name__", "") == "run_sweep_item" and getattr(

@@ -355,3 +355,22 @@ def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
     assert [r["ok"] for r in res] == [True, False, True, True], res
     assert ("DeadKernelError" in res[1]["error"] or "deadline" in res[1]["error"]
             or "died" in res[1]["error"])
+
+
+@pytest.mark.slow
+def test_cli_pivot_sweep_scheduler_local(tmp_reports_dir, capsys):
+    """`pivot sweep --scheduler local` end to end, once the lead has wired
+    add_scheduler_argument/dispatch into pivotlib/cli/reports.py (skips until then)."""
+    from pivotlib.cli import build_parser, main
+
+    try:
+        build_parser().parse_args(["sweep", "--scheduler", "local", "--deadline", "600"])
+    except SystemExit:
+        pytest.skip("pivot sweep --scheduler is not wired into pivotlib/cli/reports.py yet")
+    capsys.readouterr()
+    rc = main(["sweep", "--scheduler", "local", "--workers", "2", "--limit", "2",
+               "--dataset", "demo", "--date", "2026-01-02", "--no-progress"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "2 of 2 reports ok" in out
+    assert (tmp_reports_dir / "index.html").exists()
