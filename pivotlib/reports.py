@@ -769,15 +769,21 @@ class WarmKernel:
         from jupyter_client.manager import KernelManager
 
         ensure_kernel(self.kernel_name)
-        km = KernelManager(kernel_name=self.kernel_name)
+        # nbclient drives the kernel from an event loop: give it an *async* client, or a
+        # blocking get_msg() starves nbclient's kernel-alive poll and a dead kernel hangs the run.
+        km = KernelManager(kernel_name=self.kernel_name,
+                           client_class="jupyter_client.asynchronous.AsyncKernelClient")
         km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(self.cwd))
         self.km = km
         return km
 
     def reset(self) -> None:
         """Wipe the user namespace and execution counter (imports stay warm)."""
+        from jupyter_client.blocking import BlockingKernelClient
+
         km = self.manager()
-        kc = km.client()
+        kc = BlockingKernelClient()
+        kc.load_connection_info(km.get_connection_info())
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=60)
@@ -846,7 +852,9 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
         pm.execute_notebook(
             str(nb_path), str(out), parameters=dict(parameters), kernel_name=kernel_name,
             language="python", cwd=str(nb_path.parent), progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False, execution_timeout=timeout,
+            # save after every cell: a dead kernel or a timeout still leaves the executed
+            # notebook (with everything up to the failure) for the analyst to read
+            request_save_on_cell_execute=True, execution_timeout=timeout,
             extra_arguments=list(_KERNEL_ARGS), **extra,
         )
     except BaseException:
