@@ -65,18 +65,6 @@ def test_fault_run_kernel_dies_cli_exit_5(nbs, tmp_reports_dir, capsys):
     assert err.startswith("pivot: error: die failed: DeadKernelError") and "Traceback" not in err
 
 
-_KEPT_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "pivotlib.reports._execute calls papermill with request_save_on_cell_execute=False, so "
-    "papermill passes output_path=None to its engine and writes the output notebook only after "
-    "a normal finish: when the kernel dies (DeadKernelError) or a cell times out "
-    "(CellTimeoutError) NO executed notebook is written, although the RunError message says "
-    "'the executed notebook with the traceback is at ...'. Fix: pass "
-    "request_save_on_cell_execute=True (papermill then saves in its finally block; the saved "
-    "notebook is normalised afterwards anyway), or catch the exception in _execute and write "
-    "the partially executed notebook"))
-
-
-@_KEPT_XFAIL
 def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
     from pivotlib.reports import run_report
 
@@ -103,7 +91,6 @@ def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
     assert side["status"] == "failed" and "timed out" in side["error"]
 
 
-@_KEPT_XFAIL
 def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
     from pivotlib.reports import run_report
 
@@ -173,16 +160,7 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pivotlib.sweep/pivotlib.reports warm kernel (commit de6b74b, 'one warm kernel per "
-    "thread'): when a sweep item's kernel dies (os._exit), the run on the WarmKernel engine "
-    "never returns - nbclient keeps polling iopub (seen: > 250 s with a 15 s cell timeout, "
-    "stack in papermill_execute_cells -> _async_poll_output_msg), so the whole sweep hangs "
-    "(workers=1 and workers=2 alike). Fix: in the warm engine make nbclient notice the dead "
-    "kernel (pass the km so _async_poll_kernel_alive/is_alive() sees the exit, or poll "
-    "km.is_alive() and raise DeadKernelError), then discard the WarmKernel as after any "
-    "failure"))
-@pytest.mark.parametrize("workers", [1])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_fault_sweep_kernel_death_among_items_does_not_hang(nbs, tmp_reports_dir, tmp_path,
                                                              workers):
     """A sweep item whose kernel dies (os._exit in a cell): the item is reported
