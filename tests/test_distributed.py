@@ -329,10 +329,10 @@ def test_deadline_cancels_a_hung_item_others_finish(scheduler):
 
 @pytest.mark.slow
 def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
-    """The real run_sweep_item on a LocalCluster with an item whose kernel dies: whatever
-    the notebook runner does with the dead kernel (see the strict xfail
-    test_fault_sweep_kernel_death_among_items_does_not_hang), the sweep ends by its deadline
-    with the dying item reported and every other item finished."""
+    """The real run_sweep_item on a LocalCluster with an item whose kernel dies: the item is
+    reported (DeadKernelError), every other item finishes, well inside the deadline that
+    would otherwise bound a hang (the warm-kernel hang once seen: see
+    test_fault_sweep_kernel_death_among_items_does_not_hang)."""
     import time
 
     from pivotlib.sweep import run_sweep_item
@@ -353,8 +353,8 @@ def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
     assert time.perf_counter() - t0 < 75
     assert [r["key"] for r in res] == ["g1", "die", "g3", "g4"]
     assert [r["ok"] for r in res] == [True, False, True, True], res
-    assert ("DeadKernelError" in res[1]["error"] or "deadline" in res[1]["error"]
-            or "died" in res[1]["error"])
+    assert "DeadKernelError" in res[1]["error"], res[1]["error"]
+    assert time.perf_counter() - t0 < 30
 
 
 @pytest.mark.slow
