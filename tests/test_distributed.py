@@ -374,3 +374,27 @@ def test_cli_pivot_sweep_scheduler_local(tmp_reports_dir, capsys):
     assert rc == 0, out
     assert "2 of 2 reports ok" in out
     assert (tmp_reports_dir / "index.html").exists()
+
+
+@pytest.mark.slow
+def test_serial_sweep_item_listens_on_localhost_only(tmp_path, tmp_reports_dir):
+    """Without Dask nothing listens on a public interface: the Jupyter kernel running a real
+    sweep item reports its own listening sockets (its ZeroMQ ports) - all on 127.0.0.1 - and
+    so does every process of this run afterwards."""
+    from pivotlib.sweep import run_sweep_item
+
+    nb = code_notebook(tmp_path / "ports.ipynb", [
+        "import psutil\nfrom pivotlib import reports\n"
+        "me = psutil.Process()\n"
+        "reports.record(ports=sorted({(c.laddr.ip, c.laddr.port) for c in "
+        "me.net_connections(kind='inet') if c.status == psutil.CONN_LISTEN}))"],
+        parameters="x = 1")
+    item = {"notebook": str(nb), "parameters": {"x": 1}, "date": "2026-01-02",
+            "reports_root": str(tmp_reports_dir), "key": "ports"}
+    res = run_items([item], run_sweep_item, scheduler="serial", progress=False)
+    assert res[0]["ok"], res[0].get("error")
+    kernel_ports = res[0]["records"]["ports"]
+    assert len(kernel_ports) >= 5  # shell, iopub, stdin, control, heartbeat
+    assert {ip for ip, _ in kernel_ports} == {"127.0.0.1"}, kernel_ports
+    after = _listening_addresses()
+    assert all(ip == "127.0.0.1" for ip, _ in after), after
