@@ -192,6 +192,7 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
         return _run_serial(items, func, retries, progress)
     if scheduler == "processes":
         return _run_pool(items, func, int(workers), retries, progress, deadline)
+    _require_dask(scheduler)
     if scheduler == "local":
         with local_cluster(int(workers), retries=retries) as (_cluster, cl):
             return _run_dask(items, func, cl, retries, progress, deadline)
@@ -206,6 +207,15 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
         return _run_dask(items, func, cl, retries, progress, deadline)
     finally:
         cl.close()
+
+
+def _require_dask(scheduler: str) -> None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"--scheduler {scheduler} needs Dask distributed, which is not "
+                         "installed; run `pip install -e '.[dask]'` or use --scheduler "
+                         "processes") from exc
 
 
 def _run_serial(items: list[dict[str, Any]], func: Func, retries: int,

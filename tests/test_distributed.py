@@ -398,3 +398,18 @@ def test_serial_sweep_item_listens_on_localhost_only(tmp_path, tmp_reports_dir):
     assert {ip for ip, _ in kernel_ports} == {"127.0.0.1"}, kernel_ports
     after = _listening_addresses()
     assert all(ip == "127.0.0.1" for ip, _ in after), after
+
+
+def test_missing_dask_is_input_error_naming_the_install(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *a, **k):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(InputError, match=r"needs Dask distributed.*pip install -e '.\[dask\]'"):
+        run_items(_items(1), square_item, scheduler="local", progress=False)
