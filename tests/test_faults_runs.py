@@ -208,3 +208,45 @@ def test_fault_sweep_all_bad_parameters_exit_2(tmp_reports_dir):
     assert "is reversed" in res[0]["error"] and "is not a known model" in res[1]["error"]
     assert _print_results(res) == 2
     assert not list(tmp_reports_dir.rglob("*.ipynb"))
+
+
+# ---- concurrent report runs into one reports folder -------------------------------------------
+_RUN_SCRIPT = """
+import sys
+from pivotlib.reports import run_report
+res = run_report(sys.argv[1], {"x": 7}, date=sys.argv[2], timeout=120, force=True,
+                 raise_on_error=False)
+print(res.name, res.status)
+"""
+
+
+def test_fault_concurrent_report_runs_never_share_a_file(nbs, tmp_reports_dir, tmp_path):
+    """Three processes run the same notebook with the same parameters at once (force): each
+    gets its own name (-2, -3 suffixes reserved under the reports lock), every sidecar is
+    complete JSON, and the index lists all three."""
+    import subprocess
+    import sys
+
+    from pivotlib.reports import build_index
+
+    script = tmp_path / "run.py"
+    script.write_text(_RUN_SCRIPT)
+    procs = [subprocess.Popen([sys.executable, str(script), str(nbs["good"]), DATE],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outs = []
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err[-2000:]
+        outs.append(out.split()[-2:])
+    names = sorted(n for n, _ in outs)
+    assert names == ["good-x-7", "good-x-7-2", "good-x-7-3"], outs
+    assert all(status == "ok" for _, status in outs)
+    day = tmp_reports_dir / DATE
+    for n in names:
+        side = _sidecar(day / f"{n}.json")
+        assert side["status"] == "ok" and side["records"]["value"] == 70
+        assert (day / f"{n}.html").exists() and (day / f"{n}.ipynb").exists()
+    assert not list(day.glob("*.tmp"))
+    index = build_index(tmp_reports_dir).read_text()
+    assert all(n in index for n in names)
