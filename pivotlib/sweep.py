@@ -2,8 +2,8 @@
 
 The unit of work is :func:`run_sweep_item`, a plain function of a JSON-safe ``dict`` returning a
 JSON-safe ``dict``. It never raises, so any executor can call it: :func:`run_items` uses a local
-process pool (``pivot sweep --workers N``); a Dask runner (issue 7) can submit the same function
-with ``client.map(run_sweep_item, items)``.
+process pool (``pivot sweep --workers N``) and :mod:`pivotlib.distributed` submits the same
+function to a Dask cluster (``pivot sweep --scheduler local|tcp://host:8786``).
 
 Item keys (all but ``notebook`` optional)::
 
@@ -127,39 +127,15 @@ def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1,
               progress: bool = True) -> list[dict[str, Any]]:
     """Run items in a local process pool (``workers`` > 1) or in-process; results in order.
 
-    A tqdm progress bar goes to stderr when ``progress`` is true.
+    A thin front of :func:`pivotlib.distributed.run_items` (scheduler ``"processes"`` or
+    ``"serial"``), which also recovers from a crashed worker process: the items it held are
+    re-run one at a time so the culprit is found and the others finish. A tqdm progress bar
+    goes to stderr when ``progress`` is true.
     """
-    from tqdm import tqdm
+    from .distributed import run_items as _run
 
-    items = list(items)
-    results: list[dict[str, Any] | None] = [None] * len(items)
-    bar = tqdm(total=len(items), desc="reports", unit="report", disable=not progress,
-               dynamic_ncols=True)
-    try:
-        if workers <= 1 or len(items) <= 1:
-            for i, it in enumerate(items):
-                results[i] = run_sweep_item(it)
-                bar.update(1)
-        else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-                futs = {ex.submit(run_sweep_item, dict(it)): i for i, it in enumerate(items)}
-                for f in as_completed(futs):
-                    i = futs[f]
-                    try:
-                        results[i] = f.result()
-                    except Exception as exc:  # noqa: BLE001 - a crashed worker process
-                        results[i] = {"key": str(items[i].get("key")), "ok": False,
-                                      "status": "failed", "exit_code": 1,
-                                      "error": f"worker crashed: {type(exc).__name__}: {exc}",
-                                      "notebook": items[i].get("notebook"), "records": {}}
-                    bar.update(1)
-    finally:
-        bar.close()
-    return [r for r in results if r is not None]
+    return _run(items, run_sweep_item, scheduler="processes" if workers > 1 else "serial",
+                workers=max(1, int(workers)), progress=progress)
 
 
 def summary_table(results: Sequence[Mapping[str, Any]]) -> str:

@@ -71,6 +71,9 @@ def register(subparsers: Any) -> None:
     s.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none anyway when stderr is not a terminal)")
     _add_common(s)
+    from ..distributed import add_scheduler_argument
+
+    add_scheduler_argument(s)  # --scheduler local|tcp://host:port|processes|serial, --retries, --deadline
     s.set_defaults(func=cmd_sweep)
 
     d = subparsers.add_parser("demo", help="the briefing set on the SYNTHETIC demo data",
@@ -126,7 +129,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``pivot sweep``: every catalog event to its own event-study report."""
     from ..config import reports_dir
-    from ..sweep import run_sweep, sweep_items
+    from ..distributed import dispatch
+    from ..sweep import run_sweep_item, sweep_items
 
     extra = _param_pairs(args.parameters)
     items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
@@ -138,8 +142,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for it in items:
         it["single_file"] = args.single_file
         it["force"] = args.force
-    results = run_sweep(items, workers=max(1, args.workers),
-                        progress=not args.no_progress and sys.stderr.isatty())
+    # the price store is read-only from here on: workers never fetch (prepare it upstream)
+    results = dispatch(items, run_sweep_item, args)
     return _print_results(results)
 
 
