@@ -17,12 +17,15 @@ an exact 16:00 alignment would. The effect is small for daily studies and is sta
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from .config import cache_dir
 from .errors import InputError
 
 Policy = Literal["next", "previous", "raise"]
@@ -48,8 +51,59 @@ def _calendar(name: str = DEFAULT_CALENDAR):
 
 @lru_cache(maxsize=4)
 def _all_sessions(name: str = DEFAULT_CALENDAR) -> pd.DatetimeIndex:
+    cached = _read_session_cache(name)
+    if cached is not None:
+        return cached
     s = _calendar(name).sessions
-    return pd.DatetimeIndex(s.tz_localize(None) if s.tz is not None else s).as_unit("ns")
+    out = pd.DatetimeIndex(s.tz_localize(None) if s.tz is not None else s).as_unit("ns")
+    _write_session_cache(name, out)
+    return out
+
+
+def _session_cache_file(name: str) -> Path | None:
+    """``<cache>/sessions-<name>-xcals<version>.npy``; None when the version is unknown.
+
+    Keyed by the exchange_calendars version, so a release that adds a closure (a national day
+    of mourning, say) rebuilds the cache. Building the calendar costs ~0.3 s per process
+    (every notebook kernel pays it); reading the cached sessions costs ~1 ms.
+    """
+    try:
+        from importlib.metadata import version
+
+        ver = version("exchange-calendars")
+    except Exception:  # noqa: BLE001 - no metadata: do not cache
+        return None
+    safe = "".join(c if c.isalnum() else "_" for c in name)
+    return cache_dir() / f"sessions-{safe}-xcals{ver}.npy"
+
+
+def _read_session_cache(name: str) -> pd.DatetimeIndex | None:
+    path = _session_cache_file(name)
+    if path is None or not path.is_file():
+        return None
+    try:
+        arr = np.load(path, allow_pickle=False)
+        idx = pd.DatetimeIndex(arr.astype("datetime64[ns]"))
+    except Exception:  # noqa: BLE001 - unreadable cache: rebuild it
+        return None
+    horizon = pd.Timestamp.today().normalize() + pd.DateOffset(months=6)
+    if len(idx) == 0 or idx[-1] < horizon or not idx.is_monotonic_increasing:
+        return None  # too short for today's needs: rebuild
+    return idx
+
+
+def _write_session_cache(name: str, idx: pd.DatetimeIndex) -> None:
+    path = _session_cache_file(name)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, idx.to_numpy().astype("datetime64[ns]"), allow_pickle=False)
+        os.replace(tmp, path)  # atomic: a reader sees the old file or the new one
+    except OSError:
+        pass  # a read-only home is fine: the calendar is simply rebuilt next time
 
 
 def sessions(start: str | pd.Timestamp, end: str | pd.Timestamp,

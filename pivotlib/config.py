@@ -11,6 +11,7 @@ variable                  meaning                                        default
 ``PIVOT_REPORTS_DIR``     where executed notebooks and HTML go           ``<home>/reports``
 ``PIVOT_OFFLINE``         ``1`` = never touch the network                unset (online allowed)
 ``PIVOT_SHARED``          the validation/real-data folder beside root    ``<home>/../shared``
+``PIVOT_CACHE_DIR``       small derived caches (calendar sessions)       ``~/.cache/pivot``
 ========================  =============================================  ==========================
 """
 
@@ -78,6 +79,16 @@ def shared_dir() -> Path:
 def realdata_dir() -> Path:
     """Return ``<shared>/realdata`` (may not exist)."""
     return shared_dir() / "realdata"
+
+
+def cache_dir() -> Path:
+    """Return the cache folder for small derived files (``PIVOT_CACHE_DIR``,
+    ``$XDG_CACHE_HOME/pivot`` or ``~/.cache/pivot``). Safe to delete at any time."""
+    env = os.environ.get("PIVOT_CACHE_DIR")
+    if env:
+        return Path(env).resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "pivot"
 
 
 def offline() -> bool:

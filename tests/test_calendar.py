@@ -66,3 +66,20 @@ def test_weekend_moves_fold_into_monday():
 def test_shift_sessions():
     assert cal.shift_sessions("2024-12-24", 1) == pd.Timestamp("2024-12-26")
     assert cal.shift_sessions("2024-12-26", -1) == pd.Timestamp("2024-12-24")
+
+
+def test_session_cache_matches_the_library_and_survives_corruption(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIVOT_CACHE_DIR", str(tmp_path))
+    cal._all_sessions.cache_clear()
+    try:
+        built = cal._all_sessions("XNYS")  # builds from exchange_calendars, writes the cache
+        (cache_file,) = tmp_path.glob("sessions-XNYS-*.npy")
+        cal._all_sessions.cache_clear()
+        assert cal._all_sessions("XNYS").equals(built)  # read back from the cache
+        cache_file.write_bytes(b"not an npy file")
+        cal._all_sessions.cache_clear()
+        assert cal._all_sessions("XNYS").equals(built)  # corrupt cache: rebuilt, not used
+        xc = cal._calendar("XNYS").sessions
+        assert built.equals(pd.DatetimeIndex(xc.tz_localize(None) if xc.tz else xc).as_unit("ns"))
+    finally:
+        cal._all_sessions.cache_clear()
