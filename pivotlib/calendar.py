@@ -257,13 +257,26 @@ def simple_returns(closes: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series
     return closes.pct_change(fill_method=None).iloc[1:]
 
 
-def _day(date: str | pd.Timestamp) -> pd.Timestamp:
+def parse_day(date: str | pd.Timestamp, what: str = "date") -> pd.Timestamp:
+    """Parse a date into a tz-naive midnight Timestamp, or raise a clear InputError.
+
+    Parameters
+    ----------
+    date : str or Timestamp
+        ISO date (``YYYY-MM-DD``) or anything :class:`pandas.Timestamp` accepts; a time part
+        and a time zone are dropped.
+    what : str, default "date"
+        How the error message names the value (e.g. ``"event date"``).
+    """
     try:
         ts = pd.Timestamp(date)
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{date!r} is not a date; use ISO format YYYY-MM-DD") from exc
+        raise InputError(f"{what} {date!r} is not a date; use ISO format YYYY-MM-DD") from exc
     if ts is pd.NaT or pd.isna(ts):
-        raise InputError(f"{date!r} is not a date; use ISO format YYYY-MM-DD")
+        raise InputError(f"{what} {date!r} is not a date; use ISO format YYYY-MM-DD")
     if ts.tz is not None:
         ts = ts.tz_localize(None)
     return ts.normalize().as_unit("ns")
+
+
+_day = parse_day

@@ -89,6 +89,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .calendar import parse_day
 from .errors import InputError
 
 __all__ = [
@@ -225,16 +226,7 @@ def _orthogonalized(frame: pd.DataFrame, factors: list[str], market: str,
     return X
 
 
-def _to_day(date: Any, what: str = "date") -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(date)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{what} {date!r} is not a date; use ISO format YYYY-MM-DD") from exc
-    if ts is pd.NaT or pd.isna(ts):
-        raise InputError(f"{what} {date!r} is not a date; use ISO format YYYY-MM-DD")
-    if ts.tz is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
+_to_day = parse_day  # dates in messages are named by ``what``: "date", "event date", ...
 
 
 def _session_position(index: pd.DatetimeIndex, date: Any, what: str = "date") -> int:
