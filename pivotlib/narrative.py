@@ -221,7 +221,14 @@ def data_summary(status: pd.DataFrame, flags: pd.DataFrame | None = None) -> Pro
         paras.append(f"Latest session on file: {_day(max(status['last']))}; earliest start: "
                      f"{_day(min(status['first']))}.")
     bullets = []
-    bullets.append("Stale (last date more than 5 days old): " + (", ".join(stale) or "none") + ".")
+    synthetic = status["synthetic"].astype(bool) if "synthetic" in status else pd.Series(False)
+    if n and bool(synthetic.all()):
+        # a fixed sample: "stale: none" would suggest it is up to date, which it is not
+        bullets.append("Freshness does not apply: the SYNTHETIC demo data is a fixed sample "
+                       f"ending {_day(max(status['last']))}, not a market feed.")
+    else:
+        bullets.append("Stale (last date more than 5 days old): " + (", ".join(stale) or "none")
+                       + ".")
     if problems:
         bullets.append("Unreadable metadata: " + ", ".join(problems) + ".")
     if flags is not None and len(flags):

@@ -241,3 +241,13 @@ def test_failure_class_maps_notebook_exceptions_to_exit_codes():
     assert reports.failure_class("PivotError: x") is RunError
     assert reports.failure_class(None) is RunError
     assert [c.exit_code for c in (InputError, DataError, SourceError, RunError)] == [2, 3, 4, 5]
+
+
+def test_data_summary_does_not_call_a_fixed_synthetic_sample_fresh():
+    rows = [dict(symbol="APLD", first="2022-04-13", last="2026-06-30", rows=10, stale=False,
+                 synthetic=True)]
+    text = str(narrative.data_summary(pd.DataFrame(rows)))
+    assert "Stale" not in text and "fixed sample ending 2026-06-30" in text
+    rows[0].update(synthetic=False, stale=True)
+    text = str(narrative.data_summary(pd.DataFrame(rows)))
+    assert "Stale (last date more than 5 days old): APLD." in text
