@@ -1191,7 +1191,7 @@ def resolve_event(p: Mapping[str, Any], catalog: Any = None):
 
 def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
                 window: Sequence[int] | None = None, returns: Any = None,
-                **engine_options: Any):
+                strict: bool = True, **engine_options: Any):
     """Run :func:`pivotlib.eventstudy.run_event_study` with a notebook's parameters.
 
     Loads the returns of the event symbols plus the model's regressors from ``p["dataset"]``
@@ -1202,6 +1202,10 @@ def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
     the engine's default (``"none"``) treats every pair as fully overlapping, the clustered
     case KP (2010) was built for, and would shrink the t statistic of staggered events by
     ``sqrt((1 - r) / (1 + (n - 1) r))`` for no reason. ``engine_options`` override this.
+
+    With ``strict`` (the notebooks' case) a single event that cannot be studied raises
+    :class:`~pivotlib.errors.InputError` with the engine's reason; otherwise the reason is
+    left in ``res.events["status"]``.
 
     Returns
     -------
@@ -1222,7 +1226,7 @@ def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
                           window=tuple(window or p.get("window") or (-1, 1)),
                           other_events=other,
                           **{"kp_weight": "event_overlap", **engine_options})
-    if len(events) == 1 and (res.events["status"] != "ok").all():
+    if strict and len(events) == 1 and (res.events["status"] != "ok").all():
         status = str(res.events["status"].iloc[0])
         est = tuple(p.get("estimation") or (-250, -11))
         raise InputError(

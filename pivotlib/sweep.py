@@ -27,7 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_sweep_item", "sweep_items", "run_items", "summary_table", "run_sweep"]
+__all__ = ["run_sweep_item", "sweep_items", "screen_items", "run_items", "summary_table",
+           "run_sweep", "NOT_STUDIABLE"]
 
 SWEEP_NOTEBOOK = "02-event-study"
 
@@ -123,6 +124,76 @@ def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = 
     return items
 
 
+NOT_STUDIABLE = "not studiable"
+"""Status of a sweep item whose event the engine cannot study on this dataset (too little
+history before it, not listed yet, ...): reported with the reason, not run, not a failure."""
+
+
+def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
+                                                               list[dict[str, Any]]]:
+    """Split sweep items into those to run and those whose event cannot be studied.
+
+    One vectorised :func:`pivotlib.eventstudy.run_event_study` over every item's event (with
+    each item's own parameters; items are grouped by parameters) gives each event's status.
+    An event whose status is not ``"ok"`` would only fail inside its notebook with the same
+    reason, so it is not run: it gets a result with status :data:`NOT_STUDIABLE`, ``ok``
+    False, ``exit_code`` 0 and the engine's reason. A nightly sweep then exits 0 when every
+    runnable report succeeded, and the summary still lists every skipped event and why.
+
+    Items that are not event-study items, or whose parameters do not validate, are left to
+    run (their notebook reports the problem).
+    """
+    import json
+
+    from . import params as _params
+    from .events import load_catalog
+    from .reports import event_study, notebook_parameters, resolve_notebook
+
+    groups: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        prm = dict(it.get("parameters") or {})
+        if it.get("notebook") != SWEEP_NOTEBOOK or not prm.get("event_id"):
+            continue
+        key = json.dumps({k: v for k, v in prm.items() if k != "event_id"}, sort_keys=True,
+                         default=str)
+        groups.setdefault(key, []).append(i)
+    if not groups:
+        return [dict(it) for it in items], []
+    catalog = load_catalog()
+    defaults = notebook_parameters(resolve_notebook(SWEEP_NOTEBOOK))
+    reasons: dict[int, str] = {}
+    for idx in groups.values():
+        prm = {**defaults, **dict(items[idx[0]].get("parameters") or {})}
+        try:
+            p = _params.validate(SWEEP_NOTEBOOK, **prm)
+        except Exception:  # noqa: BLE001 - the notebook run will report bad parameters
+            continue
+        ids = [str(items[i]["parameters"]["event_id"]) for i in idx]
+        evs = catalog[catalog["event_id"].isin(ids)]
+        if evs.empty:
+            continue
+        try:
+            res, _ = event_study(p, evs, catalog=catalog, strict=False)
+        except Exception:  # noqa: BLE001 - data missing etc.: let each item report it
+            continue
+        status = res.events["status"].astype(str)
+        for i in idx:
+            st = status.get(str(items[i]["parameters"]["event_id"]))
+            if st is not None and st != "ok":
+                reasons[i] = st
+    run, skipped = [], []
+    for i, it in enumerate(items):
+        if i in reasons:
+            skipped.append({"key": str(it.get("key") or i), "notebook": it.get("notebook"),
+                            "parameters": dict(it.get("parameters") or {}), "ok": False,
+                            "status": NOT_STUDIABLE, "exit_code": 0, "html": None,
+                            "ipynb": None, "elapsed": 0.0, "records": {},
+                            "error": reasons[i]})
+        else:
+            run.append(dict(it))
+    return run, skipped
+
+
 def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1,
               progress: bool = True) -> list[dict[str, Any]]:
     """Run items in a local process pool (``workers`` > 1) or in-process; results in order.
@@ -140,7 +211,7 @@ def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1,
 
 def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
     """Plain-text table: one line per report (key, status, CAR, p, seconds, file or error)."""
-    lines = [f"{'report':<34} {'status':<8} {'CAR':>8} {'p':>7} {'sec':>6}  file / error"]
+    lines = [f"{'report':<34} {'status':<13} {'CAR':>8} {'p':>7} {'sec':>6}  file / error"]
     for r in results:
         rec = r.get("records") or {}
         car = rec.get("car")
@@ -150,10 +221,13 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
         tail = r.get("html") or r.get("ipynb") or ""
         if not r.get("ok"):
             tail = (r.get("error") or "")[:160]
-        lines.append(f"{str(r.get('key'))[:34]:<34} {str(r.get('status')):<8} {car_s:>8} "
+        lines.append(f"{str(r.get('key'))[:34]:<34} {str(r.get('status')):<13} {car_s:>8} "
                      f"{p_s:>7} {float(r.get('elapsed') or 0):>6.1f}  {tail}")
     n_ok = sum(1 for r in results if r.get("ok"))
-    lines.append(f"{n_ok} of {len(results)} reports ok, {len(results) - n_ok} failed")
+    n_ns = sum(1 for r in results if r.get("status") == NOT_STUDIABLE)
+    tail = f", {n_ns} not studiable (not run; reason shown)" if n_ns else ""
+    lines.append(f"{n_ok} of {len(results)} reports ok, {len(results) - n_ok - n_ns} failed"
+                 + tail)
     if any(r.get("status") == "skipped" for r in results):
         lines.append("skipped = identical inputs were already reported that day; the existing "
                      "files are kept (--force writes a new copy with a -2, -3 suffix)")

@@ -194,10 +194,12 @@ def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):
         assert pa.read_bytes() == pb.read_bytes(), ext
 
 
-def test_sweep_cli_isolates_failures(tmp_reports_dir, capsys):
-    """CORZ's first events have too little history: they fail alone, the rest succeed.
+def test_sweep_cli_reports_unstudiable_events_without_failing(tmp_reports_dir, capsys):
+    """CORZ's first events have too little history before them (relisted 2024-01-24).
 
-    Every failure is an InputError ("cannot be studied"), so the sweep exits 2.
+    The sweep screens them with the engine, lists each with the engine's reason and does not
+    run them; the others run; nothing failed, so the exit code is 0. (A notebook that does fail
+    among many is tested in tests/test_faults_runs.py: isolated, reported, exit non-zero.)
     """
     from pivotlib.cli import main
     from pivotlib.events import load_catalog
@@ -207,13 +209,13 @@ def test_sweep_cli_isolates_failures(tmp_reports_dir, capsys):
     rc = main(["sweep", "--symbols", "CORZ", "--workers", "2", "--date", DATE,
                "--no-progress"])
     out = capsys.readouterr().out
-    assert rc == 2
+    assert rc == 0
     lines = [ln for ln in out.splitlines() if ln.startswith("CORZ-")]
     assert len(lines) == n
-    failed = [ln for ln in lines if " failed " in ln]
-    assert failed and len(failed) < n
-    assert all("cannot be studied" in ln for ln in failed)
-    assert f"{n - len(failed)} of {n} reports ok" in out
+    skipped = [ln for ln in lines if " not studiable " in ln]
+    assert skipped and len(skipped) < n
+    assert all("too few observations" in ln for ln in skipped)
+    assert f"{n - len(skipped)} of {n} reports ok, 0 failed, {len(skipped)} not studiable" in out
     index = (tmp_reports_dir / "index.html").read_text()
-    assert index.count("class='failed'") == len(failed)
-    assert index.count("class='ok'") == n - len(failed)
+    assert index.count("class='failed'") == 0
+    assert index.count("class='ok'") == n - len(skipped)

@@ -251,3 +251,19 @@ def test_data_summary_does_not_call_a_fixed_synthetic_sample_fresh():
     rows[0].update(synthetic=False, stale=True)
     text = str(narrative.data_summary(pd.DataFrame(rows)))
     assert "Stale (last date more than 5 days old): APLD." in text
+
+
+def test_screen_items_splits_off_events_the_engine_cannot_study():
+    items = [{"notebook": "02-event-study", "key": k,
+              "parameters": {"event_id": k, "dataset": "demo"}}
+             for k in ("CORZ-2024-06-03-coreweave-200mw", "HUT-2026-05-06-beacon-point-lease")]
+    run, skipped = sweep.screen_items(items)
+    assert [r["key"] for r in run] == ["HUT-2026-05-06-beacon-point-lease"]
+    (s,) = skipped
+    assert s["status"] == sweep.NOT_STUDIABLE and s["exit_code"] == 0 and s["ok"] is False
+    assert s["error"].startswith("too few observations (80 < min_est=100)")
+    # alone in its parameter group (a single-event study) it is screened just the same
+    items[0]["parameters"]["estimation"] = [-80, -11]
+    run, skipped = sweep.screen_items(items)
+    assert [r["key"] for r in run] == ["HUT-2026-05-06-beacon-point-lease"]
+    assert skipped[0]["error"].startswith("too few observations (70 < min_est=100)")

@@ -106,7 +106,9 @@ def _print_results(results: list[dict[str, Any]]) -> int:
 
     print(summary_table(results))
     print(f"index: {reports_dir() / 'index.html'}")
-    failed = [r for r in results if not r.get("ok")]
+    from ..sweep import NOT_STUDIABLE
+
+    failed = [r for r in results if not r.get("ok") and r.get("status") != NOT_STUDIABLE]
     if failed:
         # one cause for every failure (bad input 2, data missing 3, source down 4): say so;
         # a mix, or any other failure: 5
@@ -130,7 +132,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``pivot sweep``: every catalog event to its own event-study report."""
     from ..config import reports_dir
     from ..distributed import dispatch
-    from ..sweep import run_sweep_item, sweep_items
+    from ..sweep import run_sweep_item, screen_items, sweep_items
 
     extra = _param_pairs(args.parameters)
     items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
@@ -142,8 +144,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for it in items:
         it["single_file"] = args.single_file
         it["force"] = args.force
+    # events the engine cannot study on this dataset are reported, not run (screen_items);
     # the price store is read-only from here on: workers never fetch (prepare it upstream)
-    results = dispatch(items, run_sweep_item, args)
+    items, not_studiable = screen_items(items)
+    results = (dispatch(items, run_sweep_item, args) if items else []) + not_studiable
     return _print_results(results)
 
 
