@@ -1543,56 +1543,58 @@ def regime_scores(returns: Any, symbols: Sequence[str], factors: Sequence[str],
 
 def regime_breaks(returns: Any, symbols: Sequence[str], factors: Sequence[str],
                   catalog: Any = None):
-    """Break date per symbol (sup-F) beside the nearest catalog announcement of that symbol."""
-    import numpy as np
-    import pandas as pd
+    """Break date per symbol beside the nearest catalog announcement of that symbol.
 
-    from .regimes import find_break
-
-    cat = company_events(catalog)
-    facs = list(factors)
-    rows = []
-    for s in symbols:
-        try:
-            b = find_break(returns, s, facs, market=facs[0], ai_factor=facs[-1])
-        except InputError as exc:
-            rows.append({"symbol": s, "break_date": pd.NaT, "sup_f": np.nan, "p_value": np.nan,
-                         "nearest_event": "", "sessions_from_event": np.nan,
-                         "note": str(exc)[:120]})
-            continue
-        ev = cat[cat["symbol"] == s]
-        near, gap = "", np.nan
-        if len(ev):
-            idx = returns.index
-            bpos = int(idx.searchsorted(b.break_date))
-            epos = np.array([int(idx.searchsorted(d)) for d in ev["event_date"]])
-            k = int(np.argmin(np.abs(epos - bpos)))
-            near = str(ev["event_id"].iloc[k])
-            gap = float(bpos - epos[k])
-        rows.append({"symbol": s, "break_date": b.break_date, "sup_f": b.sup_f,
-                     "p_value": b.p_value, "nearest_event": near,
-                     "sessions_from_event": gap, "note": ""})
-    return pd.DataFrame(rows)
-
-
-def quarterly_correlations(returns: Any, symbols: Sequence[str], factor: str,
-                           min_obs: int = 20):
-    """Correlation of each symbol's daily returns with ``factor`` by calendar quarter.
-
-    Quarters with fewer than ``min_obs`` joint observations are NaN. Rows = symbols,
-    columns = quarters (``2024Q3``).
+    :func:`pivotlib.regimes.break_table` with the notebook's factors read as (market, BTC, AI)
+    = (first, ..., last) and its robust default (HAC sup-F, Bai 1997 95% interval), plus the
+    ``event_id`` of the nearest company event. Columns: symbol, break_date, ci_low, ci_high,
+    sup_f, p_value, nearest_event (event id), sessions_from_event, event_in_ci, note.
     """
     import pandas as pd
 
-    out = {}
-    for s in symbols:
-        pair = returns[[s, factor]].dropna()
-        q = pair.index.to_period("Q")
-        vals = {}
-        for per, d in pair.groupby(q):
-            vals[str(per)] = float(d[s].corr(d[factor])) if len(d) >= min_obs else float("nan")
-        out[s] = pd.Series(vals)
-    return pd.DataFrame(out).T
+    from .regimes import break_table
+
+    cat = company_events(catalog)
+    facs = list(factors)
+    bt = break_table(returns, list(symbols), facs, events=cat, market=facs[0],
+                     ai_factor=facs[-1]).reset_index()
+    ids = {(str(r.symbol), pd.Timestamp(r.event_date)): str(r.event_id)
+           for r in cat[["symbol", "event_date", "event_id"]].itertuples()}
+    bt["nearest_event"] = [
+        ids.get((str(sym), pd.Timestamp(d)), "") if pd.notna(d) else ""
+        for sym, d in zip(bt["symbol"], bt.get("nearest_event", pd.Series(pd.NaT, index=bt.index)))]
+    cols = ["symbol", "break_date", "ci_low", "ci_high", "sup_f", "p_value", "nearest_event",
+            "sessions_from_event", "event_in_ci", "note"]
+    for c in cols:
+        if c not in bt:
+            bt[c] = pd.NA
+    bt["note"] = bt["note"].fillna("").astype(str)
+    return bt[cols]
+
+
+def quarterly_correlations(returns: Any, symbols: Sequence[str], factor: str,
+                           factors: Sequence[str] | None = None, min_obs: int = 20):
+    """Correlation of each symbol with ``factor`` by calendar quarter, as a heatmap matrix.
+
+    :func:`pivotlib.regimes.quarterly_correlations` pivoted to rows = symbols, columns =
+    quarters (``2024Q3``). With ``factors`` = the notebook's (market, BTC, AI) list, an AI
+    ``factor`` (the last one) is residualised on the market first, so its column measures
+    co-movement with AI-specific moves, as the regime betas do.
+    """
+    from .regimes import quarterly_correlations as _qc
+
+    facs = list(factors) if factors else [factor]
+    market = facs[0] if len(facs) > 1 else "SPY"
+    ai = facs[-1] if len(facs) > 1 else None
+    tidy = _qc(returns, list(symbols), [factor], market=market, ai_factor=ai,
+               orthogonalize="ai" if ai and market in returns else "none", min_obs=min_obs)
+    if tidy.empty:
+        import pandas as pd
+
+        return pd.DataFrame(index=list(symbols))
+    wide = tidy.pivot_table(index="symbol", columns="quarter", values="corr")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reindex([s for s in symbols if s in wide.index])
 
 
 def briefing_numbers(ev: Any, row: Any, test_name: str, test_p: float,
