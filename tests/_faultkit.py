@@ -1,15 +1,14 @@
 """Shared helpers of the fault-injection suite (tests/test_faults_*.py, tests/test_distributed.py).
 
 Nothing here touches the network. The Yahoo stub is the one ``tests/test_yahoo.py`` uses
-(``tests/fixtures/yahoo/charts.py``: chart-v8 bodies turned into ``yf.download`` frames), loaded
-the same way, so a fault test exercises exactly the code path a real fetch takes below the
+(``tests/fixtures/yahoo/charts.py``: chart-v8 bodies turned into ``yf.download`` frames), imported
+from the same module, so a fault test exercises exactly the code path a real fetch takes below the
 yfinance boundary.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,15 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
-
-_spec = importlib.util.spec_from_file_location(
-    "yahoo_charts_faults", HERE / "fixtures" / "yahoo" / "charts.py")
-charts = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(charts)
 
 TODAY = "2025-07-01"
 """Reference "today" for stubbed fetches (the partial-history check needs one)."""

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
 from pivotlib import config
 from pivotlib.calendar import sessions
 from pivotlib.cli import main
 from pivotlib.errors import EXIT_CODES
 from pivotlib.store import PriceStore, SymbolMeta
-
-_spec = importlib.util.spec_from_file_location(
-    "yahoo_charts", Path(__file__).parent / "fixtures" / "yahoo" / "charts.py")
-charts = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(charts)
 
 
 def _eq(start="2024-01-02", end="2024-02-29"):

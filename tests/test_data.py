@@ -3,12 +3,10 @@ fetch (stubbed at the yfinance boundary), import."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
 from pivotlib import config
 from pivotlib.calendar import sessions
@@ -22,11 +20,6 @@ from pivotlib.data import (
 )
 from pivotlib.errors import DataError, InputError, OfflineError
 from pivotlib.store import PriceStore, SymbolMeta
-
-_spec = importlib.util.spec_from_file_location(
-    "yahoo_charts", Path(__file__).parent / "fixtures" / "yahoo" / "charts.py")
-charts = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(charts)
 
 UNIVERSE = """symbol,name,role,yahoo_symbol,calendar,listed_from,notes
 APLD,Applied Digital,ai_host,APLD,XNYS,,

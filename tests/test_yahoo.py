@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import random
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
 from pivotlib.errors import OfflineError, SourceError
 from pivotlib.sources import yahoo
@@ -21,11 +21,6 @@ from pivotlib.sources.yahoo import (
     is_transient,
     to_store_layout,
 )
-
-_spec = importlib.util.spec_from_file_location(
-    "yahoo_charts", Path(__file__).parent / "fixtures" / "yahoo" / "charts.py")
-charts = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(charts)
 
 TODAY = "2025-07-01"
 
