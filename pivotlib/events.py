@@ -466,6 +466,18 @@ def _fmt_usd(v: object) -> str:
 
 
 # ----------------------------------------------------------------------------- selection
+def company_events(catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The catalog's company events: every row but the ``SECTOR`` context rows.
+
+    Parameters
+    ----------
+    catalog : DataFrame, optional
+        A loaded catalog; default :func:`load_catalog`.
+    """
+    cat = load_catalog() if catalog is None else catalog
+    return cat[cat["symbol"].astype(str) != SECTOR].reset_index(drop=True)
+
+
 def select_events(catalog: pd.DataFrame, categories: Iterable[str] | str | None = None,
                   symbols: Iterable[str] | str | None = None,
                   start: str | pd.Timestamp | None = None,

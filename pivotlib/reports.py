@@ -1122,11 +1122,10 @@ def _regressors(p: Mapping[str, Any]) -> list[str]:
 
 
 def company_events(catalog: Any = None):
-    """The catalog without SECTOR context rows (loaded when not given)."""
-    from .events import load_catalog
+    """The catalog without SECTOR context rows (:func:`pivotlib.events.company_events`)."""
+    from .events import company_events as _company_events
 
-    cat = load_catalog() if catalog is None else catalog
-    return cat[cat["symbol"].astype(str) != "SECTOR"].reset_index(drop=True)
+    return _company_events(catalog)
 
 
 def ai_events(catalog: Any = None, symbol: str | None = None):

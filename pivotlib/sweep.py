@@ -103,10 +103,9 @@ def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = 
                 reports_root: str | None = None, limit: int | None = None,
                 extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """One item per catalog event (optionally filtered), for :data:`SWEEP_NOTEBOOK`."""
-    from .events import load_catalog
+    from .events import company_events
 
-    cat = load_catalog()
-    cat = cat[cat["symbol"].astype(str) != "SECTOR"]  # sector context rows have no stock
+    cat = company_events()  # sector context rows have no stock
     if category:
         cat = cat[cat["category"] == category]
     if symbols:

@@ -116,6 +116,8 @@ def _events(args: argparse.Namespace):
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from ..events import company_events
+
     cat = _events(args)
     if args.csv:
         cat.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
@@ -123,17 +125,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for _, r in cat.iterrows():
         print(f"{r['event_id']:44.44s} {r['event_date']:%Y-%m-%d} {r['timing']:11s} "
               f"{r['category']:17s} {r['confidence']:11s} {r['headline'][:70]}")
-    comp = cat[cat["symbol"] != "SECTOR"]
+    comp = company_events(cat)
     print(f"-- {len(cat)} events: {len(comp)} company events across "
           f"{comp['symbol'].nunique()} symbols, {len(cat) - len(comp)} sector rows")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..events import load_catalog
+    from ..events import company_events, load_catalog
 
     cat = load_catalog(args.catalog, extra=args.files or None)
-    comp = cat[cat["symbol"] != "SECTOR"]
+    comp = company_events(cat)
     print(f"OK: {len(cat)} events valid ({len(comp)} company events across "
           f"{comp['symbol'].nunique()} symbols, {len(cat) - len(comp)} sector rows) in "
           f"{', '.join(cat.attrs.get('files', []))}")
