@@ -70,4 +70,4 @@ lint: install-dev
 
 # Regenerate the embedded SYNTHETIC dataset after changing the catalog or the model.
 synthetic: install
-	$(PY) -m pivotlib.synthetic
+	$(PY) -m pivotlib.data.synthetic

@@ -2,7 +2,7 @@
 
 Synthetic data (no files, no network): 500 symbols x ~10 years of business days following a
 market model with fat-tailed noise; 20 events per symbol at random dates. The vectorised run is
-the full :func:`pivotlib.eventstudy.run_event_study` (fits, ARs, CARs, BHAR, every test of the
+the full :func:`pivotlib.analytics.eventstudy.run_event_study` (fits, ARs, CARs, BHAR, every test of the
 battery, KP correlation), timed best-of-3. The reference is what a typical notebook does: one
 ``statsmodels.OLS(...).fit()`` per event plus the AR/CAR arithmetic, timed on a subsample and
 scaled per event. The last line printed is
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
 
-    from pivotlib.eventstudy import run_event_study
+    from pivotlib.analytics.eventstudy import run_event_study
 
     n_sym = max(1, args.events // 20)
     returns, events = synthetic(n_symbols=n_sym, events_per_symbol=20)

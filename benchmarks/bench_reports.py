@@ -4,9 +4,9 @@ All measured in the same run, on the SYNTHETIC demo data, with the ``pivotlib`` 
 
 * ``floor``: ``papermill.execute_notebook`` of a notebook with one empty code cell (kernel
   start-up, one round trip, shutdown, save) -- nothing a report can avoid;
-* ``report``: :func:`pivotlib.reports.run_report` of ``02-event-study`` for one catalog event
+* ``report``: :func:`pivotlib.runner.reports.run_report` of ``02-event-study`` for one catalog event
   (parameter validation, fingerprint, execution, HTML export, sidecar);
-* ``sweep``: :func:`pivotlib.sweep.run_items` of ``--sweep-items`` event-study reports with
+* ``sweep``: :func:`pivotlib.batch.sweep.run_items` of ``--sweep-items`` event-study reports with
   ``--workers`` processes; ``sweep_s_per_report`` = total wall time / items.
 
 Each single measurement is the minimum over ``--repeats`` runs after one warm-up of each (so
@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     import nbformat
     import papermill as pm
 
-    from pivotlib import config, reports, sweep
+    from pivotlib import config
+    from pivotlib.batch import sweep
+    from pivotlib.runner import reports
 
     reports.ensure_kernel()
     empty = tmp / "empty.ipynb"

@@ -31,9 +31,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PIVOT_DATA_DIR"] = str(Path(tmp) / "data")
         from pivotlib import config
-        from pivotlib.calendar import sessions
-        from pivotlib.data import load_returns
-        from pivotlib.store import PriceStore, SymbolMeta
+        from pivotlib.data.calendar import sessions
+        from pivotlib.data.loading import load_returns
+        from pivotlib.data.store import PriceStore, SymbolMeta
 
         store = PriceStore(config.store_dir())
         start = pd.Timestamp("2026-01-01") - pd.DateOffset(years=args.years)

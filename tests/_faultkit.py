@@ -47,7 +47,7 @@ def chart(symbol: str, start: str = "2025-05-01", end: str = "2025-06-30", base:
 def price_frame(start: str = "2025-01-02", end: str = "2025-04-30", base: float = 10.0,
                 n: int | None = None) -> pd.DataFrame:
     """A valid store-layout frame on XNYS sessions (``n`` rows from ``start`` if given)."""
-    from pivotlib.calendar import sessions
+    from pivotlib.data.calendar import sessions
 
     if n is not None:
         idx = pd.bdate_range(start, periods=n, name="date")
@@ -60,7 +60,7 @@ def price_frame(start: str = "2025-01-02", end: str = "2025-04-30", base: float 
 
 def seed(store, symbol: str, frame: pd.DataFrame | None = None, source: str = "yahoo") -> bytes:
     """Write ``frame`` (default :func:`price_frame`) for ``symbol``; return the file's bytes."""
-    from pivotlib.store import SymbolMeta
+    from pivotlib.data.store import SymbolMeta
 
     frame = price_frame() if frame is None else frame
     meta = SymbolMeta(symbol=symbol, source=source, adjusted=False,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pivotlib import config, reports
+from pivotlib import config
+from pivotlib.runner import reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib import calendar as cal
+from pivotlib.data import calendar as cal
 from pivotlib.errors import InputError
 
 

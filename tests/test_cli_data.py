@@ -12,10 +12,10 @@ import pytest
 from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
 from pivotlib import config
-from pivotlib.calendar import sessions
 from pivotlib.cli import main
+from pivotlib.data.calendar import sessions
+from pivotlib.data.store import PriceStore, SymbolMeta
 from pivotlib.errors import EXIT_CODES
-from pivotlib.store import PriceStore, SymbolMeta
 
 
 def _eq(start="2024-01-02", end="2024-02-29"):
@@ -106,7 +106,7 @@ def test_fetch_with_stubbed_yahoo(tmp_data_dir, monkeypatch, capsys):
     monkeypatch.delenv("PIVOT_OFFLINE", raising=False)
     idx = sessions("2024-01-02", "2024-02-29")
     fake = charts.FakeYahoo({"APLD": charts.build_chart("APLD", idx, 10 + np.arange(len(idx)))})
-    monkeypatch.setattr("pivotlib.sources.yahoo.yfinance_downloader", fake)
+    monkeypatch.setattr("pivotlib.data.sources.yahoo.yfinance_downloader", fake)
     monkeypatch.setattr("time.sleep", lambda s: None)
     rc = main(["data", "fetch", "APLD", "NOPE", "--start", "2024-01-02", "--end", "2024-02-29",
                "--pause", "0", "-q"])
@@ -122,7 +122,7 @@ def test_fetch_with_stubbed_yahoo(tmp_data_dir, monkeypatch, capsys):
 def test_global_offline_flag(tmp_data_dir, monkeypatch, capsys):
     monkeypatch.delenv("PIVOT_OFFLINE", raising=False)
     fake = charts.FakeYahoo({})
-    monkeypatch.setattr("pivotlib.sources.yahoo.yfinance_downloader", fake)
+    monkeypatch.setattr("pivotlib.data.sources.yahoo.yfinance_downloader", fake)
     assert main(["--offline", "data", "fetch", "APLD"]) == 3
     assert fake.calls == []
 
@@ -135,7 +135,7 @@ def test_synthesize_calls_generator(tmp_data_dir, monkeypatch, capsys, tmp_path)
         return {"out_dir": str(tmp_path / "o"), "symbols": ["APLD", "SPY"], "seed": kw["seed"],
                 "start": "2021-01-04", "end": "2026-06-30", "planted_events": 3}
 
-    import pivotlib.synthetic as synth
+    import pivotlib.data.synthetic as synth
 
     monkeypatch.setattr(synth, "write_default_dataset", fake_write)
     assert main(["data", "synthesize", "--seed", "7", "--out", str(tmp_path / "o")]) == 0

@@ -1,4 +1,4 @@
-"""Tests of pivotlib.sources.csvimport: every accepted layout and every error."""
+"""Tests of pivotlib.data.sources.csvimport: every accepted layout and every error."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pivotlib.data.sources.csvimport import read_price_csv
 from pivotlib.errors import InputError
-from pivotlib.sources.csvimport import read_price_csv
 
 
 def _w(tmp_path, text, name="X.csv"):
@@ -144,7 +144,7 @@ def test_missing_file(tmp_path):
 
 
 def test_result_is_store_layout_and_writable(tmp_path):
-    from pivotlib.store import PriceStore, SymbolMeta
+    from pivotlib.data.store import PriceStore, SymbolMeta
 
     df = read_price_csv(_w(tmp_path, YAHOO_EXPORT), adjusted=False)
     st = PriceStore(tmp_path / "store")

@@ -1,4 +1,4 @@
-"""Tests of pivotlib.data: dataset loaders, calendar alignment, listed_from masks, incremental
+"""Tests of pivotlib.data.loading: dataset loaders, calendar alignment, listed_from masks, incremental
 fetch (stubbed at the yfinance boundary), import."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
 from pivotlib import config
-from pivotlib.calendar import sessions
-from pivotlib.data import (
+from pivotlib.data.calendar import sessions
+from pivotlib.data.loading import (
     fetch_symbols,
     import_csv,
     load_prices,
@@ -18,8 +18,8 @@ from pivotlib.data import (
     load_volumes,
     resolve_dataset,
 )
+from pivotlib.data.store import PriceStore, SymbolMeta
 from pivotlib.errors import DataError, InputError, OfflineError
-from pivotlib.store import PriceStore, SymbolMeta
 
 UNIVERSE = """symbol,name,role,yahoo_symbol,calendar,listed_from,notes
 APLD,Applied Digital,ai_host,APLD,XNYS,,
@@ -227,7 +227,7 @@ def test_incremental_refresh_fetches_only_overlap_and_new(tmp_data_dir, universe
     store = PriceStore()
     body, idx, c = _body("APLD", "2024-01-02", "2024-03-28")
     old = charts.chart_to_frame(body, "APLD")
-    from pivotlib.sources.yahoo import to_store_layout
+    from pivotlib.data.sources.yahoo import to_store_layout
 
     old_df = to_store_layout(old, "APLD")
     store.write("APLD", old_df.loc[:"2024-02-29"], SymbolMeta("APLD", "yahoo"))
@@ -251,7 +251,7 @@ def test_incremental_refresh_fetches_only_overlap_and_new(tmp_data_dir, universe
 def test_split_in_overlap_triggers_full_refetch(tmp_data_dir, universe, online):
     store = PriceStore()
     body, idx, c = _body("APLD", "2024-01-02", "2024-02-29")
-    from pivotlib.sources.yahoo import to_store_layout
+    from pivotlib.data.sources.yahoo import to_store_layout
 
     store.write("APLD", to_store_layout(charts.chart_to_frame(body, "APLD"), "APLD"),
                 SymbolMeta("APLD", "yahoo"))
@@ -360,7 +360,7 @@ def test_import_csv_into_store(tmp_data_dir, tmp_path):
 def test_revision_refetch_with_shorter_history_keeps_stored_file(tmp_data_dir, universe, online):
     store = PriceStore()
     body, idx, c = _body("APLD", "2024-01-02", "2024-02-29")
-    from pivotlib.sources.yahoo import to_store_layout
+    from pivotlib.data.sources.yahoo import to_store_layout
 
     store.write("APLD", to_store_layout(charts.chart_to_frame(body, "APLD"), "APLD"),
                 SymbolMeta("APLD", "yahoo"))

@@ -1,4 +1,4 @@
-"""pivotlib.distributed: every item ends as a result or a recorded failure, on every scheduler.
+"""pivotlib.batch.executors: every item ends as a result or a recorded failure, on every scheduler.
 
 The cluster tests start a real Dask LocalCluster of 2 worker processes (marked slow). A task
 that kills its own worker process (``os._exit``) is retried on a fresh worker or reported as a
@@ -15,7 +15,7 @@ import socket
 import pytest
 from _faultkit import code_notebook, square_item
 
-from pivotlib.distributed import (
+from pivotlib.batch.executors import (
     add_scheduler_argument,
     check_scheduler,
     dispatch,
@@ -106,7 +106,7 @@ def test_module_imports_dask_lazily():
     import subprocess
     import sys
 
-    code = ("import sys, pivotlib.distributed; "
+    code = ("import sys, pivotlib.batch.executors; "
             "print(any(m == 'distributed' or m.startswith('dask') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -189,10 +189,10 @@ def test_tcp_scheduler_address_submits_to_existing_cluster():
 
 @pytest.mark.slow
 def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path, monkeypatch):
-    """The real pivotlib.sweep.run_sweep_item on a LocalCluster: each worker runs a notebook
+    """The real pivotlib.batch.sweep.run_sweep_item on a LocalCluster: each worker runs a notebook
     and writes its own report files; a failing notebook is kept and reported; the index is
     built once at the end from what finished."""
-    from pivotlib.sweep import run_sweep_item
+    from pivotlib.batch.sweep import run_sweep_item
 
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -226,7 +226,7 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
 def test_real_catalog_sweep_on_local_cluster(tmp_reports_dir):
     """`pivot sweep`'s own items (sweep_items) and function (run_sweep_item) on a LocalCluster
     of 2 workers, on the SYNTHETIC demo data: every report written, index built once."""
-    from pivotlib.sweep import run_sweep_item, summary_table, sweep_items
+    from pivotlib.batch.sweep import run_sweep_item, summary_table, sweep_items
 
     items = sweep_items(dataset="demo", date="2026-01-02", limit=3,
                         reports_root=str(tmp_reports_dir))
@@ -252,7 +252,7 @@ def test_external_dask_cluster_documented_flags(tmp_path, tmp_reports_dir):
 
     import psutil
 
-    from pivotlib.sweep import run_sweep_item
+    from pivotlib.batch.sweep import run_sweep_item
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -335,7 +335,7 @@ def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
     test_fault_sweep_kernel_death_among_items_does_not_hang)."""
     import time
 
-    from pivotlib.sweep import run_sweep_item
+    from pivotlib.batch.sweep import run_sweep_item
 
     good = code_notebook(tmp_path / "good.ipynb",
                          ["from pivotlib import reports\nreports.record(value=x + 1)"],
@@ -381,7 +381,7 @@ def test_serial_sweep_item_listens_on_localhost_only(tmp_path, tmp_reports_dir):
     """Without Dask nothing listens on a public interface: the Jupyter kernel running a real
     sweep item reports its own listening sockets (its ZeroMQ ports) - all on 127.0.0.1 - and
     so does every process of this run afterwards."""
-    from pivotlib.sweep import run_sweep_item
+    from pivotlib.batch.sweep import run_sweep_item
 
     nb = code_notebook(tmp_path / "ports.ipynb", [
         "import psutil\nfrom pivotlib import reports\n"

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib import events as ev
-from pivotlib.calendar import event_session
+from pivotlib.data.calendar import event_session
 from pivotlib.errors import InputError
+from pivotlib.events import catalog as ev
 
 HEADER = ",".join(ev.COLUMNS)
 URL = "https://example.com/pr"

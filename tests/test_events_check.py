@@ -13,7 +13,7 @@ import os
 import pandas as pd
 import pytest
 
-from pivotlib import events as ev
+from pivotlib.events import catalog as ev
 
 pytestmark = pytest.mark.realdata
 
@@ -24,7 +24,7 @@ FOLDERS = ("dsturdy__Factor_Attribution_5_csvs/data",        # miners, SPY (its 
 
 @functools.lru_cache(maxsize=2)
 def _load(realdata_dir: str) -> pd.DataFrame:
-    from pivotlib.data import load_returns
+    from pivotlib.data.loading import load_returns
 
     folders = [os.path.join(realdata_dir, f) for f in FOLDERS]
     # end before dsturdy's partial 2026-07-14 row (BTC-USD itself ends 2026-02-05)

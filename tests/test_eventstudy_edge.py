@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib.calendar import sessions
+from pivotlib.analytics.eventstudy import run_event_study
+from pivotlib.data.calendar import sessions
 from pivotlib.errors import InputError
-from pivotlib.eventstudy import run_event_study
 
 
 @pytest.fixture(scope="module")

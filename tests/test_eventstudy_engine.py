@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from eventstudy_synth import make_events, make_returns
 
-from pivotlib.eventstudy import TEST_NAMES, EventStudyResult, miner_model, run_event_study
+from pivotlib.analytics.eventstudy import TEST_NAMES, EventStudyResult, miner_model, run_event_study
 
 REQUIRED_TESTS = ["cross_sectional_t", "patell_z", "bmp_t", "kp_bmp_t", "generalized_sign_z",
                   "corrado_rank_z", "modified_rank_z", "grank_t", "wilcoxon_z",
@@ -245,7 +245,7 @@ def test_kp_pairs_without_shared_dates_count_zero():
 def test_rank_helpers_match_scipy():
     from scipy import stats as st
 
-    from pivotlib.eventstudy import stats as S
+    from pivotlib.analytics.eventstudy import stats as S
 
     rng = np.random.default_rng(0)
     for ties in (True, False):
@@ -262,7 +262,7 @@ def test_rank_helpers_match_scipy():
 
 
 def test_pairwise_correlation_paths_agree_with_pandas():
-    from pivotlib.eventstudy import stats as S
+    from pivotlib.analytics.eventstudy import stats as S
 
     rng = np.random.default_rng(1)
     n, le, span = 40, 60, 200

@@ -8,7 +8,7 @@ from eventstudy_synth import make_events, make_returns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pivotlib.eventstudy import run_event_study
+from pivotlib.analytics.eventstudy import run_event_study
 
 SETTINGS = settings(max_examples=20, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib.calendar import align_to_sessions, sessions, simple_returns
-from pivotlib.eventstudy import miner_model, run_event_study
+from pivotlib.analytics.eventstudy import miner_model, run_event_study
+from pivotlib.data.calendar import align_to_sessions, sessions, simple_returns
 
 pytestmark = pytest.mark.realdata
 

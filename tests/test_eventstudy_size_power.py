@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from eventstudy_synth import make_events, make_returns
 
-from pivotlib.eventstudy import run_event_study
+from pivotlib.analytics.eventstudy import run_event_study
 
 TESTS = ["cross_sectional_t", "patell_z", "bmp_t", "kp_bmp_t", "generalized_sign_z",
          "corrado_rank_z", "modified_rank_z", "grank_t", "wilcoxon_z", "skewness_corrected_t"]
@@ -73,7 +73,7 @@ def test_few_correlated_firms_placebo_keeps_size():
     KP adjustment moves BMP towards the right size."""
     import numpy as np
 
-    from pivotlib.eventstudy import run_event_study as run
+    from pivotlib.analytics.eventstudy import run_event_study as run
 
     rej = {"cross_sectional_t": 0, "bmp_t": 0, "kp_bmp_t": 0, "placebo_caar": 0,
            "bootstrap_skew_t": 0, "signflip_caar": 0}

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib.eventstudy import run_event_study
+from pivotlib.analytics.eventstudy import run_event_study
 
 pytestmark = pytest.mark.realdata
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from _faultkit import ROOT, code_notebook
 
-from pivotlib import params
+from pivotlib.analytics.eventstudy import run_event_study
 from pivotlib.errors import DataError, InputError
-from pivotlib.events import load_catalog, make_event
-from pivotlib.eventstudy import run_event_study
+from pivotlib.events.catalog import load_catalog, make_event
+from pivotlib.studies import params
 
 HOSTILE_HTML = "<script>alert(1)</script>"
 HOSTILE_CODE = "\"; import os; os.system('touch PWNED') #"
@@ -28,7 +28,7 @@ HOSTILE_CODE2 = "'''\nimport os\nos.system('touch PWNED2')\n'''"
 
 @pytest.fixture(scope="module")
 def demo_returns():
-    from pivotlib.data import load_returns
+    from pivotlib.data.loading import load_returns
 
     return load_returns(["APLD", "CORZ", "SPY", "BTC-USD"], dataset="demo")
 
@@ -39,7 +39,7 @@ def _ev(rows):
 
 # ---- unknown symbol --------------------------------------------------------------------------
 def test_input_unknown_symbol_loader_names_fetch_and_import(tmp_data_dir):
-    from pivotlib.data import load_prices
+    from pivotlib.data.loading import load_prices
 
     with pytest.raises(DataError) as ei:
         load_prices(["NOPEZZ"], dataset="store")
@@ -67,7 +67,7 @@ def test_input_unknown_symbol_event_and_study(demo_returns):
 
 @pytest.mark.parametrize("sym", ["../../etc/passwd", "APLD/../x", "", "A B", "APLD;rm"])
 def test_input_symbol_cannot_escape_the_store(sym, tmp_data_dir):
-    from pivotlib.store import PriceStore
+    from pivotlib.data.store import PriceStore
 
     with pytest.raises(InputError, match="not a valid symbol"):
         PriceStore().path(sym)
@@ -201,7 +201,7 @@ def test_input_cli_parameter_name_must_be_identifier(tmp_reports_dir):
 
 # ---- hostile strings in HTML -----------------------------------------------------------------
 def test_input_hostile_strings_escaped_in_index(tmp_reports_dir):
-    from pivotlib.reports import build_index
+    from pivotlib.runner.reports import build_index
 
     day = tmp_reports_dir / "2026-01-02"
     day.mkdir()
@@ -220,7 +220,7 @@ def test_input_hostile_strings_escaped_in_index(tmp_reports_dir):
 
 
 def test_input_hostile_strings_escaped_in_report_footer():
-    from pivotlib.reports import _footer
+    from pivotlib.runner.reports import _footer
 
     html = _footer({"name": HOSTILE_HTML, "notebook": HOSTILE_HTML, "date": "2026-01-02",
                     "fingerprint": "0" * 64,
@@ -239,7 +239,7 @@ def test_input_hostile_headline_in_events_file_is_plain_text(tmp_path):
 
 
 def test_input_hostile_slug_stays_inside_reports_folder():
-    from pivotlib.reports import param_slug
+    from pivotlib.runner.reports import param_slug
 
     slug = param_slug({"event_id": "../../../etc/passwd", "label": HOSTILE_HTML})
     assert "/" not in slug and ".." not in slug and "<" not in slug
@@ -249,7 +249,7 @@ def test_input_hostile_slug_stays_inside_reports_folder():
 def test_input_papermill_parameter_cannot_execute_code(tmp_path, tmp_reports_dir, monkeypatch):
     """Hostile parameter values arrive in the kernel as plain strings; nothing is executed,
     and the HTML report shows them escaped."""
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     work = tmp_path / "cwd"
     work.mkdir()
@@ -316,7 +316,7 @@ def test_input_events_file_missing_columns_and_empty(tmp_path):
 
 # ---- helpers -----------------------------------------------------------------------------------
 def _defaults(stem):
-    from pivotlib.reports import notebook_parameters, resolve_notebook
+    from pivotlib.runner.reports import notebook_parameters, resolve_notebook
 
     return notebook_parameters(resolve_notebook(stem))
 
@@ -327,7 +327,7 @@ def test_input_hostile_headline_escaped_in_real_event_study_report(tmp_path, mon
     goes through the real 02-event-study notebook; the HTML report shows it as text only."""
     import csv
 
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     home = tmp_path / "home"
     (home / "data" / "events").mkdir(parents=True)

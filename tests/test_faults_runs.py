@@ -1,8 +1,8 @@
 """Fault injection in notebook runs and sweeps: a dying kernel, a timeout, one bad item of many.
 
-Tiny notebooks written here are run through the real :func:`pivotlib.reports.run_report`
+Tiny notebooks written here are run through the real :func:`pivotlib.runner.reports.run_report`
 (papermill + the ``pivotlib`` kernel) and the real sweep runner
-(:func:`pivotlib.sweep.run_sweep_item` / :func:`pivotlib.sweep.run_sweep`).
+(:func:`pivotlib.batch.sweep.run_sweep_item` / :func:`pivotlib.batch.sweep.run_sweep`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _sidecar(res_or_path) -> dict:
 
 # ---- a kernel that dies ------------------------------------------------------------------------
 def test_fault_run_kernel_dies_is_run_error(nbs, tmp_reports_dir):
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     with pytest.raises(RunError) as ei:
         run_report(nbs["die"], {}, date=DATE, timeout=120)
@@ -66,7 +66,7 @@ def test_fault_run_kernel_dies_cli_exit_5(nbs, tmp_reports_dir, capsys):
 
 
 def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     with pytest.raises(RunError):
         run_report(nbs["die"], {}, date=DATE, timeout=120)
@@ -79,7 +79,7 @@ def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
 def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
     import time
 
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     t0 = time.perf_counter()
     with pytest.raises(RunError) as ei:
@@ -92,7 +92,7 @@ def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
 
 
 def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     with pytest.raises(RunError):
         run_report(nbs["slow"], {}, date=DATE, timeout=3)
@@ -102,7 +102,7 @@ def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
 
 def test_fault_run_cell_error_notebook_kept_with_traceback(nbs, tmp_reports_dir):
     """The ordinary failure (an exception in a cell): notebook kept, traceback inside."""
-    from pivotlib.reports import run_report
+    from pivotlib.runner.reports import run_report
 
     with pytest.raises(RunError, match="raise failed: ValueError: planted failure for x=4"):
         run_report(nbs["raise"], {"x": 4}, date=DATE, timeout=120)
@@ -120,8 +120,8 @@ def test_fault_sweep_one_bad_item_among_many(nbs, tmp_reports_dir, capsys):
     """Five items on 2 worker processes: one raises, one names a missing notebook. The good
     ones finish with their files; the summary says which failed and why; the CLI exit code is
     non-zero; the index is built from what finished."""
+    from pivotlib.batch.sweep import run_sweep, summary_table
     from pivotlib.cli.reports import _print_results
-    from pivotlib.sweep import run_sweep, summary_table
 
     root = tmp_reports_dir
     items = [_item(nbs["good"], 1, "good-1", root), _item(nbs["raise"], 2, "bad-raise", root),
@@ -152,7 +152,7 @@ def test_fault_sweep_one_bad_item_among_many(nbs, tmp_reports_dir, capsys):
 _SWEEP_SCRIPT = """
 import json, sys
 sys.path.insert(0, {tests!r})
-from pivotlib.sweep import run_items
+from pivotlib.batch.sweep import run_items
 if __name__ == "__main__":
     items = json.loads(sys.argv[1])
     res = run_items(items, workers=int(sys.argv[2]), progress=False)
@@ -196,8 +196,8 @@ def test_fault_sweep_kernel_death_among_items_does_not_hang(nbs, tmp_reports_dir
 
 def test_fault_sweep_all_bad_parameters_exit_2(tmp_reports_dir):
     """Only input errors (bad parameters, checked before any kernel) -> exit code 2."""
+    from pivotlib.batch.sweep import run_items
     from pivotlib.cli.reports import _print_results
-    from pivotlib.sweep import run_items
 
     items = [{"notebook": "02-event-study", "parameters": {"window": [2, -1]}, "key": "w",
               "date": DATE, "reports_root": str(tmp_reports_dir)},
@@ -213,7 +213,7 @@ def test_fault_sweep_all_bad_parameters_exit_2(tmp_reports_dir):
 # ---- concurrent report runs into one reports folder -------------------------------------------
 _RUN_SCRIPT = """
 import sys
-from pivotlib.reports import run_report
+from pivotlib.runner.reports import run_report
 res = run_report(sys.argv[1], {"x": 7}, date=sys.argv[2], timeout=120, force=True,
                  raise_on_error=False)
 print(res.name, res.status)
@@ -227,7 +227,7 @@ def test_fault_concurrent_report_runs_never_share_a_file(nbs, tmp_reports_dir, t
     import subprocess
     import sys
 
-    from pivotlib.reports import build_index
+    from pivotlib.runner.reports import build_index
 
     script = tmp_path / "run.py"
     script.write_text(_RUN_SCRIPT)

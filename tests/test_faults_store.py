@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from _faultkit import PYTHON, ROOT, price_frame, run_pivot, seed, write_price_csv
 
+from pivotlib.data.store import PriceStore, SymbolMeta
 from pivotlib.errors import DataError
-from pivotlib.store import PriceStore, SymbolMeta
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_fault_store_truncated_parquet(store):
 def test_fault_store_corrupt_file_via_loader_and_verify(store, capsys):
     """The dataset loader and `pivot data verify` report the corrupt file (exit 3)."""
     from pivotlib.cli import main
-    from pivotlib.data import load_prices
+    from pivotlib.data.loading import load_prices
 
     seed(store, "APLD")
     hut = seed(store, "HUT")
@@ -98,7 +98,7 @@ _WRITER = textwrap.dedent("""
     import sys
     import numpy as np
     import pandas as pd
-    from pivotlib.store import PriceStore, SymbolMeta
+    from pivotlib.data.store import PriceStore, SymbolMeta
 
     st = PriceStore(sys.argv[1])
     n = int(sys.argv[2])
@@ -164,7 +164,7 @@ def test_fault_store_writer_killed_mid_write_old_file_intact(store, tmp_path):
 def test_fault_store_crash_before_os_replace_keeps_old_file(store, monkeypatch):
     """The process dies (here: an exception) after the temp file is complete but before
     ``os.replace``: the old file is byte-identical and the temp file is removed."""
-    import pivotlib.store as store_mod
+    import pivotlib.data.store as store_mod
 
     old = seed(store, "APLD")
 
@@ -187,7 +187,7 @@ _FETCHER = textwrap.dedent("""
     import os
     import _faultkit
     from pivotlib.cli import main
-    from pivotlib.sources import yahoo
+    from pivotlib.data.sources import yahoo
 
     base = float(sys.argv[1])
     syms = sys.argv[2:]
@@ -268,7 +268,7 @@ def _fail_tmp_open(monkeypatch, err: OSError):
     """Make opening the store's temporary file fail with ``err`` (as the OS would)."""
     import builtins
 
-    import pivotlib.store as store_mod
+    import pivotlib.data.store as store_mod
 
     real_open = builtins.open
 
@@ -331,7 +331,7 @@ def test_fault_store_full_disk_simulated(store, monkeypatch):
 
 def test_fault_store_full_disk_on_fsync(store, monkeypatch):
     """ENOSPC surfacing at fsync (delayed allocation on ext4/xfs): old file intact."""
-    import pivotlib.store as store_mod
+    import pivotlib.data.store as store_mod
 
     old = seed(store, "APLD")
 

@@ -1,9 +1,9 @@
 """Fault injection at the Yahoo boundary: every failure is a clear error, the store untouched.
 
 The stub sits exactly where ``tests/test_yahoo.py`` puts it (the ``downloader`` seam of
-:func:`pivotlib.sources.yahoo.fetch_yahoo`, fed chart-v8 bodies; or ``yfinance.download``
+:func:`pivotlib.data.sources.yahoo.fetch_yahoo`, fed chart-v8 bodies; or ``yfinance.download``
 itself for the default downloader). Each test seeds a store file for APLD (Jan-Apr 2025),
-runs the real incremental :func:`pivotlib.data.fetch_symbols` against the fault, and checks:
+runs the real incremental :func:`pivotlib.data.loading.fetch_symbols` against the fault, and checks:
 the error names the symbol, the problem and what to do; the stored file is byte-identical
 afterwards and still reads back.
 """
@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from _faultkit import TODAY, Sleeps, chart, charts, go_online, seed
 
-from pivotlib.data import fetch_symbols
+from pivotlib.data.loading import fetch_symbols
+from pivotlib.data.sources.yahoo import fetch_one
+from pivotlib.data.store import PriceStore
 from pivotlib.errors import SourceError
-from pivotlib.sources.yahoo import fetch_one
-from pivotlib.store import PriceStore
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_fault_yahoo_timeout_retries_then_clear_error(store):
 
 
 def _seed_from_chart(store, symbol, start="2025-01-02", end="2025-04-30"):
-    from pivotlib.sources.yahoo import chart_to_frame, to_store_layout
+    from pivotlib.data.sources.yahoo import chart_to_frame, to_store_layout
 
     df = to_store_layout(chart_to_frame(chart(symbol, start, end), symbol), symbol)
     return seed(store, symbol, df)
@@ -244,7 +244,7 @@ def test_fault_yahoo_symbol_vanished_keeps_stored_file(store):
 def test_fault_yahoo_failure_exit_code_via_cli(tmp_data_dir, monkeypatch, capsys):
     """`pivot data fetch` with a failing source exits 4 and prints the symbol's error."""
     from pivotlib.cli import main
-    from pivotlib.sources import yahoo
+    from pivotlib.data.sources import yahoo
 
     go_online(monkeypatch)
     st = PriceStore()

@@ -1,6 +1,6 @@
 """Every notebook executes through papermill on the SYNTHETIC demo data; results read back.
 
-Slow: each run starts a `pivotlib` kernel (registered on demand by pivotlib.reports).
+Slow: each run starts a `pivotlib` kernel (registered on demand by pivotlib.runner.reports).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib import config, reports
+from pivotlib import config
 from pivotlib.errors import InputError
+from pivotlib.runner import reports
 
 pytestmark = pytest.mark.slow
 
@@ -134,7 +135,7 @@ def test_04_pivot_regimes_finds_planted_switches(tmp_reports_dir, planted_regime
     scores = rec["pivot_scores"]
     for sym in ("APLD", "IREN", "CORZ", "WULF", "CIFR"):
         assert scores[sym] > 0.5, (sym, scores[sym])
-    from pivotlib.calendar import sessions
+    from pivotlib.data.calendar import sessions
 
     close = 0
     for _, pr in planted_regimes.iterrows():
@@ -174,7 +175,7 @@ def test_demo_command(tmp_reports_dir, capsys):
 
 def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):
     """A fresh-kernel run and a warm-kernel run (after another notebook) are byte-identical."""
-    from pivotlib import sweep
+    from pivotlib.batch import sweep
 
     eid = "IREN-2024-09-16-h200-purchase"
     a = reports.run_report("02-event-study", {"event_id": eid}, date=DATE,
@@ -202,7 +203,7 @@ def test_sweep_cli_reports_unstudiable_events_without_failing(tmp_reports_dir, c
     among many is tested in tests/test_faults_runs.py: isolated, reported, exit non-zero.)
     """
     from pivotlib.cli import main
-    from pivotlib.events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     cat = load_catalog()
     n = int((cat["symbol"] == "CORZ").sum())

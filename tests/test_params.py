@@ -1,11 +1,11 @@
-"""Notebook parameter validation (pivotlib.params): clear errors, normalised values."""
+"""Notebook parameter validation (pivotlib.studies.params): clear errors, normalised values."""
 
 from __future__ import annotations
 
 import pytest
 
-from pivotlib import params
 from pivotlib.errors import InputError
+from pivotlib.studies import params
 
 ES = dict(dataset="demo", event_id="", symbol="APLD", date="2024-09-05", timing="pre-market",
           model="factors", market="SPY", factors=["SPY", "BTC-USD"], estimation=[-250, -11],
@@ -59,7 +59,7 @@ def test_unknown_and_missing_parameters():
 
 
 def test_event_id_from_catalog_accepted():
-    from pivotlib.events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     eid = str(load_catalog()["event_id"].iloc[0])
     p = params.validate("02-event-study", **{**ES, "event_id": eid, "symbol": "", "date": ""})
@@ -117,7 +117,7 @@ def test_check_overrides_merges_defaults():
 def test_every_spec_matches_its_notebook():
     """Each notebook's parameters cell defines exactly its spec's names and validates."""
     from pivotlib.config import notebooks_dir
-    from pivotlib.reports import notebook_parameters
+    from pivotlib.runner.reports import notebook_parameters
 
     found = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
     assert found, "no notebooks"

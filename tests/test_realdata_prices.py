@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib.data import load_prices, load_returns
-from pivotlib.sources.csvimport import read_price_csv
-from pivotlib.sources.yahoo import chart_to_frame, to_store_layout
+from pivotlib.data.loading import load_prices, load_returns
+from pivotlib.data.sources.csvimport import read_price_csv
+from pivotlib.data.sources.yahoo import chart_to_frame, to_store_layout
 
 pytestmark = pytest.mark.realdata
 
@@ -117,7 +117,7 @@ def test_recorded_msft_chart_has_new_york_session_dates(realdata):
     body = json.loads((realdata / "gramistella__yfinance-rs/tests/fixtures/history_chart_MSFT.json")
                       .read_text())
     df = to_store_layout(chart_to_frame(body, "MSFT"), "MSFT")
-    from pivotlib.calendar import is_session
+    from pivotlib.data.calendar import is_session
 
     assert len(df) > 100
     assert all(is_session(d) for d in df.index)

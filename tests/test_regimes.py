@@ -1,4 +1,4 @@
-"""Tests of pivotlib.regimes on synthetic returns with a planted bitcoin -> AI switch."""
+"""Tests of pivotlib.analytics.regimes on synthetic returns with a planted bitcoin -> AI switch."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib import regimes as rg
-from pivotlib.calendar import sessions
+from pivotlib.analytics import regimes as rg
+from pivotlib.data.calendar import sessions
 from pivotlib.errors import InputError
 
 # Realistic daily vols (see ../shared/realdata/README.md calibration): SPY ~1%, BTC ~2.5%,
@@ -429,7 +429,7 @@ PLANTED = ROOT / "data" / "synthetic" / "planted_regimes.csv"
 def demo_returns():
     if not PLANTED.is_file():
         pytest.skip("data/synthetic (the SYNTHETIC demo dataset) is absent")
-    from pivotlib.data import load_returns
+    from pivotlib.data.loading import load_returns
 
     planted = pd.read_csv(PLANTED)
     syms = [*planted["symbol"], "MARA", "RIOT", "SPY", "BTC-USD", "SMH"]
@@ -437,7 +437,7 @@ def demo_returns():
 
 
 def test_demo_dataset_planted_switches_recovered(demo_returns):
-    """End to end on the SYNTHETIC demo: the switches planted by pivotlib.synthetic
+    """End to end on the SYNTHETIC demo: the switches planted by pivotlib.data.synthetic
     (planted_regimes.csv) come out with the right signs and a positive pivot score."""
     rets, planted = demo_returns
     dates = dict(zip(planted["symbol"], planted["switch_date"]))

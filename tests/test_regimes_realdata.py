@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib import regimes as rg
-from pivotlib.calendar import align_to_sessions, sessions, simple_returns
+from pivotlib.analytics import regimes as rg
+from pivotlib.data.calendar import align_to_sessions, sessions, simple_returns
 
 pytestmark = pytest.mark.realdata
 
@@ -37,10 +37,10 @@ def _read_close(path: Path) -> pd.Series:
 
 
 def load_real_returns(realdata: Path) -> pd.DataFrame:
-    """Wide session returns through the CSV import path (``pivotlib.data.load_returns`` with a
+    """Wide session returns through the CSV import path (``pivotlib.data.loading.load_returns`` with a
     ``csv:<folder>:<folder>`` dataset), or plain pandas if that module is unavailable."""
     try:
-        from pivotlib.data import load_returns
+        from pivotlib.data.loading import load_returns
     except ImportError:
         return load_real_returns_pandas(realdata)
     folders = [realdata / EQUITY_DIR, (realdata / BTC_FILE).parent]
@@ -91,7 +91,7 @@ def test_real_loaders_agree(realdata, real_returns):
 
 
 def test_real_pivot_scores_first_ai_event(real_returns):
-    from pivotlib.events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     events = load_catalog()
     out = rg.pivot_scores(real_returns, MINERS, FACTORS, events, before=250, after=250,
@@ -154,7 +154,7 @@ def test_real_find_break(real_returns):
 def test_real_break_table_since_mid_2023(real_returns):
     """The full-sample search is dominated by the 2022 crypto-winter shift; restricting the
     sample to the AI-hosting era shows the break nearest the pivot announcements."""
-    from pivotlib.events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     table = rg.break_table(real_returns, MINERS, FACTORS, events=load_catalog(),
                            start="2023-06-01", stat="hac")

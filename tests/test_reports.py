@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pivotlib import charts, narrative, reports, sweep
+from pivotlib.batch import sweep
 from pivotlib.errors import InputError
+from pivotlib.presentation import charts, narrative
+from pivotlib.runner import reports
 
 
 def test_param_slug_readable_and_bounded():
@@ -175,7 +177,7 @@ def test_sweep_item_isolates_failures(tmp_reports_dir):
 
 
 def test_sweep_items_cover_company_events():
-    from pivotlib.events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     cat = load_catalog()
     items = sweep.sweep_items(dataset="demo")

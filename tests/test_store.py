@@ -1,4 +1,4 @@
-"""Tests of pivotlib.store: round trip, metadata, validation, quarantine, atomicity, locking."""
+"""Tests of pivotlib.data.store: round trip, metadata, validation, quarantine, atomicity, locking."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pivotlib.data.store import META_KEY, PRICE_COLUMNS, PriceStore, SymbolMeta
 from pivotlib.errors import DataError, InputError
-from pivotlib.store import META_KEY, PRICE_COLUMNS, PriceStore, SymbolMeta
 
 
 def _bars(n: int = 10, start: str = "2024-01-02", scale: float = 1.0) -> pd.DataFrame:
@@ -291,7 +291,7 @@ def test_unwritable_folder_is_data_error_naming_fix(tmp_path):
 def test_corrupt_file_in_unwritable_folder_still_refused(store, monkeypatch):
     store.write("APLD", _bars(5), SymbolMeta("APLD", "yahoo"))
     store.path("APLD").write_bytes(b"junk")
-    import pivotlib.store as store_mod
+    import pivotlib.data.store as store_mod
 
     def no_move(src, dst):
         raise PermissionError(13, "Permission denied")

@@ -1,4 +1,4 @@
-"""Tests of the SYNTHETIC default dataset (pivotlib.synthetic): labels, stats, planted effects."""
+"""Tests of the SYNTHETIC default dataset (pivotlib.data.synthetic): labels, stats, planted effects."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from scipy.stats import kurtosis
 
-from pivotlib import calendar as cal
-from pivotlib import synthetic as syn
+from pivotlib.data import calendar as cal
+from pivotlib.data import synthetic as syn
 from pivotlib.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "synthetic"
 CATALOG = ROOT / "data" / "events" / "ai_pivot_events.csv"
-REGEN = "regenerate with `python -m pivotlib.synthetic` and commit data/synthetic/"
+REGEN = "regenerate with `python -m pivotlib.data.synthetic` and commit data/synthetic/"
 
 _EVENT_SYMBOLS = ["MARA", "RIOT", "CLSK", "HIVE", "BTBT", "BITF", "IREN", "WULF", "CIFR", "APLD"]
 
@@ -104,7 +104,7 @@ def test_deterministic_and_seed_sensitive(res):
 
 
 def test_symbol_streams_independent_of_universe():
-    from pivotlib.universe import load_universe
+    from pivotlib.data.universe import load_universe
 
     uni = load_universe()
     small = uni[uni["symbol"].isin(["SPY", "BTC-USD", "RIOT"])]
@@ -116,7 +116,7 @@ def test_symbol_streams_independent_of_universe():
 
 
 def test_frames_layout_calendar_and_listing(res):
-    from pivotlib.universe import load_universe
+    from pivotlib.data.universe import load_universe
 
     uni = load_universe().set_index("symbol")
     assert set(res.frames) == set(uni.index)
@@ -287,7 +287,7 @@ def test_regime_switch_visible(res):
 def test_write_default_dataset(tmp_path):
     import time
 
-    from pivotlib.store import PriceStore
+    from pivotlib.data.store import PriceStore
 
     t0 = time.perf_counter()
     summary = syn.write_default_dataset(tmp_path / "syn", events=_test_events())
@@ -319,7 +319,7 @@ def test_write_default_dataset(tmp_path):
 
 def test_shipped_dataset_matches_code():
     """data/synthetic must equal a fresh generation from the committed catalog."""
-    from pivotlib.store import PriceStore
+    from pivotlib.data.store import PriceStore
 
     assert CATALOG.exists(), "data/events/ai_pivot_events.csv is missing"
     assert SHIPPED.is_dir(), f"data/synthetic is missing; {REGEN}"
@@ -346,7 +346,7 @@ def test_shipped_planted_effects_recovered():
 
 def test_regime_dates_match_catalog_anchors():
     """Each planted switch date is day 0 of the catalog event it is documented against."""
-    from pivotlib.events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     cat = load_catalog().set_index("event_id")
     for sym, reg in syn.REGIMES.items():

@@ -1,12 +1,12 @@
-"""Tests of pivotlib.universe: the default file and validation errors with line numbers."""
+"""Tests of pivotlib.data.universe: the default file and validation errors with line numbers."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from pivotlib.data.universe import COLUMNS, load_universe, symbol_info, symbols_by_role
 from pivotlib.errors import InputError
-from pivotlib.universe import COLUMNS, load_universe, symbol_info, symbols_by_role
 
 HEADER = "symbol,name,role,yahoo_symbol,calendar,listed_from,notes\n"
 

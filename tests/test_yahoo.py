@@ -1,4 +1,4 @@
-"""Tests of pivotlib.sources.yahoo against chart-v8 responses built here (no network)."""
+"""Tests of pivotlib.data.sources.yahoo against chart-v8 responses built here (no network)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 from fixtures.yahoo import charts  # chart-v8 bodies + fake yfinance downloader
 
-from pivotlib.errors import OfflineError, SourceError
-from pivotlib.sources import yahoo
-from pivotlib.sources.yahoo import (
+from pivotlib.data.sources import yahoo
+from pivotlib.data.sources.yahoo import (
     chart_to_frame,
     fetch_one,
     fetch_yahoo,
     is_transient,
     to_store_layout,
 )
+from pivotlib.errors import OfflineError, SourceError
 
 TODAY = "2025-07-01"
 

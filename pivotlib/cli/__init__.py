@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ..errors import EXIT_CODES, PivotError
+from pivotlib.errors import EXIT_CODES, PivotError
 
 # command group -> module under pivotlib.cli that provides register(subparsers)
 GROUPS: dict[str, str] = {

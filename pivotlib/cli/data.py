@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, InputError, SourceError
+from pivotlib.errors import DataError, InputError, SourceError
 
 
 def register(subparsers: Any) -> None:
@@ -82,16 +82,16 @@ def _progress(total: int, desc: str, quiet: bool):
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """``pivot data fetch``."""
-    from .. import config
-    from ..data import fetch_symbols
-    from ..sources.yahoo import offline_message
-    from ..store import PriceStore
-    from ..universe import load_universe
+    from pivotlib import config
+    from pivotlib.data.loading import fetch_symbols
+    from pivotlib.data.sources.yahoo import offline_message
+    from pivotlib.data.store import PriceStore
+    from pivotlib.data.universe import load_universe
 
     uni = load_universe(args.universe)
     syms = args.symbols or uni["symbol"].tolist()
     if config.offline():
-        from ..errors import OfflineError
+        from pivotlib.errors import OfflineError
 
         raise OfflineError(offline_message(syms))
     store = PriceStore()
@@ -120,8 +120,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def _dataset_status(dataset: str | None, stale_days: int, universe: Path | None):
     import pandas as pd
 
-    from ..data import resolve_dataset
-    from ..universe import load_universe
+    from pivotlib.data.loading import resolve_dataset
+    from pivotlib.data.universe import load_universe
 
     ds = resolve_dataset(dataset)
     if ds.store is not None:
@@ -182,7 +182,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """``pivot data import FILE --symbol S --adjusted|--unadjusted``."""
-    from ..data import import_csv
+    from pivotlib.data.loading import import_csv
 
     if args.adjusted is None:  # pragma: no cover - argparse enforces the group
         raise InputError("say whether the file is adjusted: --adjusted or --unadjusted")
@@ -195,8 +195,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """``pivot data verify``: full read of every file; bad ones are quarantined."""
-    from .. import config
-    from ..store import PriceStore
+    from pivotlib import config
+    from pivotlib.data.store import PriceStore
 
     stores = []
     if args.dataset in ("store", "all"):
@@ -226,9 +226,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_synthesize(args: argparse.Namespace) -> int:
-    """``pivot data synthesize``: call :func:`pivotlib.synthetic.write_default_dataset`."""
+    """``pivot data synthesize``: call :func:`pivotlib.data.synthetic.write_default_dataset`."""
     try:
-        from ..synthetic import write_default_dataset
+        from pivotlib.data.synthetic import write_default_dataset
     except ImportError as exc:
         raise DataError(f"the synthetic-data generator is not available ({exc}); update "
                         "pivotlib") from exc

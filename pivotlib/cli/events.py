@@ -15,7 +15,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from pivotlib.errors import InputError
 
 if TYPE_CHECKING:  # pandas is imported lazily so `pivot --help` stays fast
     import pandas as pd
@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _parse_event(spec: str):
-    from ..events import make_event
+    from pivotlib.events.catalog import make_event
 
     parts = spec.split(":")
     if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
@@ -89,13 +89,13 @@ def _parse_event(spec: str):
 def _events(args: argparse.Namespace):
     import pandas as pd
 
-    from ..events import load_catalog, select_events, validate_events
+    from pivotlib.events.catalog import load_catalog, select_events, validate_events
 
     adhoc = [_parse_event(s) for s in args.event]
     if args.only_events:
         frames = list(adhoc)
         if args.events_file:
-            from ..events import read_events_file
+            from pivotlib.events.catalog import read_events_file
 
             frames.append(validate_events(pd.concat([read_events_file(f)
                                                      for f in args.events_file],
@@ -116,7 +116,7 @@ def _events(args: argparse.Namespace):
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from ..events import company_events
+    from pivotlib.events.catalog import company_events
 
     cat = _events(args)
     if args.csv:
@@ -132,7 +132,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..events import company_events, load_catalog
+    from pivotlib.events.catalog import company_events, load_catalog
 
     cat = load_catalog(args.catalog, extra=args.files or None)
     comp = company_events(cat)
@@ -150,10 +150,10 @@ def _load_returns(dataset: str | None, events: pd.DataFrame) -> pd.DataFrame:
 
     import pandas as pd
 
-    from ..data import load_returns
+    from pivotlib.data.loading import load_returns
 
     if dataset and dataset.startswith("csv:"):
-        # accept both ',' (documented here) and os.pathsep (pivotlib.data) between folders
+        # accept both ',' (documented here) and os.pathsep (pivotlib.data.loading) between folders
         dataset = "csv:" + os.pathsep.join(f for f in dataset[4:].replace(",", os.pathsep)
                                            .split(os.pathsep) if f)
     dates = pd.DatetimeIndex(events["event_date"])
@@ -163,7 +163,7 @@ def _load_returns(dataset: str | None, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from ..events import check_events, format_check
+    from pivotlib.events.catalog import check_events, format_check
 
     cat = _events(args)
     rets = _load_returns(args.dataset, cat)
@@ -188,7 +188,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_normalise(args: argparse.Namespace) -> int:
-    from ..events import catalog_path, read_events_file, write_catalog
+    from pivotlib.events.catalog import catalog_path, read_events_file, write_catalog
 
     path = args.catalog or catalog_path()
     df = read_events_file(path)

@@ -62,8 +62,8 @@ def register(subparsers: Any) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    from ..data import load_returns
-    from ..universe import symbols_by_role
+    from pivotlib.data.loading import load_returns
+    from pivotlib.data.universe import symbols_by_role
 
     symbols = list(args.symbols) or symbols_by_role(["miner", "ai_host"])
     rets = load_returns([*symbols, *[f for f in args.factors if f not in symbols]],
@@ -88,20 +88,20 @@ def _emit(table: Any, args: argparse.Namespace, header: str) -> None:
 
 def cmd_scores(args: argparse.Namespace) -> int:
     """``pivot regimes scores``."""
-    from ..regimes import pivot_scores
+    from pivotlib.analytics.regimes import pivot_scores
 
     rets, symbols = _load(args)
     if args.date:
         when: Any = args.date
     else:
-        from ..events import load_catalog
+        from pivotlib.events.catalog import load_catalog
 
         when = load_catalog(args.events) if args.events else load_catalog()
     out = pivot_scores(rets, symbols, args.factors, when, before=args.before, after=args.after,
                        btc_factor=args.btc_factor, ai_factor=args.ai_factor,
                        orthogonalize=args.orthogonalize, clip=args.clip, errors="skip")
     if out["pivot_score"].isna().all():
-        from ..errors import InputError
+        from pivotlib.errors import InputError
 
         raise InputError("no symbol could be scored: " + "; ".join(
             f"{s}: {n}" for s, n in out["note"].items()))
@@ -118,8 +118,8 @@ def cmd_breaks(args: argparse.Namespace) -> int:
     """``pivot regimes breaks``."""
     import pandas as pd
 
-    from ..errors import InputError
-    from ..regimes import find_break
+    from pivotlib.analytics.regimes import find_break
+    from pivotlib.errors import InputError
 
     rets, symbols = _load(args)
     rows = []

@@ -12,11 +12,11 @@ import os
 import sys
 from typing import Any
 
-from ..errors import InputError, RunError
+from pivotlib.errors import InputError, RunError
 
 
 def _param_pairs(pairs: list[list[str]] | None) -> dict[str, Any]:
-    from ..params import parse_cli_value
+    from pivotlib.studies.params import parse_cli_value
 
     out: dict[str, Any] = {}
     for key, value in pairs or []:
@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
     s.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none anyway when stderr is not a terminal)")
     _add_common(s)
-    from ..distributed import add_scheduler_argument
+    from pivotlib.batch.executors import add_scheduler_argument
 
     add_scheduler_argument(s)  # --scheduler local|tcp://host:port|processes|serial, --retries, --deadline
     s.set_defaults(func=cmd_sweep)
@@ -86,7 +86,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``pivot report NOTEBOOK -p key value ...``."""
-    from ..reports import run_report
+    from pivotlib.runner.reports import run_report
 
     res = run_report(args.notebook, _param_pairs(args.parameters), date=args.date,
                      timeout=args.timeout, html_export=not args.no_html,
@@ -101,12 +101,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _print_results(results: list[dict[str, Any]]) -> int:
-    from ..config import reports_dir
-    from ..sweep import summary_table
+    from pivotlib.batch.sweep import summary_table
+    from pivotlib.config import reports_dir
 
     print(summary_table(results))
     print(f"index: {reports_dir() / 'index.html'}")
-    from ..sweep import NOT_STUDIABLE
+    from pivotlib.batch.sweep import NOT_STUDIABLE
 
     failed = [r for r in results if not r.get("ok") and r.get("status") != NOT_STUDIABLE]
     if failed:
@@ -119,7 +119,7 @@ def _print_results(results: list[dict[str, Any]]) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     """``pivot brief``: the default briefing set, then the index."""
-    from ..reports import run_briefing_set
+    from pivotlib.runner.reports import run_briefing_set
 
     common = {"dataset": args.dataset} if args.dataset else {}
     results = run_briefing_set(common, date=args.date, workers=args.workers,
@@ -130,9 +130,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``pivot sweep``: every catalog event to its own event-study report."""
-    from ..config import reports_dir
-    from ..distributed import dispatch
-    from ..sweep import run_sweep_item, screen_items, sweep_items
+    from pivotlib.batch.executors import dispatch
+    from pivotlib.batch.sweep import run_sweep_item, screen_items, sweep_items
+    from pivotlib.config import reports_dir
 
     extra = _param_pairs(args.parameters)
     items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
@@ -153,12 +153,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``pivot demo``: the briefing set on the SYNTHETIC demo data, printing what it wrote."""
-    from ..config import reports_dir, synthetic_dir
-    from ..reports import run_briefing_set
+    from pivotlib.config import reports_dir, synthetic_dir
+    from pivotlib.runner.reports import run_briefing_set
 
     os.environ["PIVOT_DATASET"] = "demo"
     if not any(synthetic_dir().glob("*.parquet")):
-        from ..synthetic import write_default_dataset
+        from pivotlib.data.synthetic import write_default_dataset
 
         print(f"generating the SYNTHETIC demo dataset in {synthetic_dir()}")
         write_default_dataset()

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import DataError, InputError
+from pivotlib import config
+from pivotlib.errors import DataError, InputError
 
 PRICE_COLUMNS: list[str] = ["open", "high", "low", "close", "volume"]
 """Required columns, all float64 (missing values are NaN, e.g. a close-only CSV import)."""

@@ -1,7 +1,7 @@
 """Run sweep items on Dask distributed (or a local process pool), never losing an item.
 
 One *item* is a JSON-safe ``dict`` and one task runs it through the **same** function the
-local pool uses, :func:`pivotlib.sweep.run_sweep_item` (injectable as ``func`` for tests and
+local pool uses, :func:`pivotlib.batch.sweep.run_sweep_item` (injectable as ``func`` for tests and
 other sweeps). Where it runs is the ``scheduler``:
 
 ``"serial"``
@@ -32,7 +32,7 @@ Guarantees
   is never counted as a suspect of another item's crash.
 * **Workers only read prices.** The price store is prepared once, upstream, by the caller
   (``pivot data fetch`` / ``pivot data import`` before the sweep); items never fetch. Each item
-  writes its own report files atomically (``pivotlib.reports.run_report``), and the index is
+  writes its own report files atomically (``pivotlib.runner.reports.run_report``), and the index is
   rebuilt once at the end from the sidecars of what finished (:func:`dispatch`).
 
 CLI wiring (one line each in ``pivotlib/cli/reports.py``)::
@@ -54,7 +54,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .errors import InputError, RunError
+from pivotlib.errors import InputError, RunError
 
 __all__ = ["SCHEDULERS", "run_items", "add_scheduler_argument", "dispatch", "local_cluster",
            "check_scheduler"]
@@ -114,7 +114,7 @@ def _as_result(value: Any, item: Item, i: int) -> dict[str, Any]:
 
 
 def _default_func() -> Func:
-    from .sweep import run_sweep_item
+    from pivotlib.batch.sweep import run_sweep_item
 
     return run_sweep_item
 
@@ -138,9 +138,9 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
     Parameters
     ----------
     items : sequence of dict
-        JSON-safe items (see :mod:`pivotlib.sweep`); each is passed to ``func`` as a ``dict``.
+        JSON-safe items (see :mod:`pivotlib.batch.sweep`); each is passed to ``func`` as a ``dict``.
     func : callable, optional
-        ``func(item) -> dict``; default :func:`pivotlib.sweep.run_sweep_item`. Must be
+        ``func(item) -> dict``; default :func:`pivotlib.batch.sweep.run_sweep_item`. Must be
         importable by the workers (a module-level function).
     scheduler : str, default "local"
         ``"local"``, ``"tcp://host:port"``, ``"processes"`` or ``"serial"`` (module docstring).
@@ -498,7 +498,7 @@ def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
         ``workers`` (default 2 for a LocalCluster), ``retries`` and ``no_progress``.
     build_index : bool, optional
         Rebuild ``reports/index.html`` from the sidecars of what finished; default True when
-        ``func`` is :func:`pivotlib.sweep.run_sweep_item`.
+        ``func`` is :func:`pivotlib.batch.sweep.run_sweep_item`.
     """
     workers = int(getattr(args, "workers", None) or 1)
     scheduler = getattr(args, "scheduler", None)
@@ -513,11 +513,11 @@ def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
                         deadline=getattr(args, "deadline", None))
     if build_index is None:
         build_index = getattr(func, "__name__", "") == "run_sweep_item" and getattr(
-            func, "__module__", "") == "pivotlib.sweep"
+            func, "__module__", "") == "pivotlib.batch.sweep"
     if build_index:
         from pathlib import Path
 
-        from .reports import build_index as _build
+        from pivotlib.runner.reports import build_index as _build
 
         roots = {str(it.get("reports_root")) for it in items if it.get("reports_root")}
         if roots:

@@ -89,8 +89,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .calendar import parse_day
-from .errors import InputError
+from pivotlib.data.calendar import parse_day
+from pivotlib.errors import InputError
 
 __all__ = [
     "DEFAULT_FACTORS",
@@ -142,7 +142,7 @@ def _check_returns(returns: Any) -> pd.DataFrame:
     if not isinstance(returns, pd.DataFrame):
         raise InputError(
             f"returns must be a wide pandas DataFrame (one column per symbol), got "
-            f"{type(returns).__name__}; load it with pivotlib.data.load_returns"
+            f"{type(returns).__name__}; load it with pivotlib.data.loading.load_returns"
         )
     if not isinstance(returns.index, pd.DatetimeIndex):
         raise InputError(
@@ -1038,7 +1038,7 @@ def ai_basket_returns(returns: pd.DataFrame, symbols: Sequence[str],
 _AI_TOKENS = {"ai", "hpc"}
 AI_ONLY_CATEGORIES: frozenset[str] = frozenset({"capacity_expansion"})
 """Catalog categories without "ai" in their name that are AI/HPC by definition
-(``capacity_expansion``: new sites/power earmarked for AI/HPC, see ``pivotlib.events``)."""
+(``capacity_expansion``: new sites/power earmarked for AI/HPC, see ``pivotlib.events.catalog``)."""
 
 
 def is_ai_category(category: Any) -> bool:
@@ -1070,7 +1070,7 @@ def _dates_by_symbol(symbols: list[str], date_or_events: Any,
         if sym_col is None or "event_date" not in ev.columns:
             raise InputError(
                 "the events frame needs columns 'symbol' (or 'ticker') and 'event_date'; "
-                "load it with pivotlib.events.load_catalog"
+                "load it with pivotlib.events.catalog.load_catalog"
             )
         ev = ev.copy()
         ev["_d"] = pd.to_datetime(ev["event_date"], errors="coerce")
@@ -1308,7 +1308,7 @@ def break_table(returns: pd.DataFrame, symbols: Sequence[str],
         As in :func:`find_break`.
     events : DataFrame, optional
         Events with ``symbol`` (or ``ticker``) and ``event_date`` (e.g.
-        ``pivotlib.events.load_catalog()``); SECTOR/context rows never match a symbol.
+        ``pivotlib.events.catalog.load_catalog()``); SECTOR/context rows never match a symbol.
     trim, stat, start, end, market, ai_factor, orthogonalize
         Passed to :func:`find_break` (default ``stat="hac"``: robust to volatility clusters).
     categories : sequence of str, optional
@@ -1329,7 +1329,7 @@ def break_table(returns: pd.DataFrame, symbols: Sequence[str],
     ev = None
     if events is not None:
         if not isinstance(events, pd.DataFrame):
-            raise InputError("events must be a DataFrame (pivotlib.events.load_catalog())")
+            raise InputError("events must be a DataFrame (pivotlib.events.catalog.load_catalog())")
         sym_col = "symbol" if "symbol" in events.columns else "ticker"
         if sym_col not in events.columns or "event_date" not in events.columns:
             raise InputError("events need columns 'symbol' (or 'ticker') and 'event_date'")

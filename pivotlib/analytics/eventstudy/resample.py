@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .stats import skewness_corrected_t
+from pivotlib.analytics.eventstudy.stats import skewness_corrected_t
 
 
 def _skew_t_rows(x: np.ndarray) -> np.ndarray:

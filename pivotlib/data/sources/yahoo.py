@@ -25,7 +25,7 @@ What this module guarantees
   frame without raising when there is no network: that becomes a SourceError too.
 * **Dates.** Tz-aware indexes become tz-naive dates: equities take the exchange-local
   (America/New_York) date, crypto (``*-USD``) the **UTC** date - Yahoo's BTC-USD daily bar is the
-  UTC calendar day ending at 00:00 UTC (see :mod:`pivotlib.calendar`).
+  UTC calendar day ending at 00:00 UTC (see :mod:`pivotlib.data.calendar`).
 
 Test seam
 ---------
@@ -49,9 +49,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import config
-from ..errors import OfflineError, SourceError
-from ..store import normalize_frame
+from pivotlib import config
+from pivotlib.errors import OfflineError, SourceError
+from pivotlib.data.store import normalize_frame
 
 Downloader = Callable[[list[str], str, str, bool, float], tuple[pd.DataFrame, dict[str, str]]]
 """``(tickers, start, end_exclusive, auto_adjust, timeout) -> (frame, {ticker: error})``."""
@@ -166,18 +166,18 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
     InputError
         Bad dates or batch size.
     """
-    from ..calendar import _day
+    from pivotlib.data.calendar import _day
 
     syms = list(dict.fromkeys(symbols))
     if config.offline():
         raise OfflineError(offline_message(syms))
     if batch_size < 1:
-        from ..errors import InputError
+        from pivotlib.errors import InputError
 
         raise InputError(f"batch size must be >= 1, got {batch_size}")
     start_ts, end_ts = _day(start), _day(end)
     if end_ts < start_ts:
-        from ..errors import InputError
+        from pivotlib.errors import InputError
 
         raise InputError(f"end {end_ts.date()} is before start {start_ts.date()}; swap them")
     dl = downloader or yfinance_downloader
@@ -418,7 +418,7 @@ def check_complete(df: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.T
     if expected < start:
         return
     if not is_crypto(symbol):
-        from ..calendar import to_session
+        from pivotlib.data.calendar import to_session
 
         try:
             expected = to_session(expected, "previous")

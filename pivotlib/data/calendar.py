@@ -25,8 +25,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .config import cache_dir
-from .errors import InputError
+from pivotlib.config import cache_dir
+from pivotlib.errors import InputError
 
 Policy = Literal["next", "previous", "raise"]
 Timing = Literal["pre-market", "intraday", "after-close", "unknown"]

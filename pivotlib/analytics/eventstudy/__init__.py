@@ -1,6 +1,6 @@
 """Event studies: market, market + bitcoin and factor models with the full test battery.
 
->>> from pivotlib.eventstudy import run_event_study
+>>> from pivotlib.analytics.eventstudy import run_event_study
 >>> res = run_event_study(returns, events, **miner_model())   # market + BTC (miners' default)
 >>> print(res.summary())
 
@@ -12,8 +12,14 @@ Poulsen (1991), Kolari-Pynnonen (2010, 2011), Cowan (1992), Corrado (1989), Corr
 
 from __future__ import annotations
 
-from .core import DEFAULT_MIN_EST, TEST_NAMES, EventStudyResult, miner_model, run_event_study
-from .models import MODELS
+from pivotlib.analytics.eventstudy.core import (
+           DEFAULT_MIN_EST,
+           TEST_NAMES,
+           EventStudyResult,
+           miner_model,
+           run_event_study,
+)
+from pivotlib.analytics.eventstudy.models import MODELS
 
 __all__ = ["run_event_study", "EventStudyResult", "miner_model", "MODELS", "TEST_NAMES",
            "DEFAULT_MIN_EST"]

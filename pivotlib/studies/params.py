@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from pivotlib.errors import InputError
 
 __all__ = [
     "MODELS",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 MODELS: tuple[str, ...] = ("market", "factors", "constant_mean", "market_adjusted")
-"""Normal-return models accepted by the event-study notebooks (see :mod:`pivotlib.eventstudy`)."""
+"""Normal-return models accepted by the event-study notebooks (see :mod:`pivotlib.analytics.eventstudy`)."""
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -128,13 +128,13 @@ def _str(name: str, value: Any, optional: bool = True) -> str:
 def known_symbols() -> list[str]:
     """Symbols of the universe file (``data/universe.csv``), in file order."""
     try:
-        from .universe import load_universe
+        from pivotlib.data.universe import load_universe
 
         uni = load_universe()
     except ImportError:  # pragma: no cover - universe module always present once data landed
         import pandas as pd
 
-        from .config import universe_file
+        from pivotlib.config import universe_file
 
         uni = pd.read_csv(universe_file())
     return [str(s).upper() for s in uni["symbol"]]
@@ -182,20 +182,10 @@ def _model(name: str, value: Any) -> str:
 
 
 def _available_models() -> tuple[str, ...]:
-    """Model names from :mod:`pivotlib.eventstudy` when it exports them, else :data:`MODELS`."""
-    try:
-        from . import eventstudy  # noqa: F401
-    except ImportError:
-        return MODELS
-    import sys
+    """Model names of :data:`pivotlib.analytics.eventstudy.MODELS` (the engine decides)."""
+    from pivotlib.analytics.eventstudy import MODELS as ENGINE_MODELS
 
-    es = sys.modules.get(f"{__package__}.eventstudy")
-    names = getattr(es, "MODELS", None)
-    if isinstance(names, Mapping):
-        return tuple(str(k) for k in names)
-    if isinstance(names, list | tuple | set | frozenset) and names:
-        return tuple(str(k) for k in names)
-    return MODELS
+    return tuple(str(k) for k in ENGINE_MODELS) or MODELS
 
 
 def _dataset(name: str, value: Any) -> str:
@@ -218,7 +208,7 @@ def _event_id(name: str, value: Any) -> str | None:
     v = _str(name, value)
     if not v:
         return None
-    from .events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     ids = [str(x) for x in load_catalog()["event_id"]]
     if v not in ids:
@@ -233,7 +223,7 @@ def _category(name: str, value: Any) -> str | None:
     v = _str(name, value)
     if not v:
         return None
-    from .events import load_catalog
+    from pivotlib.events.catalog import load_catalog
 
     cats = sorted({str(c) for c in load_catalog()["category"].dropna()})
     if v not in cats:

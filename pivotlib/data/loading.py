@@ -3,13 +3,13 @@
 Datasets (never mixed in one frame)
 -----------------------------------
 ``"demo"``
-    The SYNTHETIC default in ``data/synthetic`` (made by :mod:`pivotlib.synthetic`; create it
+    The SYNTHETIC default in ``data/synthetic`` (made by :mod:`pivotlib.data.synthetic`; create it
     with ``pivot data synthesize``). Frames carry ``attrs["synthetic"] = True``.
 ``"store"``
     Data fetched from Yahoo (``pivot data fetch``) or imported from CSV (``pivot data import``)
     into ``data/store``.
 ``"csv:<folder>"``
-    A folder of ``<SYMBOL>.csv`` files read through :func:`pivotlib.sources.csvimport.
+    A folder of ``<SYMBOL>.csv`` files read through :func:`pivotlib.data.sources.csvimport.
     read_price_csv`; nothing is written. Several folders may be given separated by
     ``os.pathsep`` (``:`` on Linux/macOS, ``;`` on Windows) or ``,``; the first folder holding
     a symbol wins (e.g. miners in one folder, ``BTC-USD.csv`` in another).
@@ -19,7 +19,7 @@ The default is the environment variable ``PIVOT_DATASET``, else ``"demo"``.
 Frame layout
 ------------
 Index ``date``: tz-naive XNYS sessions. One column per symbol. Crypto (universe calendar
-``24/7``) is aligned with :func:`pivotlib.calendar.align_to_sessions` (the last close on or
+``24/7``) is aligned with :func:`pivotlib.data.calendar.align_to_sessions` (the last close on or
 before each session, so weekend moves fold into Monday's return); crypto volumes are summed
 over the calendar days that fold into each session. Values before a symbol's ``listed_from``
 (another issuer's history) are NaN. ``attrs``: ``synthetic``, ``dataset``, ``sources``
@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import DataError, InputError, PivotError
-from .store import PriceStore, SymbolMeta
+from pivotlib import config
+from pivotlib.errors import DataError, InputError, PivotError
+from pivotlib.data.store import PriceStore, SymbolMeta
 
 FIELDS = ("close", "adj_close", "adjusted", "open", "high", "low", "volume")
 DEFAULT_START = "2018-01-01"
@@ -89,7 +89,7 @@ class _Dataset:
             if not self.store.exists(symbol):
                 raise DataError(self.missing_message(symbol))
             return self.store.read(symbol)
-        from .sources.csvimport import read_price_csv
+        from pivotlib.data.sources.csvimport import read_price_csv
 
         for f in self.folders:
             p = f / f"{symbol}.csv"
@@ -135,7 +135,7 @@ def resolve_dataset(dataset: str | None = None, *, csv_adjusted: bool = True,
 
 
 def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:
-    from .universe import load_universe
+    from pivotlib.data.universe import load_universe
 
     if isinstance(universe, pd.DataFrame):
         return universe
@@ -219,8 +219,8 @@ def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Time
         raw[s] = _pick_field(df, meta, field, s)
         metas[s] = meta
 
-    from .calendar import sessions
-    from .universe import symbol_info
+    from pivotlib.data.calendar import sessions
+    from pivotlib.data.universe import symbol_info
 
     lo = start_ts or min(sr.index[0] for sr in raw.values())
     hi = end_ts or max(sr.index[-1] for sr in raw.values())
@@ -260,7 +260,7 @@ def load_returns(symbols: str | Sequence[str] | None = None, start: str | pd.Tim
     ``listed_from`` has no return (the previous price belongs to another issuer). Same
     parameters and attrs as :func:`load_prices`.
     """
-    from .calendar import simple_returns
+    from pivotlib.data.calendar import simple_returns
 
     start_ts = _opt_day(start)
     pre = start_ts - pd.Timedelta(days=10) if start_ts is not None else None
@@ -284,7 +284,7 @@ def load_volumes(symbols: str | Sequence[str] | None = None, start: str | pd.Tim
 def _opt_day(d: str | pd.Timestamp | None) -> pd.Timestamp | None:
     if d is None:
         return None
-    from .calendar import _day
+    from pivotlib.data.calendar import _day
 
     return _day(d)
 
@@ -314,7 +314,7 @@ def _pick_field(df: pd.DataFrame, meta: SymbolMeta, field: str, symbol: str) -> 
 
 def _on_sessions(sr: pd.Series, idx: pd.DatetimeIndex, calendar: str, is_volume: bool) -> pd.Series:
     """Put one symbol's daily series on the session index."""
-    from .calendar import align_to_sessions
+    from pivotlib.data.calendar import align_to_sessions
 
     if calendar != "24/7":
         return sr.reindex(idx)
@@ -336,7 +336,7 @@ def _on_sessions(sr: pd.Series, idx: pd.DatetimeIndex, calendar: str, is_volume:
 
 def _gap_before(idx: pd.DatetimeIndex) -> int:
     """Calendar days folded into the first session in range (0 unless it follows a weekend)."""
-    from .calendar import to_session
+    from pivotlib.data.calendar import to_session
 
     try:
         prev = to_session(idx[0] - pd.Timedelta(days=1), "previous")
@@ -406,13 +406,13 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
         Default ``PriceStore()`` (``data/store``).
     overlap : int, default 5
         Sessions re-fetched before the stored last date.
-    auto_adjust, batch_size : see :func:`pivotlib.sources.yahoo.fetch_yahoo`.
+    auto_adjust, batch_size : see :func:`pivotlib.data.sources.yahoo.fetch_yahoo`.
     full : bool
         Ignore stored data and refetch everything.
     progress : callable, optional
         Called with the number of symbols finished after each batch.
     **yahoo_kwargs
-        Passed to :func:`~pivotlib.sources.yahoo.fetch_yahoo` (``downloader``, ``sleep``,
+        Passed to :func:`~pivotlib.data.sources.yahoo.fetch_yahoo` (``downloader``, ``sleep``,
         ``pause``, ``retries``, ...).
 
     Returns
@@ -424,9 +424,9 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
     OfflineError
         Offline mode is on (before any network use).
     """
-    from .calendar import _day
-    from .sources.yahoo import fetch_yahoo, offline_message
-    from .universe import symbol_info
+    from pivotlib.data.calendar import _day
+    from pivotlib.data.sources.yahoo import fetch_yahoo, offline_message
+    from pivotlib.data.universe import symbol_info
 
     store = store or PriceStore()
     uni = _universe(universe)
@@ -434,7 +434,7 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
     if not syms:
         raise InputError("no symbols to fetch; name some or check the universe file")
     if config.offline():
-        from .errors import OfflineError
+        from pivotlib.errors import OfflineError
 
         raise OfflineError(offline_message(syms))
     today_ts = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))
@@ -570,7 +570,7 @@ def _back(last: pd.Timestamp, n: int, calendar: str) -> pd.Timestamp:
         return last + pd.Timedelta(days=1)
     if calendar == "24/7":
         return last - pd.Timedelta(days=n)
-    from .calendar import shift_sessions, to_session
+    from pivotlib.data.calendar import shift_sessions, to_session
 
     try:
         return shift_sessions(to_session(last, "previous"), -n)
@@ -592,19 +592,19 @@ def _revised(old: pd.DataFrame, new: pd.DataFrame, tol: float) -> bool:
 
 def _refetch_full(ysym: str, start: pd.Timestamp, end: pd.Timestamp, auto_adjust: bool,
                   today: pd.Timestamp, kwargs: dict[str, Any]) -> pd.DataFrame:
-    from .sources.yahoo import fetch_one
+    from pivotlib.data.sources.yahoo import fetch_one
 
     return fetch_one(ysym, start, end, auto_adjust=auto_adjust, today=today, **kwargs)
 
 
 def import_csv(path: Path | str, symbol: str, *, adjusted: bool, store: PriceStore | None = None,
                drop_after: str | pd.Timestamp | None = None) -> tuple[Path, SymbolMeta]:
-    """Read a price CSV (:func:`~pivotlib.sources.csvimport.read_price_csv`) into the store.
+    """Read a price CSV (:func:`~pivotlib.data.sources.csvimport.read_price_csv`) into the store.
 
     Replaces any stored file for ``symbol`` atomically. Returns the file path and metadata.
     """
-    from .sources.csvimport import read_price_csv
-    from .store import check_symbol
+    from pivotlib.data.sources.csvimport import read_price_csv
+    from pivotlib.data.store import check_symbol
 
     check_symbol(symbol)
     store = store or PriceStore()

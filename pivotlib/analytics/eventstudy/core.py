@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..errors import InputError
-from . import stats as S
-from .models import MODELS, Fit, fit_statsmodels, fit_vectorized
-from .resample import bootstrap_skew_t, placebo_caar, signflip_caar
+from pivotlib.analytics.eventstudy import stats as S
+from pivotlib.analytics.eventstudy.models import MODELS, Fit, fit_statsmodels, fit_vectorized
+from pivotlib.analytics.eventstudy.resample import bootstrap_skew_t, placebo_caar, signflip_caar
+from pivotlib.errors import InputError
 
 Model = Literal["constant_mean", "market_adjusted", "market", "factors"]
 
@@ -210,7 +210,7 @@ def _check_window(name: str, w: Sequence[int]) -> tuple[int, int]:
 def _prepare_returns(returns: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(returns, pd.DataFrame):
         raise InputError("returns must be a wide DataFrame (index = sessions, one column per "
-                         "symbol); build it with pivotlib.data.load_returns")
+                         "symbol); build it with pivotlib.data.loading.load_returns")
     if not isinstance(returns.index, pd.DatetimeIndex):
         raise InputError("returns.index must be a DatetimeIndex of sessions; convert it with "
                          "pd.to_datetime")
@@ -231,7 +231,7 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("event_id", "symbol", "event_date") if c not in events.columns]
     if missing:
         raise InputError(f"events lacks column(s) {missing}; it needs event_id, symbol, "
-                         "event_date (pivotlib.events.load_catalog provides them)")
+                         "event_date (pivotlib.events.catalog.load_catalog provides them)")
     ev = events[["event_id", "symbol", "event_date"]].copy()
     dup = ev["event_id"][ev["event_id"].duplicated()].unique().tolist()
     if dup:
@@ -256,7 +256,7 @@ def _session_positions(index: pd.DatetimeIndex, dates: pd.Series, policy: str,
                        ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Map dates to row positions of ``index`` under the non-trading-day policy.
 
-    Same logic as :func:`pivotlib.calendar.to_session`, applied to the returns index (the
+    Same logic as :func:`pivotlib.data.calendar.to_session`, applied to the returns index (the
     sessions actually in the data). Returns (position or -1, inside-data flag).
     """
     if policy not in ("next", "previous", "raise"):

@@ -9,7 +9,7 @@ Only ``symbol`` and ``role`` are required. ``yahoo_symbol`` defaults to ``symbol
 ``calendar`` defaults to ``24/7`` for role ``crypto`` and ``XNYS`` otherwise; ``listed_from``
 (ISO date, optional) is the first date whose history belongs to today's company - earlier
 rows belong to another issuer (a SPAC shell, a reverse-merger partner, a pre-bankruptcy
-equity) and are masked to NaN by the loaders in :mod:`pivotlib.data`.
+equity) and are masked to NaN by the loaders in :mod:`pivotlib.data.loading`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from .errors import InputError
+from pivotlib import config
+from pivotlib.errors import InputError
 
 ROLES: tuple[str, ...] = ("miner", "ai_host", "benchmark", "crypto", "etf")
 COLUMNS: list[str] = ["symbol", "name", "role", "yahoo_symbol", "calendar", "listed_from", "notes"]

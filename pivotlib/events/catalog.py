@@ -3,7 +3,7 @@
 The catalog ``data/events/ai_pivot_events.csv`` (schema: ``data/events/SCHEMA.md``) holds one
 row per public announcement. Its ``event_date`` column -- the first NYSE session on which the
 market could react -- is **derived in code** from ``announced`` + ``timing`` with
-:func:`pivotlib.calendar.event_session`; the file stores it for readability only, and
+:func:`pivotlib.data.calendar.event_session`; the file stores it for readability only, and
 :func:`validate_events` rejects a stored value that disagrees with the derivation. Rewrite the
 column with :func:`write_catalog` (``pivot events normalise``) after editing a row.
 
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import calendar as cal
-from .config import events_dir, universe_file
-from .errors import InputError
+from pivotlib.config import events_dir, universe_file
+from pivotlib.data import calendar as cal
+from pivotlib.errors import InputError
 
 COLUMNS: list[str] = ["event_id", "symbol", "announced", "timing", "event_date", "category",
                       "headline", "counterparty", "deal_usd", "reported_move", "sources",
@@ -83,14 +83,14 @@ def catalog_path() -> Path:
 def known_symbols(universe: pd.DataFrame | Path | str | None = None) -> set[str]:
     """Return the symbols an events file may use: the universe's symbols plus ``SECTOR``.
 
-    Uses :func:`pivotlib.universe.load_universe` when available, else reads
+    Uses :func:`pivotlib.data.universe.load_universe` when available, else reads
     ``data/universe.csv`` with pandas.
     """
     if isinstance(universe, pd.DataFrame):
         syms = universe["symbol"]
     else:
         try:
-            from .universe import load_universe
+            from pivotlib.data.universe import load_universe
         except ImportError:  # pragma: no cover - universe module absent
             syms = pd.read_csv(universe or universe_file(), dtype=str)["symbol"]
         else:
@@ -190,7 +190,7 @@ def move_subject(text: str | None) -> str:
 def derive_event_dates(df: pd.DataFrame) -> pd.Series:
     """Return ``event_date`` derived from ``announced`` + ``timing`` (ISO date strings).
 
-    The rule is :func:`pivotlib.calendar.event_session`: pre-market, intraday and unknown
+    The rule is :func:`pivotlib.data.calendar.event_session`: pre-market, intraday and unknown
     announcements react on the announcement day if it is a session (else the next session);
     after-close announcements react on the next session.
     """
@@ -558,7 +558,7 @@ def confounding_flags(catalog: pd.DataFrame, window: int = 3, *,
 # ----------------------------------------------------------------------------- price check
 def _as_returns(frame: pd.DataFrame) -> pd.DataFrame:
     """Return simple returns; a frame of prices (all positive, median level > 0.5) is
-    converted with :func:`pivotlib.calendar.simple_returns`."""
+    converted with :func:`pivotlib.data.calendar.simple_returns`."""
     vals = frame.to_numpy(dtype=float)
     finite = vals[np.isfinite(vals)]
     if finite.size and (finite > 0).all() and np.median(np.abs(finite)) > 0.5:

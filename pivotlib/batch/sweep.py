@@ -2,7 +2,7 @@
 
 The unit of work is :func:`run_sweep_item`, a plain function of a JSON-safe ``dict`` returning a
 JSON-safe ``dict``. It never raises, so any executor can call it: :func:`run_items` uses a local
-process pool (``pivot sweep --workers N``) and :mod:`pivotlib.distributed` submits the same
+process pool (``pivot sweep --workers N``) and :mod:`pivotlib.batch.executors` submits the same
 function to a Dask cluster (``pivot sweep --scheduler local|tcp://host:8786``).
 
 Item keys (all but ``notebook`` optional)::
@@ -12,7 +12,7 @@ Item keys (all but ``notebook`` optional)::
      "key": "label for the summary", "reuse_kernel": True}
 
 ``reuse_kernel`` (default True) runs the report on this process's warm kernel
-(:class:`pivotlib.reports.WarmKernel`: one kernel per worker, namespace reset between reports)
+(:class:`pivotlib.runner.reports.WarmKernel`: one kernel per worker, namespace reset between reports)
 instead of starting a kernel per report.
 
 Result keys: ``key, notebook, ok, status, name, html, ipynb, sidecar, elapsed, error, records``
@@ -47,7 +47,7 @@ def _worker_kernel() -> Any:
         import atexit
         from multiprocessing import util
 
-        from .reports import WarmKernel
+        from pivotlib.runner.reports import WarmKernel
 
         warm = _LOCAL.warm = WarmKernel()
         atexit.register(warm.shutdown)  # the main process
@@ -68,8 +68,8 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
     dict
         JSON-safe outcome (``ok`` False and ``error`` set on failure).
     """
-    from .errors import PivotError
-    from .reports import failure_class, run_report
+    from pivotlib.errors import PivotError
+    from pivotlib.runner.reports import failure_class, run_report
 
     t0 = time.perf_counter()
     params = dict(item.get("parameters") or {})
@@ -103,7 +103,7 @@ def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = 
                 reports_root: str | None = None, limit: int | None = None,
                 extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """One item per catalog event (optionally filtered), for :data:`SWEEP_NOTEBOOK`."""
-    from .events import company_events
+    from pivotlib.events.catalog import company_events
 
     cat = company_events()  # sector context rows have no stock
     if category:
@@ -132,7 +132,7 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
                                                                list[dict[str, Any]]]:
     """Split sweep items into those to run and those whose event cannot be studied.
 
-    One vectorised :func:`pivotlib.eventstudy.run_event_study` over every item's event (with
+    One vectorised :func:`pivotlib.analytics.eventstudy.run_event_study` over every item's event (with
     each item's own parameters; items are grouped by parameters) gives each event's status.
     An event whose status is not ``"ok"`` would only fail inside its notebook with the same
     reason, so it is not run: it gets a result with status :data:`NOT_STUDIABLE`, ``ok``
@@ -144,9 +144,9 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
     """
     import json
 
-    from . import params as _params
-    from .events import load_catalog
-    from .reports import event_study, notebook_parameters, resolve_notebook
+    from pivotlib.events.catalog import load_catalog
+    from pivotlib.runner.reports import event_study, notebook_parameters, resolve_notebook
+    from pivotlib.studies import params as _params
 
     groups: dict[str, list[int]] = {}
     for i, it in enumerate(items):
@@ -197,12 +197,12 @@ def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1,
               progress: bool = True) -> list[dict[str, Any]]:
     """Run items in a local process pool (``workers`` > 1) or in-process; results in order.
 
-    A thin front of :func:`pivotlib.distributed.run_items` (scheduler ``"processes"`` or
+    A thin front of :func:`pivotlib.batch.executors.run_items` (scheduler ``"processes"`` or
     ``"serial"``), which also recovers from a crashed worker process: the items it held are
     re-run one at a time so the culprit is found and the others finish. A tqdm progress bar
     goes to stderr when ``progress`` is true.
     """
-    from .distributed import run_items as _run
+    from pivotlib.batch.executors import run_items as _run
 
     return _run(items, run_sweep_item, scheduler="processes" if workers > 1 else "serial",
                 workers=max(1, int(workers)), progress=progress)
@@ -236,7 +236,7 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
 def run_sweep(items: Sequence[Mapping[str, Any]], *, workers: int = 1, progress: bool = True,
               reports_root: str | None = None) -> list[dict[str, Any]]:
     """Run the items, then rebuild ``reports/index.html`` once."""
-    from .reports import build_index
+    from pivotlib.runner.reports import build_index
 
     results = run_items(items, workers=workers, progress=progress)
     build_index(Path(reports_root) if reports_root else None)

@@ -99,7 +99,7 @@ def bmp_t(scar: np.ndarray) -> tuple[float, float]:
     """Boehmer-Musumeci-Poulsen (1991) t: sqrt(N) mean(SCAR_i) / sd(SCAR_i), df = N - 1.
 
     SCAR_i is a standardized (C)AR; its definition is an option of the engine (see
-    ``bmp_standardize`` of :func:`pivotlib.eventstudy.run_event_study`).
+    ``bmp_standardize`` of :func:`pivotlib.analytics.eventstudy.run_event_study`).
     """
     return cross_sectional_t(scar)
 

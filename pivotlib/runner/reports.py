@@ -25,7 +25,7 @@ always runs (and takes a new suffix).
 Determinism
 -----------
 Papermill's timing metadata and absolute paths are stripped from the saved notebook, figure
-``div`` ids are content hashes (:mod:`pivotlib.charts`), tables are plain ``DataFrame.to_html``,
+``div`` ids are content hashes (:mod:`pivotlib.presentation.charts`), tables are plain ``DataFrame.to_html``,
 and the HTML page carries no timestamp beyond the report date; so the same inputs produce
 byte-identical ``.ipynb``, ``.html`` and ``.json`` files.
 
@@ -60,8 +60,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, config
-from .errors import InputError, PivotError, RunError
+from pivotlib import __version__, config
+from pivotlib.errors import InputError, PivotError, RunError
 
 __all__ = [
     "RECORD_MIME",
@@ -590,7 +590,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     notebook : str or path
         Notebook path, stem (``"02-event-study"``) or number (``"02"``).
     parameters : mapping, optional
-        Parameter overrides (validated against :mod:`pivotlib.params` before any kernel
+        Parameter overrides (validated against :mod:`pivotlib.studies.params` before any kernel
         starts). ``dataset`` defaults to ``PIVOT_DATASET`` when that is set.
     date : str, optional
         Report date folder (ISO); default today.
@@ -627,7 +627,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     import nbformat
     from filelock import FileLock
 
-    from . import params as _params
+    from pivotlib.studies import params as _params
 
     nb_path = resolve_notebook(notebook)
     overrides = dict(parameters or {})
@@ -717,7 +717,7 @@ def failure_class(error: str | None) -> type[PivotError]:
     (3) or ``SourceError`` (4) maps to that class, so a scheduler can act on the cause
     (fix the input, fetch data, retry later); any other failure is a :class:`RunError` (5).
     """
-    from . import errors as _errors
+    from pivotlib import errors as _errors
 
     ename = (error or "").split(":", 1)[0].strip()
     cls = getattr(_errors, ename, None)
@@ -738,7 +738,7 @@ _KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=Fa
 _RESET_CODE = """\
 get_ipython().run_line_magic("reset", "-f")
 import sys as _sys
-_m = _sys.modules.get("pivotlib.reports")
+_m = _sys.modules.get("pivotlib.runner.reports")
 if _m is not None:
     _m._RECORDED.clear()
 del _sys, _m
@@ -993,9 +993,9 @@ def run_briefing_set(parameters: Mapping[str, Any] | None = None, *, date: str |
     """Run :data:`BRIEFING_SET` (optionally with common overrides such as ``dataset``).
 
     Failures are isolated (each item's result dict has ``ok``/``error``); the index is rebuilt
-    once at the end. Returns one result dict per notebook (see :func:`pivotlib.sweep.run_sweep_item`).
+    once at the end. Returns one result dict per notebook (see :func:`pivotlib.batch.sweep.run_sweep_item`).
     """
-    from .sweep import run_items
+    from pivotlib.batch.sweep import run_items
 
     common = dict(parameters or {})
     items = []
@@ -1026,7 +1026,7 @@ def refresh_data(p: Mapping[str, Any]) -> str:
         return f"dataset {ds!r}: nothing to fetch (read-only)."
     if p.get("offline") or config.offline():
         return "offline: no fetch; showing the store as it is."
-    from .data import fetch_symbols
+    from pivotlib.data.loading import fetch_symbols
 
     rep = fetch_symbols(list(p.get("symbols") or []) or None, p.get("start"), p.get("end"))
     msg = f"fetched {len(rep.written)} symbol(s), {sum(rep.new_rows.values())} new rows"
@@ -1036,18 +1036,18 @@ def refresh_data(p: Mapping[str, Any]) -> str:
 
 
 def data_status(dataset: str | None = None, symbols: Iterable[str] | None = None):
-    """Status table of the dataset's files (:meth:`pivotlib.store.PriceStore.status`).
+    """Status table of the dataset's files (:meth:`pivotlib.data.store.PriceStore.status`).
 
     ``csv:`` datasets have no metadata files; their status is derived from the loaded prices.
     """
     import pandas as pd
 
-    from .store import PriceStore
+    from pivotlib.data.store import PriceStore
 
     ds = dataset or os.environ.get("PIVOT_DATASET") or "demo"
     folder = _dataset_folder(ds)
     if ds.startswith("csv:") or folder is None:
-        from .data import load_prices
+        from pivotlib.data.loading import load_prices
 
         px = load_prices(list(symbols) if symbols else None, dataset=ds)
         rows = [{"symbol": c, "source": "csv", "first": _day(px[c].first_valid_index()),
@@ -1122,16 +1122,16 @@ def _regressors(p: Mapping[str, Any]) -> list[str]:
 
 
 def company_events(catalog: Any = None):
-    """The catalog without SECTOR context rows (:func:`pivotlib.events.company_events`)."""
-    from .events import company_events as _company_events
+    """The catalog without SECTOR context rows (:func:`pivotlib.events.catalog.company_events`)."""
+    from pivotlib.events.catalog import company_events as _company_events
 
     return _company_events(catalog)
 
 
 def ai_events(catalog: Any = None, symbol: str | None = None):
-    """Company events whose category is an AI/HPC category (:func:`pivotlib.regimes.is_ai_category`),
+    """Company events whose category is an AI/HPC category (:func:`pivotlib.analytics.regimes.is_ai_category`),
     optionally of one symbol."""
-    from .regimes import is_ai_category
+    from pivotlib.analytics.regimes import is_ai_category
 
     cat = company_events(catalog)
     cat = cat[cat["category"].map(is_ai_category)]
@@ -1145,12 +1145,12 @@ def headline_event(catalog: Any = None, *, dataset: str | None = None, window_en
     """The default headline event: the most recent large AI deal the data can study.
 
     Among company events whose category is an AI category
-    (:func:`pivotlib.regimes.is_ai_category`) with a disclosed deal size and ``verified``
+    (:func:`pivotlib.analytics.regimes.is_ai_category`) with a disclosed deal size and ``verified``
     confidence, keep those with ``estimation`` sessions of data before and the event window
     inside the data, and return the latest (ties: the largest deal).
     """
-    from .data import load_prices
-    from .regimes import is_ai_category
+    from pivotlib.analytics.regimes import is_ai_category
+    from pivotlib.data.loading import load_prices
 
     cat = company_events(catalog)
     px = load_prices(["SPY"], dataset=dataset)
@@ -1172,7 +1172,7 @@ def headline_event(catalog: Any = None, *, dataset: str | None = None, window_en
 def resolve_event(p: Mapping[str, Any], catalog: Any = None):
     """One-row events frame for a notebook: ``event_id`` from the catalog, or an ad-hoc event
     from ``symbol`` + ``date`` (+ ``timing``), or the :func:`headline_event` when neither."""
-    from .events import load_catalog, make_event
+    from pivotlib.events.catalog import load_catalog, make_event
 
     cat = load_catalog() if catalog is None else catalog
     eid = p.get("event_id")
@@ -1191,7 +1191,7 @@ def resolve_event(p: Mapping[str, Any], catalog: Any = None):
 def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
                 window: Sequence[int] | None = None, returns: Any = None,
                 strict: bool = True, **engine_options: Any):
-    """Run :func:`pivotlib.eventstudy.run_event_study` with a notebook's parameters.
+    """Run :func:`pivotlib.analytics.eventstudy.run_event_study` with a notebook's parameters.
 
     Loads the returns of the event symbols plus the model's regressors from ``p["dataset"]``
     (unless ``returns`` is given) and masks the catalog's other events of the same symbols.
@@ -1210,8 +1210,8 @@ def event_study(p: Mapping[str, Any], events: Any, *, catalog: Any = None,
     -------
     (EventStudyResult, returns DataFrame)
     """
-    from .data import load_returns
-    from .eventstudy import run_event_study
+    from pivotlib.analytics.eventstudy import run_event_study
+    from pivotlib.data.loading import load_returns
 
     syms = sorted({str(s) for s in events["symbol"]})
     regs = _regressors(p)
@@ -1429,7 +1429,7 @@ def planted_effect(event_id: str | None, dataset: str | None = None) -> float | 
 
 def select_sector_events(p: Mapping[str, Any], catalog: Any = None):
     """Company events matching a sector notebook's category / symbols / date range."""
-    from .events import select_events
+    from pivotlib.events.catalog import select_events
 
     cat = company_events(catalog)
     out = select_events(cat, categories=p.get("category") or None,
@@ -1513,7 +1513,7 @@ REGIME_FACTORS: tuple[str, ...] = ("SPY", "BTC-USD", "SMH")
 def regime_returns(p: Mapping[str, Any], symbols: Sequence[str] | None = None,
                    factors: Sequence[str] | None = None):
     """Returns of the regime symbols and factors (``p["start"]``/``p["end"]`` when given)."""
-    from .data import load_returns
+    from pivotlib.data.loading import load_returns
 
     syms = list(symbols or p.get("symbols") or REGIME_SYMBOLS)
     facs = list(factors or p.get("factors") or REGIME_FACTORS)
@@ -1523,13 +1523,13 @@ def regime_returns(p: Mapping[str, Any], symbols: Sequence[str] | None = None,
 
 def regime_scores(returns: Any, symbols: Sequence[str], factors: Sequence[str],
                   date: str | None = None, catalog: Any = None):
-    """:func:`pivotlib.regimes.pivot_scores` at ``date`` or each miner's first AI event.
+    """:func:`pivotlib.analytics.regimes.pivot_scores` at ``date`` or each miner's first AI event.
 
     Factors are read as (market, BTC, AI) = (first, the one containing BTC, last). Windows are
     250 sessions each side, clipped to the data (``clip=True``; at least 60 each side);
     symbols without enough data stay as rows with a note (``errors="skip"``).
     """
-    from .regimes import pivot_scores
+    from pivotlib.analytics.regimes import pivot_scores
 
     facs = list(factors)
     btc = next((f for f in facs if "BTC" in f.upper()), facs[1] if len(facs) > 1 else facs[0])
@@ -1544,14 +1544,14 @@ def regime_breaks(returns: Any, symbols: Sequence[str], factors: Sequence[str],
                   catalog: Any = None):
     """Break date per symbol beside the nearest catalog announcement of that symbol.
 
-    :func:`pivotlib.regimes.break_table` with the notebook's factors read as (market, BTC, AI)
+    :func:`pivotlib.analytics.regimes.break_table` with the notebook's factors read as (market, BTC, AI)
     = (first, ..., last) and its robust default (HAC sup-F, Bai 1997 95% interval), plus the
     ``event_id`` of the nearest company event. Columns: symbol, break_date, ci_low, ci_high,
     sup_f, p_value, nearest_event (event id), sessions_from_event, event_in_ci, note.
     """
     import pandas as pd
 
-    from .regimes import break_table
+    from pivotlib.analytics.regimes import break_table
 
     cat = company_events(catalog)
     facs = list(factors)
@@ -1575,12 +1575,12 @@ def quarterly_correlations(returns: Any, symbols: Sequence[str], factor: str,
                            factors: Sequence[str] | None = None, min_obs: int = 20):
     """Correlation of each symbol with ``factor`` by calendar quarter, as a heatmap matrix.
 
-    :func:`pivotlib.regimes.quarterly_correlations` pivoted to rows = symbols, columns =
+    :func:`pivotlib.analytics.regimes.quarterly_correlations` pivoted to rows = symbols, columns =
     quarters (``2024Q3``). With ``factors`` = the notebook's (market, BTC, AI) list, an AI
     ``factor`` (the last one) is residualised on the market first, so its column measures
     co-movement with AI-specific moves, as the regime betas do.
     """
-    from .regimes import quarterly_correlations as _qc
+    from pivotlib.analytics.regimes import quarterly_correlations as _qc
 
     facs = list(factors) if factors else [factor]
     market = facs[0] if len(facs) > 1 else "SPY"
@@ -1601,7 +1601,7 @@ def briefing_numbers(ev: Any, row: Any, test_name: str, test_p: float,
     """Key-numbers table of the briefing (label, value) from the event and regime results."""
     import pandas as pd
 
-    from .narrative import pct, pval
+    from pivotlib.presentation.narrative import pct, pval
 
     w = p.get("window") or (-1, 1)
     items = [

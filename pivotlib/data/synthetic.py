@@ -2,7 +2,7 @@ r"""The embedded SYNTHETIC default dataset ("demo"): a documented, deterministic
 
 There is no licence to ship real prices, so the offline default data are generated here from a
 factor model calibrated to real 2023-2025 moments (``../shared/realdata/README.md``) and written
-to ``data/synthetic/`` (one Parquet file per symbol through :class:`pivotlib.store.PriceStore`,
+to ``data/synthetic/`` (one Parquet file per symbol through :class:`pivotlib.data.store.PriceStore`,
 every file labelled ``source="synthetic"``, ``synthetic=True``), together with
 ``planted_effects.csv`` (the abnormal returns planted on catalog event days),
 ``planted_regimes.csv`` (the planted bitcoin-to-AI exposure switches) and ``MODEL.md`` (this
@@ -23,7 +23,7 @@ Factors
   ``t_6`` rather than ``t_4``: with GARCH, ``t_4`` gives sample excess kurtosis of 7-25 over five
   years, ``t_6`` gives 2-6, matching the measured 2.7.
 * Ether: ``l^ETH_d = 1.1 l_d + mu_e + 1.9 % * t_5``.
-* BTC on equity sessions: closes aligned with :func:`pivotlib.calendar.align_to_sessions`,
+* BTC on equity sessions: closes aligned with :func:`pivotlib.data.calendar.align_to_sessions`,
   ``BTC_t`` = their simple return (weekend and holiday moves fold into the next session).
 * AI infrastructure factor (latent, not a traded symbol): ``AI_t = mu_ai + 1.2 % * t_5``.
 * Miner sector factor (latent): ``M_t = 2.5 % * t_5`` (miners co-move beyond BTC).
@@ -75,7 +75,7 @@ Determinism: every symbol and factor draws from its own ``numpy.random.Generator
 universe does not change the others.
 
 Regenerate the shipped files (after the event catalog or this model changes) with
-``python -m pivotlib.synthetic`` (then commit ``data/synthetic/``).
+``python -m pivotlib.data.synthetic`` (then commit ``data/synthetic/``).
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import calendar as cal
-from .errors import DataError, InputError
+from pivotlib.data import calendar as cal
+from pivotlib.errors import DataError, InputError
 
 MODEL_VERSION = "1"
 DEFAULT_SEED = 20240101
@@ -266,9 +266,9 @@ def _load_universe(universe: pd.DataFrame | str | Path | None) -> pd.DataFrame:
         uni = universe.copy()
     else:
         try:
-            from .universe import load_universe
+            from pivotlib.data.universe import load_universe
         except ImportError:  # helper "data" not landed yet: plain CSV
-            from .config import universe_file
+            from pivotlib.config import universe_file
 
             uni = pd.read_csv(universe or universe_file(), dtype=str, keep_default_na=False)
         else:
@@ -286,7 +286,7 @@ def _load_universe(universe: pd.DataFrame | str | Path | None) -> pd.DataFrame:
 
 def _load_events(events: pd.DataFrame | str | Path | None) -> pd.DataFrame:
     """Catalog events (``event_id, symbol, event_date, reported_move``)."""
-    from .config import events_dir
+    from pivotlib.config import events_dir
 
     if isinstance(events, pd.DataFrame):
         ev = events.copy()
@@ -295,7 +295,7 @@ def _load_events(events: pd.DataFrame | str | Path | None) -> pd.DataFrame:
         ev = None
         if events is None:
             try:
-                from .events import load_catalog
+                from pivotlib.events.catalog import load_catalog
             except ImportError:
                 load_catalog = None
             if load_catalog is not None and path.exists():
@@ -630,7 +630,7 @@ def write_default_dataset(out_dir: str | Path | None = None, seed: int = DEFAULT
                           universe: pd.DataFrame | str | Path | None = None) -> dict:
     """Generate the SYNTHETIC default dataset and write it to ``out_dir``.
 
-    Writes ``<SYMBOL>.parquet`` through :class:`pivotlib.store.PriceStore` (metadata
+    Writes ``<SYMBOL>.parquet`` through :class:`pivotlib.data.store.PriceStore` (metadata
     ``source="synthetic"``, ``synthetic=True``, ``adjusted=True``, model details in ``extra``),
     ``planted_effects.csv``, ``planted_regimes.csv`` and ``MODEL.md``. Parquet files of symbols
     no longer generated are removed.
@@ -648,15 +648,15 @@ def write_default_dataset(out_dir: str | Path | None = None, seed: int = DEFAULT
         ``out_dir, dataset, synthetic, seed, start, end, symbols, rows, files,
         planted_events, skipped_events, regimes, floored``.
     """
-    from .config import synthetic_dir
-    from .store import PriceStore, SymbolMeta
+    from pivotlib.config import synthetic_dir
+    from pivotlib.data.store import PriceStore, SymbolMeta
 
     res = simulate(seed, start, end, events, universe)
     out = Path(out_dir) if out_dir is not None else synthetic_dir()
     out.mkdir(parents=True, exist_ok=True)
     store = PriceStore(out)
     files = []
-    extra_common = {"dataset": DATASET, "label": LABEL, "generator": "pivotlib.synthetic",
+    extra_common = {"dataset": DATASET, "label": LABEL, "generator": "pivotlib.data.synthetic",
                     "model_version": MODEL_VERSION, "seed": res.seed,
                     "range": [res.start, res.end]}
     for sym, frame in res.frames.items():
@@ -745,9 +745,9 @@ def model_markdown(res: SyntheticResult) -> str:
     parts = [
         "# SYNTHETIC default dataset (\"demo\") - model card",
         "",
-        "**SYNTHETIC DATA - NOT MARKET PRICES.** Generated by `pivotlib.synthetic` "
+        "**SYNTHETIC DATA - NOT MARKET PRICES.** Generated by `pivotlib.data.synthetic` "
         f"(model version {MODEL_VERSION}, seed {res.seed}, {res.start} to {res.end}). "
-        "Do not edit these files by hand; regenerate with `python -m pivotlib.synthetic` and "
+        "Do not edit these files by hand; regenerate with `python -m pivotlib.data.synthetic` and "
         "commit `data/synthetic/`. `tests/test_synthetic.py` fails if they drift from the code.",
         "",
         "## Model",
@@ -797,10 +797,10 @@ def model_markdown(res: SyntheticResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pivotlib.synthetic [OUT_DIR] [--seed N]``: (re)generate the demo dataset."""
+    """``python -m pivotlib.data.synthetic [OUT_DIR] [--seed N]``: (re)generate the demo dataset."""
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m pivotlib.synthetic",
+    ap = argparse.ArgumentParser(prog="python -m pivotlib.data.synthetic",
                                  description="Generate the SYNTHETIC default dataset.")
     ap.add_argument("out_dir", nargs="?", default=None, help="default: data/synthetic")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)

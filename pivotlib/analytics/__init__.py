@@ -1,0 +1,2 @@
+"""Analytics layer: statistics on return frames (event studies, regimes). Frames in, result
+objects out; no file paths, no notebooks, no presentation."""

@@ -1,0 +1,1 @@
+"""Batch layer: the briefing set, event sweeps and the executors that run many reports."""

@@ -1,0 +1,1 @@
+"""Presentation layer: narrative text (:mod:`.narrative`) and plotly charts (:mod:`.charts`)."""

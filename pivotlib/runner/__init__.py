@@ -1,0 +1,1 @@
+"""Runner layer: execute notebooks with papermill, export HTML, keep the reports index."""
