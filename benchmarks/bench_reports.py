@@ -4,7 +4,7 @@ All measured in the same run, on the SYNTHETIC demo data, with the ``pivotlib`` 
 
 * ``floor``: ``papermill.execute_notebook`` of a notebook with one empty code cell (kernel
   start-up, one round trip, shutdown, save) -- nothing a report can avoid;
-* ``report``: :func:`pivotlib.runner.reports.run_report` of ``02-event-study`` for one catalog event
+* ``report``: :func:`pivotlib.runner.execute.run_report` of ``02-event-study`` for one catalog event
   (parameter validation, fingerprint, execution, HTML export, sidecar);
 * ``sweep``: :func:`pivotlib.batch.sweep.run_items` of ``--sweep-items`` event-study reports with
   ``--workers`` processes; ``sweep_s_per_report`` = total wall time / items.
@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from pivotlib import config
     from pivotlib.batch import sweep
-    from pivotlib.runner import reports
+    from pivotlib.runner import engine, execute
 
-    reports.ensure_kernel()
+    engine.ensure_kernel()
     empty = tmp / "empty.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": config.KERNEL_NAME, "display_name": "pivotlib",
@@ -67,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         pm.execute_notebook(str(empty), str(tmp / "empty-out.ipynb"),
                             kernel_name=config.KERNEL_NAME, progress_bar=False,
                             log_output=False, cwd=str(tmp),
-                            extra_arguments=list(reports._KERNEL_ARGS))
+                            extra_arguments=list(engine._KERNEL_ARGS))
 
     def report_run() -> None:
-        res = reports.run_report("02-event-study", {"event_id": EVENT}, force=True,
+        res = execute.run_report("02-event-study", {"event_id": EVENT}, force=True,
                                  update_index=False)
         assert res.status == "ok", res.error
 

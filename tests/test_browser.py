@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pivotlib import config
-from pivotlib.runner import reports
+from pivotlib.runner import execute
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -71,7 +71,7 @@ def _check_page(page, errors, external):
 
 
 def test_briefing_renders_offline(browser, tmp_reports_dir):
-    res = reports.run_report("05-briefing", {}, date="2030-01-02")
+    res = execute.run_report("05-briefing", {}, date="2030-01-02")
     html = Path(res.html)
     page, errors, external = _open(browser, html)
     n_div, text = _check_page(page, errors, external)
@@ -99,7 +99,7 @@ def test_briefing_renders_offline(browser, tmp_reports_dir):
 
 
 def test_single_file_page_renders(browser, tmp_reports_dir, tmp_path):
-    res = reports.run_report("02-event-study", {}, date="2030-01-02", single_file=True)
+    res = execute.run_report("02-event-study", {}, date="2030-01-02", single_file=True)
     moved = tmp_path / "mail" / "briefing.html"  # alone, away from reports/assets
     moved.parent.mkdir()
     shutil.copy(res.html, moved)

@@ -21,6 +21,7 @@ from pivotlib.batch.executors import (
     dispatch,
     local_cluster,
     run_items,
+    scheduler_options,
 )
 from pivotlib.errors import InputError, RunError
 
@@ -83,12 +84,12 @@ def test_add_scheduler_argument_and_dispatch_serial():
     args = p.parse_args(["--no-progress"])
     assert args.scheduler is None and args.retries == 1
     items = _items(3, k1="raise")
-    res = dispatch(items, square_item, args)
+    res = dispatch(items, square_item, **scheduler_options(args))
     _check_all_accounted(items, res)
     assert [r["ok"] for r in res] == [True, False, True]
     args = p.parse_args(["--scheduler", "nowhere"])
     with pytest.raises(InputError, match="unknown scheduler 'nowhere'"):
-        dispatch(items, square_item, args)
+        dispatch(items, square_item, **scheduler_options(args))
 
 
 def test_unreachable_tcp_scheduler_is_run_error():
@@ -192,13 +193,13 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
     """The real pivotlib.batch.sweep.run_sweep_item on a LocalCluster: each worker runs a notebook
     and writes its own report files; a failing notebook is kept and reported; the index is
     built once at the end from what finished."""
-    from pivotlib.batch.sweep import run_sweep_item
+    from pivotlib.batch.sweep import run_sweep
 
     reports = tmp_path / "reports"
     reports.mkdir()
     monkeypatch.setenv("PIVOT_REPORTS_DIR", str(reports))
     good = code_notebook(tmp_path / "good.ipynb",
-                         ["from pivotlib import reports\nreports.record(title='ok', value=x * 2)"],
+                         ["from pivotlib.runner import recorder\nrecorder.record(title='ok', value=x * 2)"],
                          parameters="x = 1")
     bad = code_notebook(tmp_path / "bad.ipynb", ["raise RuntimeError('planted failure')"],
                         parameters="x = 1")
@@ -207,7 +208,7 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
     items.insert(1, {"notebook": str(bad), "parameters": {"x": 9}, "reports_root": str(reports),
                      "date": "2026-01-02", "key": "bad-9", "timeout": 120})
     ns = argparse.Namespace(scheduler="local", workers=2, retries=1, no_progress=True)
-    res = dispatch(items, run_sweep_item, ns)
+    res = run_sweep(items, **scheduler_options(ns))
     assert [r["key"] for r in res] == ["good-0", "bad-9", "good-1", "good-2"]
     assert [r["ok"] for r in res] == [True, False, True, True]
     assert "planted failure" in res[1]["error"] and res[1]["exit_code"] == 5
@@ -226,13 +227,13 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
 def test_real_catalog_sweep_on_local_cluster(tmp_reports_dir):
     """`pivot sweep`'s own items (sweep_items) and function (run_sweep_item) on a LocalCluster
     of 2 workers, on the SYNTHETIC demo data: every report written, index built once."""
-    from pivotlib.batch.sweep import run_sweep_item, summary_table, sweep_items
+    from pivotlib.batch.sweep import run_sweep, summary_table, sweep_items
 
     items = sweep_items(dataset="demo", date="2026-01-02", limit=3,
                         reports_root=str(tmp_reports_dir))
     assert len(items) == 3
     ns = argparse.Namespace(scheduler="local", workers=2, retries=1, no_progress=True)
-    res = dispatch(items, run_sweep_item, ns)
+    res = run_sweep(items, **scheduler_options(ns))
     assert [r["key"] for r in res] == [it["key"] for it in items]
     assert all(r["ok"] for r in res), summary_table(res)
     assert all(isinstance(r["records"].get("car"), float) for r in res)
@@ -281,7 +282,7 @@ def test_external_dask_cluster_documented_flags(tmp_path, tmp_reports_dir):
                               if c.status == psutil.CONN_LISTEN}
         assert listeners == {"127.0.0.1"}, listeners
         good = code_notebook(tmp_path / "good.ipynb",
-                             ["from pivotlib import reports\nreports.record(value=x + 1)"],
+                             ["from pivotlib.runner import recorder\nrecorder.record(value=x + 1)"],
                              parameters="x = 1")
         items = [{"notebook": str(good), "parameters": {"x": i}, "date": "2026-01-02",
                   "reports_root": str(tmp_reports_dir), "key": f"g{i}"} for i in range(2)]
@@ -338,7 +339,7 @@ def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
     from pivotlib.batch.sweep import run_sweep_item
 
     good = code_notebook(tmp_path / "good.ipynb",
-                         ["from pivotlib import reports\nreports.record(value=x + 1)"],
+                         ["from pivotlib.runner import recorder\nrecorder.record(value=x + 1)"],
                          parameters="x = 1")
     die = code_notebook(tmp_path / "die.ipynb", ["import os\nos._exit(1)"], parameters="x = 1")
 
@@ -384,9 +385,9 @@ def test_serial_sweep_item_listens_on_localhost_only(tmp_path, tmp_reports_dir):
     from pivotlib.batch.sweep import run_sweep_item
 
     nb = code_notebook(tmp_path / "ports.ipynb", [
-        "import psutil\nfrom pivotlib import reports\n"
+        "import psutil\nfrom pivotlib.runner import recorder\n"
         "me = psutil.Process()\n"
-        "reports.record(ports=sorted({(c.laddr.ip, c.laddr.port) for c in "
+        "recorder.record(ports=sorted({(c.laddr.ip, c.laddr.port) for c in "
         "me.net_connections(kind='inet') if c.status == psutil.CONN_LISTEN}))"],
         parameters="x = 1")
     item = {"notebook": str(nb), "parameters": {"x": 1}, "date": "2026-01-02",

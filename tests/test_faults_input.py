@@ -135,7 +135,7 @@ def test_input_estimation_window_runs_off_the_data(demo_returns):
     res = run_event_study(demo_returns, ev, model="constant_mean", n_boot=0)
     st = res.events.reset_index().set_index("event_id")["status"]
     assert "estimation runs off the data" in st["early"]
-    assert "load more history or shorten estimation" in st["early"]
+    assert "load history before" in st["early"] and "shorten" not in st["early"]
     assert st["ok"] == "ok"
 
 
@@ -201,7 +201,7 @@ def test_input_cli_parameter_name_must_be_identifier(tmp_reports_dir):
 
 # ---- hostile strings in HTML -----------------------------------------------------------------
 def test_input_hostile_strings_escaped_in_index(tmp_reports_dir):
-    from pivotlib.runner.reports import build_index
+    from pivotlib.runner.index import build_index
 
     day = tmp_reports_dir / "2026-01-02"
     day.mkdir()
@@ -220,7 +220,7 @@ def test_input_hostile_strings_escaped_in_index(tmp_reports_dir):
 
 
 def test_input_hostile_strings_escaped_in_report_footer():
-    from pivotlib.runner.reports import _footer
+    from pivotlib.runner.export import _footer
 
     html = _footer({"name": HOSTILE_HTML, "notebook": HOSTILE_HTML, "date": "2026-01-02",
                     "fingerprint": "0" * 64,
@@ -239,7 +239,7 @@ def test_input_hostile_headline_in_events_file_is_plain_text(tmp_path):
 
 
 def test_input_hostile_slug_stays_inside_reports_folder():
-    from pivotlib.runner.reports import param_slug
+    from pivotlib.runner.notebooks import param_slug
 
     slug = param_slug({"event_id": "../../../etc/passwd", "label": HOSTILE_HTML})
     assert "/" not in slug and ".." not in slug and "<" not in slug
@@ -249,14 +249,14 @@ def test_input_hostile_slug_stays_inside_reports_folder():
 def test_input_papermill_parameter_cannot_execute_code(tmp_path, tmp_reports_dir, monkeypatch):
     """Hostile parameter values arrive in the kernel as plain strings; nothing is executed,
     and the HTML report shows them escaped."""
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     work = tmp_path / "cwd"
     work.mkdir()
     nb = code_notebook(
         tmp_path / "echo.ipynb",
-        ["import os\nfrom pivotlib import reports\n"
-         "reports.record(t1=type(label).__name__, v1=label, t2=type(other).__name__, v2=other,"
+        ["import os\nfrom pivotlib.runner import recorder\n"
+         "recorder.record(t1=type(label).__name__, v1=label, t2=type(other).__name__, v2=other,"
          " cwd=os.getcwd())\nprint(label)"],
         parameters="label = ''\nother = ''")
     monkeypatch.chdir(work)
@@ -316,7 +316,7 @@ def test_input_events_file_missing_columns_and_empty(tmp_path):
 
 # ---- helpers -----------------------------------------------------------------------------------
 def _defaults(stem):
-    from pivotlib.runner.reports import notebook_parameters, resolve_notebook
+    from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
 
     return notebook_parameters(resolve_notebook(stem))
 
@@ -327,7 +327,7 @@ def test_input_hostile_headline_escaped_in_real_event_study_report(tmp_path, mon
     goes through the real 02-event-study notebook; the HTML report shows it as text only."""
     import csv
 
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     home = tmp_path / "home"
     (home / "data" / "events").mkdir(parents=True)

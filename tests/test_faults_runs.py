@@ -1,6 +1,6 @@
 """Fault injection in notebook runs and sweeps: a dying kernel, a timeout, one bad item of many.
 
-Tiny notebooks written here are run through the real :func:`pivotlib.runner.reports.run_report`
+Tiny notebooks written here are run through the real :func:`pivotlib.runner.execute.run_report`
 (papermill + the ``pivotlib`` kernel) and the real sweep runner
 (:func:`pivotlib.batch.sweep.run_sweep_item` / :func:`pivotlib.batch.sweep.run_sweep`).
 """
@@ -26,7 +26,7 @@ def nbs(tmp_path):
     d.mkdir()
     return {
         "good": code_notebook(d / "good.ipynb", [
-            "from pivotlib import reports\nreports.record(title='good', value=x * 10)"],
+            "from pivotlib.runner import recorder\nrecorder.record(title='good', value=x * 10)"],
             parameters="x = 1"),
         "die": code_notebook(d / "die.ipynb", [
             "print('before the crash')", "import os\nos._exit(1)", "print('never')"],
@@ -44,7 +44,7 @@ def _sidecar(res_or_path) -> dict:
 
 # ---- a kernel that dies ------------------------------------------------------------------------
 def test_fault_run_kernel_dies_is_run_error(nbs, tmp_reports_dir):
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     with pytest.raises(RunError) as ei:
         run_report(nbs["die"], {}, date=DATE, timeout=120)
@@ -66,7 +66,7 @@ def test_fault_run_kernel_dies_cli_exit_5(nbs, tmp_reports_dir, capsys):
 
 
 def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     with pytest.raises(RunError):
         run_report(nbs["die"], {}, date=DATE, timeout=120)
@@ -79,7 +79,7 @@ def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
 def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
     import time
 
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     t0 = time.perf_counter()
     with pytest.raises(RunError) as ei:
@@ -92,7 +92,7 @@ def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
 
 
 def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     with pytest.raises(RunError):
         run_report(nbs["slow"], {}, date=DATE, timeout=3)
@@ -102,7 +102,7 @@ def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
 
 def test_fault_run_cell_error_notebook_kept_with_traceback(nbs, tmp_reports_dir):
     """The ordinary failure (an exception in a cell): notebook kept, traceback inside."""
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
     with pytest.raises(RunError, match="raise failed: ValueError: planted failure for x=4"):
         run_report(nbs["raise"], {"x": 4}, date=DATE, timeout=120)
@@ -213,7 +213,7 @@ def test_fault_sweep_all_bad_parameters_exit_2(tmp_reports_dir):
 # ---- concurrent report runs into one reports folder -------------------------------------------
 _RUN_SCRIPT = """
 import sys
-from pivotlib.runner.reports import run_report
+from pivotlib.runner.execute import run_report
 res = run_report(sys.argv[1], {"x": 7}, date=sys.argv[2], timeout=120, force=True,
                  raise_on_error=False)
 print(res.name, res.status)
@@ -227,7 +227,7 @@ def test_fault_concurrent_report_runs_never_share_a_file(nbs, tmp_reports_dir, t
     import subprocess
     import sys
 
-    from pivotlib.runner.reports import build_index
+    from pivotlib.runner.index import build_index
 
     script = tmp_path / "run.py"
     script.write_text(_RUN_SCRIPT)

@@ -15,7 +15,7 @@ import pytest
 
 from pivotlib import config
 from pivotlib.errors import InputError
-from pivotlib.runner import reports
+from pivotlib.runner import execute, recorder
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def planted_regimes() -> pd.DataFrame:
 
 
 def _run(nb, params=None, **kw):
-    res = reports.run_report(nb, params or {}, date=DATE, **kw)
+    res = execute.run_report(nb, params or {}, date=DATE, **kw)
     assert res.status == "ok", res.error
     assert res.html and res.ipynb
     return res
@@ -67,7 +67,7 @@ def test_01_data_refresh(tmp_reports_dir):
     html = open(r.html, encoding="utf-8").read()
     assert "SYNTHETIC DATA - NOT REAL MARKET PRICES" in html
     # identical inputs: skipped, not overwritten
-    again = reports.run_report("01-data-refresh", {}, date=DATE)
+    again = execute.run_report("01-data-refresh", {}, date=DATE)
     assert again.status == "skipped" and again.html == r.html
     index = (tmp_reports_dir / "index.html").read_text()
     assert "01-data-refresh-default.html" in index
@@ -87,7 +87,7 @@ def test_02_event_study_recovers_planted_jump(tmp_reports_dir, planted):
     assert rec["car"] == pytest.approx(row["planted_ar"], abs=3 * rec["sigma"] * np.sqrt(3))
     # the executed notebook carries the record; the HTML hides code and injected params
     nb = nbformat.read(r.ipynb, as_version=4)
-    assert reports.read_records(nb)["event_id"] == eid
+    assert recorder.read_records(nb)["event_id"] == eid
     assert nb.metadata["pivot"]["parameters"] == {"event_id": eid}
     html = open(r.html, encoding="utf-8").read()
     assert "params.validate" not in html and "Injected" not in html
@@ -99,7 +99,7 @@ def test_02_ad_hoc_event_and_failure_kept(tmp_reports_dir, capsys):
     assert r.records["event_id"] == "APLD-2025-06-02-adhoc"
     # an event before the listing cannot be studied: the run fails, the notebook is kept
     with pytest.raises(InputError) as exc:
-        reports.run_report("02-event-study", {"symbol": "GLXY", "date": "2021-03-01"},
+        execute.run_report("02-event-study", {"symbol": "GLXY", "date": "2021-03-01"},
                            date=DATE)
     assert "executed notebook" in str(exc.value)
     kept = list(tmp_reports_dir.glob(f"{DATE}/02-event-study-glxy*.ipynb"))
@@ -178,7 +178,7 @@ def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):
     from pivotlib.batch import sweep
 
     eid = "IREN-2024-09-16-h200-purchase"
-    a = reports.run_report("02-event-study", {"event_id": eid}, date=DATE,
+    a = execute.run_report("02-event-study", {"event_id": eid}, date=DATE,
                            reports_root=tmp_path / "a", update_index=False)
     root_b = str(tmp_path / "b")
     first = sweep.run_sweep_item({"notebook": "03-sector-event-study",

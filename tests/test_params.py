@@ -117,7 +117,7 @@ def test_check_overrides_merges_defaults():
 def test_every_spec_matches_its_notebook():
     """Each notebook's parameters cell defines exactly its spec's names and validates."""
     from pivotlib.config import notebooks_dir
-    from pivotlib.runner.reports import notebook_parameters
+    from pivotlib.runner.notebooks import notebook_parameters
 
     found = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
     assert found, "no notebooks"

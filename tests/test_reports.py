@@ -11,24 +11,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pivotlib.analytics import diagnostics
 from pivotlib.batch import sweep
 from pivotlib.errors import InputError
 from pivotlib.presentation import charts, narrative
-from pivotlib.runner import reports
+from pivotlib.runner import execute, export, recorder
+from pivotlib.runner import index as rindex
+from pivotlib.runner import notebooks as nbs
 
 
 def test_param_slug_readable_and_bounded():
-    assert reports.param_slug({}) == "default"
-    s = reports.param_slug({"window": [-1, 1], "event_id": "APLD-2024-09-05-nvidia-placement"})
+    assert nbs.param_slug({}) == "default"
+    s = nbs.param_slug({"window": [-1, 1], "event_id": "APLD-2024-09-05-nvidia-placement"})
     assert s == "apld-2024-09-05-nvidia-placement_window-m1-1"
-    long = reports.param_slug({"symbols": ["APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR"] * 3,
+    long = nbs.param_slug({"symbols": ["APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR"] * 3,
                                "factors": ["SPY", "BTC-USD", "SMH"], "start": "2021-01-01"})
     assert len(long) <= 80 and re.fullmatch(r"[a-z0-9._-]+", long)
-    assert reports.param_slug({"x": "../../etc/passwd"}) == "x-etc-passwd"
+    assert nbs.param_slug({"x": "../../etc/passwd"}) == "x-etc-passwd"
 
 
 def test_jsonable_handles_numpy_pandas_nan():
-    v = reports.jsonable({"a": np.float64(0.5), "b": np.int64(3), "c": float("nan"),
+    v = recorder.jsonable({"a": np.float64(0.5), "b": np.int64(3), "c": float("nan"),
                           "d": pd.Timestamp("2024-06-03"), "e": (1, 2), "f": np.bool_(True),
                           "g": pd.NaT})
     assert v == {"a": 0.5, "b": 3, "c": None, "d": "2024-06-03", "e": [1, 2], "f": True,
@@ -48,9 +51,9 @@ def _executed_nb(tmp_path: Path, headline: str = "<script>alert(1)</script>") ->
     inj.outputs = [nbformat.v4.new_output("stream", name="stdout", text="SECRET-INJECTED\n")]
     code = nbformat.v4.new_code_cell("charts.normalised_prices(df)  # CODE-MARKER")
     code.outputs = [nbformat.v4.new_output("display_data", data=chart._repr_mimebundle_())]
-    rec = nbformat.v4.new_code_cell("reports.record(...)")
+    rec = nbformat.v4.new_code_cell("recorder.record(...)")
     rec.outputs = [nbformat.v4.new_output("display_data", data={
-        reports.RECORD_MIME: {"car": 0.12, "headline": headline, "synthetic": True},
+        recorder.RECORD_MIME: {"car": 0.12, "headline": headline, "synthetic": True},
         "text/plain": ""})]
     prose = nbformat.v4.new_code_cell("narrative.event_verdict(...)")
     prose.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
@@ -71,7 +74,7 @@ def test_export_html_offline_and_clean(tmp_path):
     src = _executed_nb(tmp_path)
     nbp = day / "x.ipynb"
     nbp.write_bytes(src.read_bytes())
-    out = reports.export_html(nbp, meta={"name": "x<y>", "parameters": {"k": "<b>"}},
+    out = export.export_html(nbp, meta={"name": "x<y>", "parameters": {"k": "<b>"}},
                               reports_root=root)
     page = out.read_text()
     # plotly.js from the shared relative asset; no CDN, require.js or MathJax
@@ -82,22 +85,22 @@ def test_export_html_offline_and_clean(tmp_path):
     assert "Plotly.newPlot" in page and "plotly-graph-div" in page
     # code hidden, injected parameters removed, stderr dropped, record hidden
     assert "CODE-MARKER" not in page and "SECRET-INJECTED" not in page
-    assert "Traceback-ish" not in page and reports.RECORD_MIME not in page
+    assert "Traceback-ish" not in page and recorder.RECORD_MIME not in page
     # user strings escaped
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "x&lt;y&gt;" in page and "<b>&amp;" not in page
     # deterministic
-    again = reports.export_html(nbp, tmp_path / "again.html", meta={
+    again = export.export_html(nbp, tmp_path / "again.html", meta={
         "name": "x<y>", "parameters": {"k": "<b>"}}, reports_root=root)
     assert again.read_text() != page  # other folder: other relative asset path
-    assert reports.export_html(nbp, meta={"name": "x<y>", "parameters": {"k": "<b>"}},
+    assert export.export_html(nbp, meta={"name": "x<y>", "parameters": {"k": "<b>"}},
                                reports_root=root).read_text() == page
 
 
 def test_single_file_inlines_plotly(tmp_path):
     src = _executed_nb(tmp_path)
-    out = reports.export_html(src, tmp_path / "one.html", single_file=True,
+    out = export.export_html(src, tmp_path / "one.html", single_file=True,
                               reports_root=tmp_path / "r")
     page = out.read_text()
     assert "src=" not in re.findall(r"<script[^>]*>", page)[0]
@@ -107,23 +110,23 @@ def test_single_file_inlines_plotly(tmp_path):
 
 def test_records_read_back(tmp_path):
     nb = nbformat.read(str(_executed_nb(tmp_path, headline="h")), as_version=4)
-    assert reports.read_records(nb) == {"car": 0.12, "headline": "h", "synthetic": True}
+    assert recorder.read_records(nb) == {"car": 0.12, "headline": "h", "synthetic": True}
 
 
 def test_choose_name_suffix_and_skip(tmp_path):
     day = tmp_path
-    name, existing = reports._choose_name(day, "02-x", "fp1", force=False)
+    name, existing = execute._choose_name(day, "02-x", "fp1", force=False)
     assert (name, existing) == ("02-x", None)
     (day / "02-x.ipynb").write_text("{}")
     (day / "02-x.html").write_text("")
     (day / "02-x.json").write_text(json.dumps({"fingerprint": "fp1", "status": "ok",
                                                "html": "02-x.html"}))
-    name, existing = reports._choose_name(day, "02-x", "fp1", force=False)
+    name, existing = execute._choose_name(day, "02-x", "fp1", force=False)
     assert name == "02-x" and existing["fingerprint"] == "fp1"  # identical inputs: skip
-    assert reports._choose_name(day, "02-x", "fp2", force=False) == ("02-x-2", None)
-    assert reports._choose_name(day, "02-x", "fp1", force=True) == ("02-x-2", None)
+    assert execute._choose_name(day, "02-x", "fp2", force=False) == ("02-x-2", None)
+    assert execute._choose_name(day, "02-x", "fp1", force=True) == ("02-x-2", None)
     (day / "02-x-2.json").write_text(json.dumps({"fingerprint": "fp3", "status": "failed"}))
-    assert reports._choose_name(day, "02-x", "fp3", force=False) == ("02-x-3", None)
+    assert execute._choose_name(day, "02-x", "fp3", force=False) == ("02-x-3", None)
 
 
 def test_index_lists_reports_escaped(tmp_reports_dir):
@@ -138,7 +141,7 @@ def test_index_lists_reports_escaped(tmp_reports_dir):
     bad = {**meta, "name": "b", "status": "failed", "error": "KeyError: <x>", "html": None,
            "records": {}}
     (day / "b.json").write_text(json.dumps(bad))
-    page = reports.build_index().read_text()
+    page = rindex.build_index().read_text()
     assert "2026-01-02/02-event-study-a.html" in page
     assert "+15.3%" in page and "p=0.004***" in page and "SYNTHETIC" in page
     assert "<img src=x>" not in page and "&lt;img src=x&gt;" in page
@@ -147,17 +150,17 @@ def test_index_lists_reports_escaped(tmp_reports_dir):
 
 
 def test_resolve_notebook_errors():
-    assert reports.resolve_notebook("01").name == "01-data-refresh.ipynb"
-    assert reports.resolve_notebook("01-data-refresh").stem == "01-data-refresh"
+    assert nbs.resolve_notebook("01").name == "01-data-refresh.ipynb"
+    assert nbs.resolve_notebook("01-data-refresh").stem == "01-data-refresh"
     with pytest.raises(InputError, match="not found"):
-        reports.resolve_notebook("99-nothing")
+        nbs.resolve_notebook("99-nothing")
 
 
 def test_run_report_rejects_bad_parameters_before_kernel(tmp_reports_dir):
     with pytest.raises(InputError, match="has no parameter"):
-        reports.run_report("01-data-refresh", {"colour": "red"})
+        execute.run_report("01-data-refresh", {"colour": "red"})
     with pytest.raises(InputError, match="reversed"):
-        reports.run_report("01-data-refresh", {"start": "2024-01-01", "end": "2023-01-01"})
+        execute.run_report("01-data-refresh", {"start": "2024-01-01", "end": "2023-01-01"})
     assert not list(tmp_reports_dir.glob("*/*.ipynb"))
 
 
@@ -218,7 +221,7 @@ def test_residual_diagnostics_match_statsmodels():
     n = 240
     X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
     y = X @ [0.001, 1.5, 0.4] + rng.standard_t(4, n) * (1 + np.abs(X[:, 1]))
-    got = reports.residual_diagnostics(y, X)
+    got = diagnostics.residual_diagnostics(y, X)
     e = sm.OLS(y, X).fit().resid
     jb, jbp, _, _ = jarque_bera(e)
     lb = acorr_ljungbox(e, lags=[10], return_df=True)
@@ -235,13 +238,13 @@ def test_residual_diagnostics_match_statsmodels():
 def test_failure_class_maps_notebook_exceptions_to_exit_codes():
     from pivotlib.errors import DataError, InputError, OfflineError, RunError, SourceError
 
-    assert reports.failure_class("InputError: bad window") is InputError
-    assert reports.failure_class("DataError: APLD missing") is DataError
-    assert reports.failure_class("OfflineError: offline") is OfflineError
-    assert reports.failure_class("SourceError: 429") is SourceError
-    assert reports.failure_class("KeyError: 'x'") is RunError
-    assert reports.failure_class("PivotError: x") is RunError
-    assert reports.failure_class(None) is RunError
+    assert execute.failure_class("InputError: bad window") is InputError
+    assert execute.failure_class("DataError: APLD missing") is DataError
+    assert execute.failure_class("OfflineError: offline") is OfflineError
+    assert execute.failure_class("SourceError: 429") is SourceError
+    assert execute.failure_class("KeyError: 'x'") is RunError
+    assert execute.failure_class("PivotError: x") is RunError
+    assert execute.failure_class(None) is RunError
     assert [c.exit_code for c in (InputError, DataError, SourceError, RunError)] == [2, 3, 4, 5]
 
 

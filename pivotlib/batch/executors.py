@@ -32,7 +32,7 @@ Guarantees
   is never counted as a suspect of another item's crash.
 * **Workers only read prices.** The price store is prepared once, upstream, by the caller
   (``pivot data fetch`` / ``pivot data import`` before the sweep); items never fetch. Each item
-  writes its own report files atomically (``pivotlib.runner.reports.run_report``), and the index is
+  writes its own report files atomically (``pivotlib.runner.execute.run_report``), and the index is
   rebuilt once at the end from the sidecars of what finished (:func:`dispatch`).
 
 CLI wiring (one line each in ``pivotlib/cli/reports.py``)::
@@ -113,12 +113,6 @@ def _as_result(value: Any, item: Item, i: int) -> dict[str, Any]:
     return _failure(item, i, f"the item function returned {type(value).__name__}, not a dict")
 
 
-def _default_func() -> Func:
-    from pivotlib.batch.sweep import run_sweep_item
-
-    return run_sweep_item
-
-
 def _bar(total: int, progress: bool, desc: str):
     from tqdm import tqdm
 
@@ -129,7 +123,7 @@ def _bar(total: int, progress: bool, desc: str):
 # ---------------------------------------------------------------------------------------------
 # the runner
 # ---------------------------------------------------------------------------------------------
-def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str = "local",
+def run_items(items: Sequence[Item], func: Func, *, scheduler: str = "local",
               workers: int = 2, retries: int = 1, progress: bool = True,
               client: Any = None, connect_timeout: float = 20.0,
               deadline: float | None = None) -> list[dict[str, Any]]:
@@ -139,9 +133,10 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
     ----------
     items : sequence of dict
         JSON-safe items (see :mod:`pivotlib.batch.sweep`); each is passed to ``func`` as a ``dict``.
-    func : callable, optional
-        ``func(item) -> dict``; default :func:`pivotlib.batch.sweep.run_sweep_item`. Must be
-        importable by the workers (a module-level function).
+    func : callable
+        ``func(item) -> dict`` (the sweep passes :func:`pivotlib.batch.sweep.run_sweep_item`).
+        Must be importable by the workers (a module-level function). This module imports
+        nothing that runs reports: it is given the function to run.
     scheduler : str, default "local"
         ``"local"``, ``"tcp://host:port"``, ``"processes"`` or ``"serial"`` (module docstring).
     workers : int, default 2
@@ -176,7 +171,6 @@ def run_items(items: Sequence[Item], func: Func | None = None, *, scheduler: str
         The Dask scheduler at ``tcp://...`` cannot be reached.
     """
     items = [dict(it) for it in items]
-    func = func or _default_func()
     if int(workers) < 1:
         raise InputError(f"workers must be >= 1, got {workers}; pass e.g. --workers 2")
     if int(retries) < 0:
@@ -485,44 +479,33 @@ def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
                              "are cancelled and reported as failed (default: no limit)")
 
 
-def dispatch(items: Sequence[Item], func: Func, args: argparse.Namespace, *,
-             build_index: bool | None = None) -> list[dict[str, Any]]:
-    """Run ``items`` as the parsed CLI ``args`` say; rebuild the report index once at the end.
+def scheduler_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The :func:`dispatch` keywords from parsed CLI arguments (:func:`add_scheduler_argument`)."""
+    return {"scheduler": getattr(args, "scheduler", None),
+            "workers": getattr(args, "workers", None),
+            "retries": int(getattr(args, "retries", 1) or 0),
+            "progress": not getattr(args, "no_progress", False) and sys.stderr.isatty(),
+            "deadline": getattr(args, "deadline", None)}
+
+
+def dispatch(items: Sequence[Item], func: Func, *, scheduler: str | None = None,
+             workers: int | None = None, retries: int = 1, progress: bool = False,
+             deadline: float | None = None) -> list[dict[str, Any]]:
+    """Run ``items`` with the CLI's scheduler defaults (:func:`run_items` with defaults filled).
 
     Parameters
     ----------
-    items, func
+    items, func, retries, progress, deadline
         As :func:`run_items`.
-    args : argparse.Namespace
-        Uses ``scheduler`` (None -> ``processes`` when ``workers`` > 1, else ``serial``),
-        ``workers`` (default 2 for a LocalCluster), ``retries`` and ``no_progress``.
-    build_index : bool, optional
-        Rebuild ``reports/index.html`` from the sidecars of what finished; default True when
-        ``func`` is :func:`pivotlib.batch.sweep.run_sweep_item`.
+    scheduler : str, optional
+        None -> ``processes`` when ``workers`` > 1, else ``serial``.
+    workers : int, optional
+        Default 1; a LocalCluster (``scheduler="local"``) gets at least 2.
     """
-    workers = int(getattr(args, "workers", None) or 1)
-    scheduler = getattr(args, "scheduler", None)
+    n = int(workers or 1)
     if scheduler is None:
-        scheduler = "processes" if workers > 1 else "serial"
-    elif scheduler == "local" and workers < 2 and getattr(args, "workers", None) in (None, 1):
-        workers = 2
-    results = run_items(items, func, scheduler=scheduler, workers=workers,
-                        retries=int(getattr(args, "retries", 1) or 0),
-                        progress=not getattr(args, "no_progress", False)
-                        and sys.stderr.isatty(),
-                        deadline=getattr(args, "deadline", None))
-    if build_index is None:
-        build_index = getattr(func, "__name__", "") == "run_sweep_item" and getattr(
-            func, "__module__", "") == "pivotlib.batch.sweep"
-    if build_index:
-        from pathlib import Path
-
-        from pivotlib.runner.reports import build_index as _build
-
-        roots = {str(it.get("reports_root")) for it in items if it.get("reports_root")}
-        if roots:
-            for r in sorted(roots):
-                _build(Path(r))
-        else:
-            _build(None)
-    return results
+        scheduler = "processes" if n > 1 else "serial"
+    elif scheduler == "local" and n < 2 and workers in (None, 1):
+        n = 2
+    return run_items(items, func, scheduler=scheduler, workers=n, retries=retries,
+                     progress=progress, deadline=deadline)

@@ -12,7 +12,7 @@ Item keys (all but ``notebook`` optional)::
      "key": "label for the summary", "reuse_kernel": True}
 
 ``reuse_kernel`` (default True) runs the report on this process's warm kernel
-(:class:`pivotlib.runner.reports.WarmKernel`: one kernel per worker, namespace reset between reports)
+(:class:`pivotlib.runner.engine.WarmKernel`: one kernel per worker, namespace reset between reports)
 instead of starting a kernel per report.
 
 Result keys: ``key, notebook, ok, status, name, html, ipynb, sidecar, elapsed, error, records``
@@ -47,7 +47,7 @@ def _worker_kernel() -> Any:
         import atexit
         from multiprocessing import util
 
-        from pivotlib.runner.reports import WarmKernel
+        from pivotlib.runner.engine import WarmKernel
 
         warm = _LOCAL.warm = WarmKernel()
         atexit.register(warm.shutdown)  # the main process
@@ -69,7 +69,7 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
         JSON-safe outcome (``ok`` False and ``error`` set on failure).
     """
     from pivotlib.errors import PivotError
-    from pivotlib.runner.reports import failure_class, run_report
+    from pivotlib.runner.execute import failure_class, run_report
 
     t0 = time.perf_counter()
     params = dict(item.get("parameters") or {})
@@ -145,8 +145,9 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
     import json
 
     from pivotlib.events.catalog import load_catalog
-    from pivotlib.runner.reports import event_study, notebook_parameters, resolve_notebook
+    from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
     from pivotlib.studies import params as _params
+    from pivotlib.studies.event import event_study
 
     groups: dict[str, list[int]] = {}
     for i, it in enumerate(items):
@@ -193,19 +194,20 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
     return run, skipped
 
 
-def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1,
-              progress: bool = True) -> list[dict[str, Any]]:
-    """Run items in a local process pool (``workers`` > 1) or in-process; results in order.
+def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1, progress: bool = True,
+              scheduler: str | None = None, retries: int = 1,
+              deadline: float | None = None) -> list[dict[str, Any]]:
+    """Run report items with :func:`run_sweep_item` on an executor; results in input order.
 
-    A thin front of :func:`pivotlib.batch.executors.run_items` (scheduler ``"processes"`` or
-    ``"serial"``), which also recovers from a crashed worker process: the items it held are
-    re-run one at a time so the culprit is found and the others finish. A tqdm progress bar
-    goes to stderr when ``progress`` is true.
+    :func:`pivotlib.batch.executors.dispatch` (scheduler ``None``: a local process pool when
+    ``workers`` > 1, else in-process; ``"local"``/``"tcp://..."`` for Dask), which also
+    recovers from a crashed worker process: the items it held are re-run one at a time so the
+    culprit is found and the others finish.
     """
-    from pivotlib.batch.executors import run_items as _run
+    from pivotlib.batch.executors import dispatch
 
-    return _run(items, run_sweep_item, scheduler="processes" if workers > 1 else "serial",
-                workers=max(1, int(workers)), progress=progress)
+    return dispatch(items, run_sweep_item, scheduler=scheduler, workers=workers,
+                    retries=retries, progress=progress, deadline=deadline)
 
 
 def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
@@ -233,11 +235,16 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def run_sweep(items: Sequence[Mapping[str, Any]], *, workers: int = 1, progress: bool = True,
+def run_sweep(items: Sequence[Mapping[str, Any]], *, workers: int | None = 1,
+              progress: bool = True, scheduler: str | None = None, retries: int = 1,
+              deadline: float | None = None,
               reports_root: str | None = None) -> list[dict[str, Any]]:
-    """Run the items, then rebuild ``reports/index.html`` once."""
-    from pivotlib.runner.reports import build_index
+    """Run the items (:func:`run_items`), then rebuild each reports folder's index once."""
+    from pivotlib.runner.index import build_index
 
-    results = run_items(items, workers=workers, progress=progress)
-    build_index(Path(reports_root) if reports_root else None)
+    results = run_items(items, workers=int(workers or 1), progress=progress,
+                        scheduler=scheduler, retries=retries, deadline=deadline)
+    roots = sorted({str(it["reports_root"]) for it in items if it.get("reports_root")})
+    for r in roots or [reports_root]:
+        build_index(Path(r) if r else None)
     return results

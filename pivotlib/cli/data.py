@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pivotlib.data.datasets import HELP as DATASET_HELP
 from pivotlib.errors import DataError, InputError, SourceError
 
 
@@ -42,8 +43,7 @@ def register(subparsers: Any) -> None:
     f.set_defaults(func=cmd_fetch)
 
     s = sub.add_parser("status", help="list a dataset: symbol, source, first, last, rows, stale")
-    s.add_argument("--dataset", help="demo (synthetic), store, or csv:<folder> "
-                                     "(default: PIVOT_DATASET or demo)")
+    s.add_argument("--dataset", help=DATASET_HELP)
     s.add_argument("--universe", type=Path, help="universe CSV (to list missing symbols)")
     s.add_argument("--stale-days", type=int, default=5,
                    help="a file is stale if its last date is older than this (5 days)")
@@ -117,42 +117,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dataset_status(dataset: str | None, stale_days: int, universe: Path | None):
-    import pandas as pd
-
-    from pivotlib.data.loading import resolve_dataset
-    from pivotlib.data.universe import load_universe
-
-    ds = resolve_dataset(dataset)
-    if ds.store is not None:
-        st = ds.store.status(stale_days=stale_days)
-    else:
-        rows = []
-        for sym in ds.available():
-            try:
-                df, meta = ds.read(sym)
-                rows.append(dict(symbol=sym, source="csv", first=meta.first, last=meta.last,
-                                 rows=meta.rows, stale=False, synthetic=False, adjusted=True,
-                                 fetched_at="", problem=""))
-            except Exception as exc:  # noqa: BLE001 - report, do not crash the listing
-                rows.append(dict(symbol=sym, source="csv", first="", last="", rows=0,
-                                 stale=True, synthetic=False, adjusted=False, fetched_at="",
-                                 problem=str(exc)))
-        st = pd.DataFrame(rows, columns=["symbol", "source", "first", "last", "rows", "stale",
-                                         "synthetic", "adjusted", "fetched_at", "problem"])
-    try:
-        uni = load_universe(universe)
-        missing = [s for s in uni["symbol"] if s not in set(st["symbol"])]
-    except InputError:
-        if universe is not None:
-            raise  # the user named a bad file: say so
-        missing = []  # no default universe (custom install): just list the files
-    return ds, st, missing
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     """``pivot data status``."""
-    ds, st, missing = _dataset_status(args.dataset, args.stale_days, args.universe)
+    from pivotlib.data.quality import dataset_status
+
+    ds, st, missing = dataset_status(args.dataset, stale_days=args.stale_days,
+                                     universe=args.universe)
     synthetic = bool(len(st)) and bool(st["synthetic"].all())
     if args.format == "json":
         print(json.dumps({"dataset": ds.name, "synthetic": synthetic, "missing": missing,

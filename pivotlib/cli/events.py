@@ -15,6 +15,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from pivotlib.data.datasets import HELP as DATASET_HELP
 from pivotlib.errors import InputError
 
 if TYPE_CHECKING:  # pandas is imported lazily so `pivot --help` stays fast
@@ -58,8 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cp = sub.add_parser("check", help="measured day-0/[-1,+1] returns beside reported moves")
     common(cp)
     cp.add_argument("--dataset", default=None,
-                    help="demo | store | csv:<folder>[,<folder>...] (default: PIVOT_DATASET "
-                         "or demo)")
+                    help=DATASET_HELP)
     cp.add_argument("--market", default="SPY", help="market factor symbol (default SPY)")
     cp.add_argument("--factor", default="BTC-USD",
                     help="second factor symbol (default BTC-USD; 'none' for a market model)")

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pivotlib.data.datasets import HELP as DATASET_HELP
+
 DEFAULT_FACTORS = ["SPY", "BTC-USD", "SMH"]
 
 
@@ -29,8 +31,7 @@ def register(subparsers: Any) -> None:
                        help="miners to analyse (default: universe roles miner and ai_host)")
         q.add_argument("--factors", nargs="+", default=DEFAULT_FACTORS,
                        help="factor columns (default: SPY BTC-USD SMH)")
-        q.add_argument("--dataset", help="demo (synthetic), store, or csv:<folder>[:<folder>] "
-                                         "(default: PIVOT_DATASET or demo)")
+        q.add_argument("--dataset", help=DATASET_HELP)
         q.add_argument("--start", help="first session, YYYY-MM-DD")
         q.add_argument("--end", help="last session, YYYY-MM-DD")
         q.add_argument("--orthogonalize", choices=["ai", "all", "none"], default="ai",

@@ -12,6 +12,8 @@ import os
 import sys
 from typing import Any
 
+from pivotlib.data.datasets import HELP as DATASET_HELP
+from pivotlib.defaults import REPORT_TIMEOUT
 from pivotlib.errors import InputError, RunError
 
 
@@ -44,7 +46,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("notebook", help="path, stem (02-event-study) or number (02)")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    dest="parameters", help="parameter override (repeatable)")
-    p.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    p.add_argument("--dataset", help=DATASET_HELP)
+    p.add_argument("--timeout", type=int, default=REPORT_TIMEOUT,
+                   help=f"per-cell timeout in seconds ({REPORT_TIMEOUT})")
     p.add_argument("--no-html", action="store_true", help="only execute, no HTML")
     _add_common(p)
     p.set_defaults(func=cmd_report)
@@ -52,8 +56,7 @@ def register(subparsers: Any) -> None:
     b = subparsers.add_parser("brief", help="run the default briefing set and the index",
                               description="Run notebooks 01-05 (the briefing set) and rebuild "
                                           "reports/index.html.")
-    b.add_argument("--dataset", help="demo, store or csv:<folder> (default PIVOT_DATASET "
-                                     "or demo)")
+    b.add_argument("--dataset", help=DATASET_HELP)
     b.add_argument("--workers", type=int, default=1, help="parallel notebook runs")
     _add_common(b)
     b.set_defaults(func=cmd_brief)
@@ -64,7 +67,7 @@ def register(subparsers: Any) -> None:
     s.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
     s.add_argument("--category", help="only this catalog category")
     s.add_argument("--symbols", nargs="+", help="only these symbols")
-    s.add_argument("--dataset", help="demo, store or csv:<folder>")
+    s.add_argument("--dataset", help=DATASET_HELP)
     s.add_argument("--limit", type=int, help="at most this many events")
     s.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    dest="parameters", help="extra parameter for every report (repeatable)")
@@ -86,9 +89,15 @@ def register(subparsers: Any) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``pivot report NOTEBOOK -p key value ...``."""
-    from pivotlib.runner.reports import run_report
+    from pivotlib.runner.execute import run_report
 
-    res = run_report(args.notebook, _param_pairs(args.parameters), date=args.date,
+    prm = _param_pairs(args.parameters)
+    if args.dataset:
+        if "dataset" in prm and prm["dataset"] != args.dataset:
+            raise InputError("--dataset and -p dataset disagree; give the dataset once")
+        prm["dataset"] = args.dataset
+    _say_dataset(prm.get("dataset"))
+    res = run_report(args.notebook, prm, date=args.date,
                      timeout=args.timeout, html_export=not args.no_html,
                      single_file=args.single_file, force=args.force)
     if res.status == "skipped":
@@ -98,6 +107,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         if res.html:
             print(f"wrote {res.html}")
     return 0
+
+
+def _say_dataset(dataset: str | None) -> None:
+    """Tell the terminal which data a command runs on (loudly when it is the SYNTHETIC demo)."""
+    from pivotlib.data.datasets import DatasetSpec
+
+    spec = DatasetSpec.parse(dataset or None)
+    if spec.synthetic:
+        print("running on the SYNTHETIC demo dataset (not real prices); pass --dataset store "
+              "or --dataset csv:<folder> for real data", file=sys.stderr)
+    else:
+        print(f"dataset: {spec.describe()}", file=sys.stderr)
 
 
 def _print_results(results: list[dict[str, Any]]) -> int:
@@ -119,9 +140,10 @@ def _print_results(results: list[dict[str, Any]]) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     """``pivot brief``: the default briefing set, then the index."""
-    from pivotlib.runner.reports import run_briefing_set
+    from pivotlib.batch.briefing import run_briefing_set
 
     common = {"dataset": args.dataset} if args.dataset else {}
+    _say_dataset(args.dataset)
     results = run_briefing_set(common, date=args.date, workers=args.workers,
                                single_file=args.single_file, force=args.force,
                                progress=sys.stderr.isatty())
@@ -130,11 +152,12 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``pivot sweep``: every catalog event to its own event-study report."""
-    from pivotlib.batch.executors import dispatch
-    from pivotlib.batch.sweep import run_sweep_item, screen_items, sweep_items
+    from pivotlib.batch.executors import scheduler_options
+    from pivotlib.batch.sweep import run_sweep, screen_items, sweep_items
     from pivotlib.config import reports_dir
 
     extra = _param_pairs(args.parameters)
+    _say_dataset(args.dataset or extra.get("dataset"))
     items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
                         date=args.date, limit=args.limit, extra=extra,
                         reports_root=str(reports_dir()))
@@ -147,14 +170,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     # events the engine cannot study on this dataset are reported, not run (screen_items);
     # the price store is read-only from here on: workers never fetch (prepare it upstream)
     items, not_studiable = screen_items(items)
-    results = (dispatch(items, run_sweep_item, args) if items else []) + not_studiable
+    results = (run_sweep(items, **scheduler_options(args)) if items else []) + not_studiable
     return _print_results(results)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``pivot demo``: the briefing set on the SYNTHETIC demo data, printing what it wrote."""
+    from pivotlib.batch.briefing import run_briefing_set
     from pivotlib.config import reports_dir, synthetic_dir
-    from pivotlib.runner.reports import run_briefing_set
 
     os.environ["PIVOT_DATASET"] = "demo"
     if not any(synthetic_dir().glob("*.parquet")):

@@ -233,7 +233,7 @@ def align_to_sessions(close: pd.Series, session_index: pd.DatetimeIndex) -> pd.S
     Returns
     -------
     pandas.Series
-        Closes on ``session_index``; NaN before the first available close.
+        Closes on ``session_index``; NaN before the first and after the last available close.
     """
     s = close.dropna().sort_index()
     idx = pd.DatetimeIndex(s.index)
@@ -242,10 +242,10 @@ def align_to_sessions(close: pd.Series, session_index: pd.DatetimeIndex) -> pd.S
     s = pd.Series(s.to_numpy(), index=idx.normalize().as_unit("ns"), name=close.name)
     s = s[~s.index.duplicated(keep="last")]
     out = s.reindex(s.index.union(session_index)).ffill().reindex(session_index)
-    # Do not extend a series past its own last observation by more than a long weekend.
+    # A series ends where its data end: no session after the last real close gets a value
+    # (a forward-filled close there would invent 0.0% returns).
     if len(s):
-        stale = session_index > s.index[-1] + pd.Timedelta(days=4)
-        out[stale] = np.nan
+        out[session_index > s.index[-1]] = np.nan
     return out
 
 

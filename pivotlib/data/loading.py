@@ -28,7 +28,6 @@ over the calendar days that fold into each session. Values before a symbol's ``l
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +37,9 @@ import numpy as np
 import pandas as pd
 
 from pivotlib import config
-from pivotlib.errors import DataError, InputError, PivotError
+from pivotlib.data.datasets import DatasetSpec, default_spec_text
 from pivotlib.data.store import PriceStore, SymbolMeta
+from pivotlib.errors import DataError, InputError, PivotError
 
 FIELDS = ("close", "adj_close", "adjusted", "open", "high", "low", "volume")
 DEFAULT_START = "2018-01-01"
@@ -50,8 +50,8 @@ DEFAULT_OVERLAP = 5
 # dataset resolution
 # ----------------------------------------------------------------------------------------
 def default_dataset() -> str:
-    """Return ``PIVOT_DATASET`` or ``"demo"``."""
-    return os.environ.get("PIVOT_DATASET", "").strip() or "demo"
+    """Return ``PIVOT_DATASET`` or ``"demo"`` (:func:`pivotlib.data.datasets.default_spec_text`)."""
+    return default_spec_text()
 
 
 @dataclass
@@ -104,34 +104,23 @@ class _Dataset:
         raise DataError(self.missing_message(symbol))
 
 
-def resolve_dataset(dataset: str | None = None, *, csv_adjusted: bool = True,
+def resolve_dataset(dataset: str | DatasetSpec | None = None, *, csv_adjusted: bool = True,
                     drop_after: str | pd.Timestamp | None = None) -> _Dataset:
-    """Turn a dataset name into a reader (see the module docstring for the names).
+    """Turn a dataset spec (:class:`~pivotlib.data.datasets.DatasetSpec`) into a reader.
 
     Raises
     ------
     InputError
         Unknown dataset name or a csv folder that does not exist.
     """
-    name = (dataset or default_dataset()).strip()
-    if name == "demo":
+    spec = DatasetSpec.parse(dataset)
+    name = str(spec)
+    if spec.kind == "demo":
         return _Dataset(name, "demo", store=PriceStore(config.synthetic_dir()))
-    if name == "store":
+    if spec.kind == "store":
         return _Dataset(name, "store", store=PriceStore(config.store_dir()))
-    if name.startswith("csv:"):
-        parts = [s.strip() for s in name[4:].replace(",", os.pathsep).split(os.pathsep)
-                 if s.strip()]
-        if not parts:
-            raise InputError("dataset 'csv:' needs a folder, e.g. csv:/path/to/prices")
-        folders = [Path(s).expanduser() for s in parts]
-        for f in folders:
-            if not f.is_dir():
-                raise InputError(f"dataset {name!r}: folder {f} does not exist; pass a folder "
-                                 "of <SYMBOL>.csv files")
-        return _Dataset(name, "csv", folders=folders, csv_adjusted=csv_adjusted,
-                        drop_after=pd.Timestamp(drop_after) if drop_after is not None else None)
-    raise InputError(f"unknown dataset {name!r}; use 'demo' (synthetic), 'store' (fetched or "
-                     "imported data) or 'csv:<folder>'")
+    return _Dataset(name, "csv", folders=list(spec.folders), csv_adjusted=csv_adjusted,
+                    drop_after=pd.Timestamp(drop_after) if drop_after is not None else None)
 
 
 def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:

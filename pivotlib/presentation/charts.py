@@ -3,7 +3,7 @@
 Every builder returns a :class:`Chart`, a thin wrapper around a ``plotly.graph_objects.Figure``
 (``chart.figure``) whose rich display works in JupyterLab (plotly MIME type) *and* in the
 offline HTML export (a ``<div>`` plus ``Plotly.newPlot`` call that expects plotly.js to be
-loaded once per page by :func:`pivotlib.runner.reports.export_html`). The ``div`` id is a hash of the
+loaded once per page by :func:`pivotlib.runner.export.export_html`). The ``div`` id is a hash of the
 figure, so the same inputs give byte-identical HTML.
 
 Every figure made from SYNTHETIC data says so: its title starts with ``SYNTHETIC DATA -`` and a

@@ -213,7 +213,7 @@ def provenance(prices: pd.DataFrame, *, title: str = "Data provenance") -> Prose
 def data_summary(status: pd.DataFrame, flags: pd.DataFrame | None = None) -> Prose:
     """Summary of a data status table (and quality flags) in plain language."""
     n = len(status)
-    stale = [str(s) for s in status.loc[status.get("stale", False) == True, "symbol"]]  # noqa: E712
+    stale = [str(s) for s in status.loc[status["stale"].astype(bool), "symbol"]] if "stale" in status else []
     problems = [str(s) for s in status.loc[status.get("problem", "").astype(str) != "",
                                            "symbol"]] if "problem" in status else []
     paras = [f"{n} symbols in the dataset."]
@@ -393,3 +393,29 @@ def caveats(kind: str = "event", *, synthetic: bool = False,
         ]
     items += list(extra)
     return Prose(title="Caveats", bullets=items, kind="caveat")
+
+
+def briefing_numbers(ev: Any, row: Any, test_name: str, test_p: float,
+                     p: Mapping[str, Any], scores: Any):
+    """Key-numbers table of the briefing (label, value) from the event and regime results."""
+    import pandas as pd
+
+    w = p.get("window") or (-1, 1)
+    items = [
+        ("Headline event", f"{ev['symbol']}: {ev['headline']}"),
+        ("Day 0 (first session to react)", str(pd.Timestamp(row["day0"]).date())),
+        (f"CAR over [{w[0]}, {w[1]}]", pct(row["car"])),
+        ("Test", f"{test_name}, {pval(test_p)}"),
+        ("Model", f"{p.get('model')} ({', '.join(p.get('factors') or [p.get('market')])}), "
+                  f"R2 {float(row['r2']):.2f}, daily sigma {pct(row['sigma'], 2, False)}"),
+    ]
+    if ev.get("deal_usd") == ev.get("deal_usd") and ev.get("deal_usd"):
+        items.append(("Deal size (reported)", f"${float(ev['deal_usd']) / 1e9:.2f} bn"))
+    ok = scores.dropna(subset=["pivot_score"])
+    if len(ok):
+        top = ok.iloc[0]
+        items.append(("Highest pivot score", f"{ok.index[0]}: score {top['pivot_score']:.2f} "
+                      f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}], {pval(top['p_value'])}"))
+        n_sig = int(((ok["p_value"] < 0.05) & (ok["pivot_score"] > 0)).sum())
+        items.append(("Miners with a significant pivot (5%)", f"{n_sig} of {len(ok)}"))
+    return pd.DataFrame(items, columns=["", "value"])

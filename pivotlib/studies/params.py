@@ -189,19 +189,19 @@ def _available_models() -> tuple[str, ...]:
 
 
 def _dataset(name: str, value: Any) -> str:
-    v = _str(name, value, optional=False)
-    if v in ("demo", "store"):
-        return v
-    if v.startswith("csv:") and len(v) > 4:
-        from pathlib import Path
+    """The normalised spec text (:class:`~pivotlib.data.datasets.DatasetSpec`): absolute csv
+    folders, so a kernel started elsewhere reads the same files."""
+    from pivotlib.data.datasets import DatasetSpec
 
-        folder = Path(v[4:]).expanduser()
-        if not folder.is_dir():
-            raise _fail(name, value, f"points to {str(folder)!r}, which is not a folder",
-                        "pass dataset = \"csv:/path/to/folder\" holding <SYMBOL>.csv files")
-        return f"csv:{folder.resolve()}"
-    raise _fail(name, value, "is not a dataset",
-                "use \"demo\" (SYNTHETIC), \"store\" (fetched data) or \"csv:<folder>\"")
+    if not isinstance(value, str):
+        raise _fail(name, value, "is not text", "use " + _DATASET_HELP)
+    try:
+        return str(DatasetSpec.parse(value or None))
+    except InputError as exc:
+        raise _fail(name, value, "is not a usable dataset", str(exc)) from None
+
+
+_DATASET_HELP = "demo (SYNTHETIC), store or csv:<folder>[,<folder>...]"
 
 
 def _event_id(name: str, value: Any) -> str | None:
@@ -256,7 +256,7 @@ def _f(check: Callable[[str, Any], Any], doc: str) -> Field:
 
 
 _COMMON = {
-    "dataset": _f(_dataset, "\"demo\" (SYNTHETIC), \"store\" or \"csv:<folder>\""),
+    "dataset": _f(_dataset, _DATASET_HELP),
 }
 _MODEL = {
     "model": _f(_model, "normal-return model"),

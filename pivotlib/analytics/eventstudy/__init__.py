@@ -12,14 +12,9 @@ Poulsen (1991), Kolari-Pynnonen (2010, 2011), Cowan (1992), Corrado (1989), Corr
 
 from __future__ import annotations
 
-from pivotlib.analytics.eventstudy.core import (
-           DEFAULT_MIN_EST,
-           TEST_NAMES,
-           EventStudyResult,
-           miner_model,
-           run_event_study,
-)
+from pivotlib.analytics.eventstudy.core import DEFAULT_MIN_EST, miner_model, run_event_study
 from pivotlib.analytics.eventstudy.models import MODELS
+from pivotlib.analytics.eventstudy.result import TEST_NAMES, EventStudyResult
 
 __all__ = ["run_event_study", "EventStudyResult", "miner_model", "MODELS", "TEST_NAMES",
            "DEFAULT_MIN_EST"]

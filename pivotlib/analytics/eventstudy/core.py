@@ -26,162 +26,28 @@ generalized sign (cgsign_z)  ``gsign_p="per_firm"`` (mean of per-firm shares); t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from pivotlib.analytics.eventstudy import stats as S
-from pivotlib.analytics.eventstudy.models import MODELS, Fit, fit_statsmodels, fit_vectorized
-from pivotlib.analytics.eventstudy.resample import bootstrap_skew_t, placebo_caar, signflip_caar
+from pivotlib.analytics.eventstudy.battery import _abnormal_volume, _ar_long, _battery, _Panel
+from pivotlib.analytics.eventstudy.models import MODELS, fit_statsmodels, fit_vectorized
+from pivotlib.analytics.eventstudy.result import EventStudyResult
+from pivotlib.defaults import BITCOIN, MARKET, MIN_ESTIMATION_OBS
 from pivotlib.errors import InputError
 
 Model = Literal["constant_mean", "market_adjusted", "market", "factors"]
 
-DEFAULT_MIN_EST = 100
+
+DEFAULT_MIN_EST = MIN_ESTIMATION_OBS
 """Default minimum number of estimation observations. 100 of the default 240-day window (-250,
 -11): enough for stable betas (Patell's Q_i <= 1.02) while still admitting a stock about five
 months after listing; below it the event is dropped with status "too few observations"."""
 
-TEST_NAMES = (
-    "cross_sectional_t", "patell_z", "kp_patell_z", "bmp_t", "kp_bmp_t", "generalized_sign_z",
-    "corrado_rank_z", "modified_rank_z", "grank_t", "wilcoxon_z", "skewness_corrected_t",
-)
 
-_TEST_INFO = {
-    "cross_sectional_t": ("t", "Brown-Warner (1985) cross-sectional t of CAR_i"),
-    "patell_z": ("normal", "Patell (1976) standardized-residual Z"),
-    "kp_patell_z": ("normal", "Patell Z x Kolari-Pynnonen (2010) correlation adjustment"),
-    "bmp_t": ("t", "Boehmer-Musumeci-Poulsen (1991) standardized cross-sectional t"),
-    "kp_bmp_t": ("t", "Kolari-Pynnonen (2010) adjusted BMP"),
-    "generalized_sign_z": ("normal", "Cowan (1992) generalized sign Z"),
-    "corrado_rank_z": ("normal", "Corrado (1989) rank test, Cowan (1992) CAR form"),
-    "modified_rank_z": ("normal", "Corrado-Zivney (1992) / KP (2010) standardized rank"),
-    "grank_t": ("t", "Kolari-Pynnonen (2011) generalized rank (GRANK) t"),
-    "wilcoxon_z": ("normal", "Wilcoxon (1945) signed rank of CAR_i"),
-    "skewness_corrected_t": ("t", "Hall (1992) / Lyon-Barber-Tsai (1999) skewness-corrected t"),
-    "bootstrap_skew_t": ("bootstrap", "Hall (1992) skewness-adjusted bootstrap (seeded)"),
-    "signflip_caar": ("permutation", "sign-flip randomisation test of CAAR (seeded)"),
-    "placebo_caar": ("permutation", "common-offset placebo windows from the estimation period"),
-}
-
-
-@dataclass
-class EventStudyResult:
-    """Result of :func:`run_event_study`.
-
-    Attributes
-    ----------
-    events : DataFrame
-        Index ``event_id``; one row per input event: symbol, event_date (parsed, tz-naive), day0 (the
-        session used), status ("ok" or why the event was dropped), n_est, alpha,
-        beta_<column>..., sigma, r2, n_evt, car, car_t, car_df, car_p, car_se_corrected,
-        scar, bhar, confounded, confounded_by, and abn_volume / abn_volume_t when volumes were
-        passed.
-    ar : DataFrame
-        Long: event_id, symbol, rel_day, date, ret, normal, ar, car (cumulative from the window
-        start), sar (AR / (sigma sqrt(C_t))), c_t. Only events with status "ok".
-    tests : DataFrame
-        Index = statistic name; columns statistic, p_value, df, distribution. For CAAR over the
-        whole event window.
-    daily : DataFrame
-        Index rel_day: n, n_pos, aar, caar and daily / cumulative statistics.
-    caar : float
-        Cumulative average abnormal return over the window.
-    options : dict
-        Every option used (for reports and reproducibility).
-    """
-
-    events: pd.DataFrame
-    ar: pd.DataFrame
-    tests: pd.DataFrame
-    daily: pd.DataFrame
-    caar: float
-    options: dict[str, Any] = field(default_factory=dict)
-    kp_r: float = float("nan")
-
-    @property
-    def n_ok(self) -> int:
-        """Number of events used in the statistics."""
-        return int((self.events["status"] == "ok").sum())
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy test table: one row per statistic with statistic, p_value, df, distribution,
-        description, plus caar, n_events and the model (for stacking many runs)."""
-        out = self.tests.copy()
-        out["description"] = [_TEST_INFO.get(i, ("", ""))[1] for i in out.index]
-        out["caar"] = self.caar
-        out["n_events"] = self.n_ok
-        out["model"] = self.options.get("model")
-        out["window"] = str(tuple(self.options.get("window", ())))
-        return out.rename_axis("test").reset_index()
-
-    tidy = to_frame
-
-    def summary(self) -> str:
-        """A readable statsmodels-style text table of the CAAR tests."""
-        o = self.options
-        width = 78
-        dropped = self.events[self.events["status"] != "ok"]
-        lines = ["=" * width, "Event study".center(width), "=" * width]
-        left = [
-            ("Model:", _model_label(o)),
-            ("Estimation (days):", str(tuple(o.get("estimation", ())))),
-            ("Window (days):", str(tuple(o.get("window", ())))),
-            ("Day-0 policy:", str(o.get("nontrading"))),
-        ]
-        right = [
-            ("Events used:", str(self.n_ok)),
-            ("Events dropped:", str(len(dropped))),
-            ("CAAR:", f"{self.caar:.6f}"),
-            ("KP mean corr r:", f"{self.kp_r:.4f}" if np.isfinite(self.kp_r) else "n/a"),
-        ]
-        for (a, b), (c, d) in zip(left, right):
-            lines.append(f"{a:<19}{b:>21}   {c:<20}{d:>15}")
-        lines.append("-" * width)
-        lines.append(f"{'test':<24}{'statistic':>12}{'p-value':>10}{'df':>8}  {'dist':<12}")
-        lines.append("-" * width)
-        for name, row in self.tests.iterrows():
-            stars = _stars(row["p_value"])
-            df = "" if not np.isfinite(row["df"]) else f"{row['df']:.0f}"
-            dist = str(row["distribution"]).split(" ")[0]
-            lines.append(f"{name:<24}{row['statistic']:>12.4f}{row['p_value']:>10.4f}{df:>8}  "
-                         f"{dist:<12}{stars}")
-        lines.append("-" * width)
-        if len(dropped):
-            lines.append("Dropped events:")
-            for eid, row in dropped.head(10).iterrows():
-                lines.append(f"  {eid!s:<20} {row['symbol']!s:<10} {row['status']}")
-            if len(dropped) > 10:
-                lines.append(f"  ... and {len(dropped) - 10} more (see .events)")
-        lines.append("Significance: * 10%, ** 5%, *** 1% (two-sided).")
-        lines.append("=" * width)
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:  # pragma: no cover - convenience
-        return f"<EventStudyResult {self.n_ok} events, CAAR={self.caar:.4g}>"
-
-
-def _stars(p: float) -> str:
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
-
-
-def _model_label(o: dict) -> str:
-    m = o.get("model")
-    if m == "market":
-        return f"market ({o.get('market')})"
-    if m == "factors":
-        return "factors (" + ", ".join(o.get("factors") or []) + ")"
-    if m == "market_adjusted":
-        return f"mkt-adjusted ({o.get('market')})"
-    return str(m)
-
-
-def miner_model(market: str = "SPY", crypto: str = "BTC-USD") -> dict[str, Any]:
+def miner_model(market: str = MARKET, crypto: str = BITCOIN) -> dict[str, Any]:
     """Keyword arguments of the documented default for bitcoin miners: market + bitcoin.
 
     ``run_event_study(returns, events, **miner_model())`` is
@@ -191,8 +57,6 @@ def miner_model(market: str = "SPY", crypto: str = "BTC-USD") -> dict[str, Any]:
     """
     return {"model": "factors", "factors": [market, crypto]}
 
-
-# --------------------------------------------------------------------------- input checks
 
 def _check_window(name: str, w: Sequence[int]) -> tuple[int, int]:
     try:
@@ -276,8 +140,6 @@ def _session_positions(index: pd.DatetimeIndex, dates: pd.Series, policy: str,
     pos = np.where(inside & (pos >= 0) & (pos < n), pos, -1)
     return pos.astype(np.int64), inside
 
-
-# --------------------------------------------------------------------------- main entry
 
 def run_event_study(
     returns: pd.DataFrame,
@@ -493,11 +355,19 @@ def run_event_study(
             status[i] = ("not listed yet (first return "
                          f"{index[fv].date() if fv < n_rows else 'never'})")
         elif pos[i] + w1 >= n_rows or pos[i] + w0 < 0:
-            status[i] = "event window runs off the data"
+            status[i] = (f"event window runs off the data (the returns end "
+                         f"{index[-1].date()}; the window needs {w1} session(s) after day 0)"
+                         if pos[i] + w1 >= n_rows else "event window runs off the data")
         elif pos[i] + lo_off < 0 or pos[i] + hi_off >= n_rows:
-            status[i] = ("estimation runs off the data (needs "
-                         f"{max(-lo_off, 0)} sessions before day 0; load more history or "
-                         "shorten estimation)")
+            have = int(pos[i])
+            fix = (f"load history before {index[0].date()} or start the estimation window "
+                   f"at -{have} (e.g. estimation [-{have}, {e1}])"
+                   if have + e1 + 1 >= min_est else
+                   f"load history before {index[0].date()} (the engine needs {min_est} "
+                   "estimation returns)")
+            status[i] = (f"estimation runs off the data (needs {max(-lo_off, 0)} sessions "
+                         f"before day 0, the returns start {index[0].date()}, {have} sessions "
+                         f"earlier); {fix}")
 
     # day-0 positions of all events (incl. other_events) per symbol, for masking/confounding
     allpos = pd.DataFrame({"event_id": ids.to_numpy(), "symbol": ev["symbol"].to_numpy(),
@@ -562,7 +432,7 @@ def run_event_study(
         for gi in np.flatnonzero(confounded):
             hit = ((ap_col == col_idx[gi]) & (ap_pos >= pos[gi] + w0) & (ap_pos <= pos[gi] + w1)
                    & (ap_ids != id_arr[gi]))
-            confounded_by[gi] = ",".join(str(x) for x in ap_ids[hit])
+            confounded_by[gi] = ",".join(sorted(str(x) for x in ap_ids[hit]))
     if mask_other_events and len(okpos) and len(ap_pos):
         cover = np.zeros((n_cols, n_rows + 1), dtype=np.int32)
         np.add.at(cover, (ap_col, np.clip(ap_pos + w0, 0, n_rows)), 1)
@@ -583,13 +453,17 @@ def run_event_study(
         gi = okpos[j]
         m = fit.n_est[j]
         if m < min_est:
-            status[gi] = f"too few observations ({m} < min_est={min_est})"
+            status[gi] = (f"too few observations ({m} < min_est={min_est})"
+                          + _limiting(AT, index, [ci[j]] + list(rc), [sym_arr[gi]] + regs,
+                                      p0[j] + e0, p0[j] + e1, "estimation window"))
         elif not (fit.sst[j] > 0) or not (fit.sigma[j] > 0):
             status[gi] = "constant returns (zero variance in the estimation window)"
         elif fit.singular[j]:
             status[gi] = "regressors constant or collinear in the estimation window"
         elif not mask_evt[j].any():
-            status[gi] = "no valid returns in the event window"
+            status[gi] = ("no valid returns in the event window"
+                          + _limiting(AT, index, [ci[j]] + list(rc), [sym_arr[gi]] + regs,
+                                      p0[j] + w0, p0[j] + w1, "event window"))
         elif fit.n_est[j] - fit.k <= 2:
             status[gi] = f"too few observations ({m})"
         else:
@@ -680,215 +554,22 @@ def run_event_study(
                             options=options, kp_r=kp_r)
 
 
-@dataclass
-class _Panel:
-    fit: Fit
-    keep: np.ndarray
-    ar: np.ndarray
-    sar: np.ndarray
-    mask_evt: np.ndarray
-    start: np.ndarray
-    pos0: np.ndarray
-
-
-def _abnormal_volume(volume: pd.DataFrame, index: pd.DatetimeIndex, syms: np.ndarray,
-                     pos: np.ndarray, okpos: np.ndarray, est_off: np.ndarray,
-                     evt_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Campbell-Wasley (1996) abnormal log volume: mean_evt v - mean_est v, v = log(1 + V)."""
-    if not isinstance(volume, pd.DataFrame):
-        raise InputError("volume must be a wide DataFrame like returns (one column per symbol)")
-    vol = volume.copy()
-    vol.index = pd.DatetimeIndex(vol.index).tz_localize(None) if getattr(
-        vol.index, "tz", None) is not None else pd.DatetimeIndex(vol.index)
-    vol = vol[~vol.index.duplicated()].reindex(index)
-    n = len(syms)
-    av = np.full(n, np.nan)
-    avt = np.full(n, np.nan)
-    V = np.log1p(vol.clip(lower=0).to_numpy(dtype=float, na_value=np.nan))
-    vcols = {c: j for j, c in enumerate(vol.columns)}
-    for gi in okpos:
-        j = vcols.get(syms[gi])
-        if j is None:
-            continue
-        ve = V[pos[gi] + est_off, j]
-        vw = V[pos[gi] + evt_off, j]
-        ve, vw = ve[np.isfinite(ve)], vw[np.isfinite(vw)]
-        if ve.size < 3 or vw.size < 1:
-            continue
-        av[gi] = vw.mean() - ve.mean()
-        sd = ve.std(ddof=1)
-        avt[gi] = av[gi] / (sd / np.sqrt(vw.size)) if sd > 0 else np.nan
-    return av, avt
-
-
-def _ar_long(ids, syms, evt_off, ridx_evt, index, y_evt, ar, sar, c_evt) -> pd.DataFrame:
-    n, L = ar.shape
-    car = np.cumsum(np.nan_to_num(ar), axis=1)
-    dates = index.to_numpy()[ridx_evt] if n else np.empty((0, L), dtype="datetime64[ns]")
-    return pd.DataFrame({
-        "event_id": np.repeat(ids, L),
-        "symbol": np.repeat(syms, L),
-        "rel_day": np.tile(evt_off, n),
-        "date": dates.ravel(),
-        "ret": y_evt.ravel(),
-        "normal": (y_evt - ar).ravel(),
-        "ar": ar.ravel(),
-        "car": car.ravel(),
-        "sar": sar.ravel(),
-        "c_t": c_evt.ravel(),
-    })
-
-
-def _battery(F: _Panel, o: dict, evt_off: np.ndarray):
-    """Compute the CAAR test table and the daily table for the kept events."""
-    fit = F.fit
-    kp = F.keep
-    ar, sar, mask = F.ar, F.sar, F.mask_evt
-    n, L = ar.shape
-    k = fit.k
-    sigma = fit.sigma[kp]
-    m = fit.n_est[kp].astype(float)
-    resid = fit.resid_est[kp]
-    q = S.patell_q(m, k)
-
-    empty_tests = pd.DataFrame(
-        {"statistic": np.nan, "p_value": np.nan, "df": np.nan, "distribution": ""},
-        index=pd.Index(list(TEST_NAMES), name="test"))
-    if n == 0:
-        return empty_tests, pd.DataFrame(index=pd.Index(evt_off, name="rel_day")), float(
-            "nan"), float("nan")
-
-    # cumulative pieces for windows [w0, w0 + j]
-    ar0 = np.nan_to_num(ar)
-    cum_car = np.cumsum(ar0, axis=1)
-    cum_l = np.cumsum(mask, axis=1).astype(float)
-    cum_sar = np.cumsum(np.nan_to_num(sar), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if fit.d_evt.shape[2]:
-            cd = np.cumsum(fit.d_evt[kp], axis=1)
-            quad = np.einsum("njp,npq,njq->nj", cd, fit.sxx_inv[kp], cd)
-        else:
-            quad = np.zeros((n, L))
-        if o["model"] == "market_adjusted":
-            var_corr = sigma[:, None] ** 2 * cum_l
-        else:
-            var_corr = sigma[:, None] ** 2 * (cum_l + cum_l**2 / m[:, None] + quad)
-        bs = o["bmp_standardize"]
-        if bs == "corrected":
-            scar_cum = cum_car / np.sqrt(var_corr)
-            sar_bmp = sar
-        elif bs == "sigma":
-            scar_cum = cum_car / (sigma[:, None] * np.sqrt(cum_l))
-            sar_bmp = ar / sigma[:, None]
-        else:
-            scar_cum = cum_sar / np.sqrt(cum_l)
-            sar_bmp = sar
-        scar_cum = np.where(cum_l > 0, scar_cum, np.nan)
-    car_cum = np.where(cum_l > 0, cum_car, np.nan)
-
-    # KP mean correlation of estimation residuals
-    rng = np.random.default_rng(o["seed"])
-    kp_r = _kp_rbar(resid, F.start, o, L, rng)
-    fac = S.kp_factor(kp_r, n)
-
-    # generalized sign p-hat
-    pos_est = (resid > 0).sum(axis=1)
-    if o["gsign_p"] == "pooled":
-        p_hat = float(pos_est.sum() / m.sum())
-    else:
-        p_hat = float(np.mean(pos_est / m))
-
-    # rank tests on estimation + event window: rank the estimation residuals once, then
-    # insert the event-window values (raw ARs for Corrado, SARs for the modified rank)
-    fin_est = np.isfinite(resid)
-    base = S.ranks_rows(resid)
-    k_est, k_evt = S.ranks_with_extra(base, resid, ar)
-    d_rank, s_k = S.corrado_parts(k_est, k_evt, fin_est)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # e/sigma vs SAR = AR/(sigma sqrt(C)): compare e with AR / sqrt(C)
-        k_est, k_evt = S.ranks_with_extra(base, resid, ar / np.sqrt(fit.c_evt[kp]))
-    s_mod, s_mod_sd = S.modified_rank_parts(k_est, k_evt, fin_est)
-
-    rows = []
-    for j in range(L):
-        a_t = np.where(mask[:, j], ar[:, j], np.nan)
-        aar = float(np.nanmean(a_t)) if np.isfinite(a_t).any() else float("nan")
-        car_j = car_cum[:, j]
-        ok_j = np.isfinite(car_j)
-        caar_j = float(np.nanmean(car_j)) if ok_j.any() else float("nan")
-        t_a, df_a = S.cross_sectional_t(a_t)
-        t_c, df_c = S.cross_sectional_t(car_j)
-        bmp_a, _ = S.bmp_t(sar_bmp[:, j])
-        bmp_c, _ = S.bmp_t(scar_cum[:, j])
-        n_t = int(np.isfinite(a_t).sum())
-        rows.append(dict(
-            rel_day=int(evt_off[j]), n=n_t, n_pos=int((a_t > 0).sum()), aar=aar, caar=caar_j,
-            aar_t=t_a, aar_p=S.p_t(t_a, df_a), caar_t=t_c, caar_p=S.p_t(t_c, df_c),
-            aar_patell_z=S.patell_daily(sar[:, j], q),
-            caar_patell_z=S.patell_car(cum_sar[:, j], cum_l[:, j], q),
-            aar_bmp_t=bmp_a, caar_bmp_t=bmp_c, aar_kp_t=bmp_a * fac, caar_kp_t=bmp_c * fac,
-            aar_gsign_z=S.generalized_sign_z(int((a_t > 0).sum()), n_t, p_hat),
-            caar_gsign_z=S.generalized_sign_z(int((car_j > 0).sum()), int(ok_j.sum()), p_hat),
-            aar_rank_z=float(d_rank[j] / s_k) if s_k > 0 else float("nan"),
-            caar_rank_z=float(d_rank[: j + 1].sum() / (np.sqrt(j + 1) * s_k))
-            if s_k > 0 else float("nan"),
-        ))
-    daily = pd.DataFrame(rows).set_index("rel_day")
-
-    # full-window tests
-    car = car_cum[:, -1]
-    scar = scar_cum[:, -1]
-    nn = int(np.isfinite(car).sum())
-    caar = float(np.nanmean(car))
-    res: dict[str, tuple[float, float, float, str]] = {}
-    t, df = S.cross_sectional_t(car)
-    res["cross_sectional_t"] = (t, S.p_t(t, df), df, "t")
-    z = S.patell_car(cum_sar[:, -1], cum_l[:, -1], q)
-    res["patell_z"] = (z, S.p_normal(z), np.nan, "normal")
-    res["kp_patell_z"] = (z * fac, S.p_normal(z * fac), np.nan, "normal")
-    t, df = S.bmp_t(scar)
-    res["bmp_t"] = (t, S.p_t(t, df), df, "t")
-    res["kp_bmp_t"] = (t * fac, S.p_t(t * fac, df), df, "t")
-    z = S.generalized_sign_z(int((car > 0).sum()), nn, p_hat)
-    res["generalized_sign_z"] = (z, S.p_normal(z), np.nan, "normal")
-    z = float(d_rank.sum() / (np.sqrt(L) * s_k)) if s_k > 0 else float("nan")
-    res["corrado_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
-    z = float(s_mod.sum() / (np.sqrt(L) * s_mod_sd)) if s_mod_sd > 0 else float("nan")
-    res["modified_rank_z"] = (z, S.p_normal(z), np.nan, "normal")
-    t, df, _z = S.grank_t(base, resid, sigma, scar, fin_est)
-    res["grank_t"] = (t, S.p_t(t, df), df, "t")
-    z = S.wilcoxon_z(car)
-    if o.get("wilcoxon_p") == "exact":
-        res["wilcoxon_z"] = (z, S.wilcoxon_exact_p(car), np.nan, "exact")
-    else:
-        res["wilcoxon_z"] = (z, S.p_normal(z), np.nan, "normal")
-    t, df = S.skewness_corrected_t(car)
-    res["skewness_corrected_t"] = (t, S.p_t(t, df), df, "t")
-    nb = o["n_boot"]
-    if nb > 0:
-        t, p = bootstrap_skew_t(car, nb, rng)
-        res["bootstrap_skew_t"] = (t, p, np.nan, "bootstrap")
-        c, p = signflip_caar(car, nb, rng)
-        res["signflip_caar"] = (c, p, np.nan, "permutation")
-        c, p, npl = placebo_caar(resid, L, caar)
-        res["placebo_caar"] = (c, p, np.nan, f"permutation ({npl} windows)")
-    tests = pd.DataFrame.from_dict(res, orient="index",
-                                   columns=["statistic", "p_value", "df", "distribution"])
-    tests.index.name = "test"
-    return tests, daily, caar, kp_r
-
-
-def _kp_rbar(resid: np.ndarray, start: np.ndarray, o: dict, L: int,
-             rng: np.random.Generator) -> float:
-    n = resid.shape[0]
-    if n < 2:
-        return float("nan")
-    sel = np.arange(n)
-    if o["kp_max_events"] is not None and n > o["kp_max_events"]:
-        sel = np.sort(rng.choice(n, size=int(o["kp_max_events"]), replace=False))
-    st = start[sel] if o["kp_correlation"] == "calendar" else np.zeros(len(sel), dtype=np.int64)
-    w = None
-    if o["kp_weight"] == "event_overlap" and o["kp_correlation"] == "calendar":
-        w = np.maximum(0.0, (L - np.arange(L)) / L)
-    return S.mean_pairwise_corr(resid[sel], st.astype(np.int64),
-                                min_overlap=int(o["kp_min_overlap"]), weights=w)
+def _limiting(AT: np.ndarray, index: pd.DatetimeIndex, cols: Sequence[int], names: Sequence[str],
+              lo: int, hi: int, what: str) -> str:
+    """Name the series that limits a window: the one with the fewest valid returns in rows
+    ``lo..hi`` of ``AT`` (symbol-major), with its first and last valid date, and the fix."""
+    counts = [int(np.isfinite(AT[c, lo:hi + 1]).sum()) for c in cols]
+    k = int(np.argmin(counts))
+    row = AT[cols[k]]
+    fin = np.flatnonzero(np.isfinite(row))
+    if not len(fin):
+        return f": {names[k]} has no data at all; load it or drop it from the model"
+    first, last = index[fin[0]].date(), index[fin[-1]].date()
+    if fin[-1] < hi:
+        return (f": {names[k]} has {counts[k]} valid returns in the {what} (its data end "
+                f"{last}); extend {names[k]} past {index[hi].date()} or pick an earlier event")
+    if fin[0] > lo:
+        return (f": {names[k]} has {counts[k]} valid returns in the {what} (its data start "
+                f"{first}); load earlier history of {names[k]} or pick a later event")
+    return (f": {names[k]} has {counts[k]} valid returns in the {what} (gaps between {first} "
+            f"and {last}); fill the gaps or pick another event")

@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pivotlib.errors import InputError
 from pivotlib.data.store import normalize_frame
+from pivotlib.errors import InputError
 
 _FIELD_ALIASES: dict[str, str] = {
     "open": "open", "high": "high", "low": "low", "close": "close", "close/last": "close",

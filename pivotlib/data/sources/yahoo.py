@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 
 from pivotlib import config
-from pivotlib.errors import OfflineError, SourceError
 from pivotlib.data.store import normalize_frame
+from pivotlib.errors import OfflineError, SourceError
 
 Downloader = Callable[[list[str], str, str, bool, float], tuple[pd.DataFrame, dict[str, str]]]
 """``(tickers, start, end_exclusive, auto_adjust, timeout) -> (frame, {ticker: error})``."""

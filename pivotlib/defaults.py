@@ -1,0 +1,133 @@
+"""Every default of the suite, in one place: tickers by role, windows, cohorts, timeouts, alpha.
+
+Nothing else in :mod:`pivotlib` spells ``"SPY"`` or ``(-250, -11)``: notebooks, the CLI, the
+studies and the analytics read them from here, so a changed default changes everywhere at once.
+
+Factor roles
+------------
+A factor model has up to three roles, and a role is never inferred from a column's position or
+name: :class:`FactorRoles` names them (``market``, ``bitcoin``, ``ai``) and
+:meth:`FactorRoles.validate` checks they are distinct and present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pivotlib.errors import InputError
+
+MARKET = "SPY"
+"""Market benchmark (S&P 500 ETF)."""
+BITCOIN = "BTC-USD"
+"""Bitcoin (Yahoo's 00:00 UTC daily close, aligned to NYSE sessions)."""
+AI = "SMH"
+"""AI-infrastructure factor (VanEck Semiconductor ETF), orthogonalised on the market in regimes."""
+
+EVENT_FACTORS: tuple[str, ...] = (MARKET, BITCOIN)
+"""Regressors of the event-study ``factors`` model for miners: market + bitcoin."""
+REGIME_FACTORS: tuple[str, ...] = (MARKET, BITCOIN, AI)
+"""Factors of the regime analysis: market, bitcoin, AI (roles by :class:`FactorRoles`)."""
+EVENT_MODEL = "factors"
+"""The notebooks' default normal-return model."""
+
+ESTIMATION_WINDOW: tuple[int, int] = (-250, -11)
+"""Estimation window, trading days relative to day 0."""
+EVENT_WINDOW: tuple[int, int] = (-1, 1)
+"""Event (CAR) window, trading days relative to day 0."""
+EXTRA_WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (0, 5), (-5, 5))
+"""Extra CAR windows of notebook 02's window table."""
+MIN_ESTIMATION_OBS = 100
+"""Fewest estimation-window returns the engine accepts for one event."""
+REGIME_WINDOW = 120
+"""Rolling window of the regime betas, sessions."""
+REGIME_SIDE = 250
+"""Sessions each side of the split date for before/after betas (clipped to the data)."""
+REGIME_MIN_SIDE = 60
+"""Fewest sessions on a side before a before/after comparison is made."""
+
+REGIME_COHORT: tuple[str, ...] = ("APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR")
+"""The regime notebooks' default miners: the AI/HPC pivoters of the catalog."""
+ALPHA = 0.05
+"""Significance level of verdicts and "significant" flags."""
+REPORT_TIMEOUT = 900
+"""Per-cell execution timeout of a report, seconds."""
+
+
+def stars(p: float | None) -> str:
+    """Significance stars: ``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.10, else ``""``."""
+    if p is None or not isinstance(p, int | float) or p != p:
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+@dataclass(frozen=True)
+class FactorRoles:
+    """Which column plays which role in a factor model.
+
+    Parameters
+    ----------
+    market : str
+        The market benchmark (e.g. ``"SPY"``).
+    bitcoin : str or None
+        Bitcoin (e.g. ``"BTC-USD"``).
+    ai : str or None
+        The AI-infrastructure factor (e.g. ``"SMH"``).
+    """
+
+    market: str = MARKET
+    bitcoin: str | None = BITCOIN
+    ai: str | None = AI
+
+    @classmethod
+    def from_factors(cls, factors: Sequence[str], *, market: str | None = None,
+                     bitcoin: str | None = None, ai: str | None = None) -> FactorRoles:
+        """Roles for a factor list: each role is the named column, or the default ticker of
+        that role when it is in ``factors``; never a position or a substring.
+
+        Raises
+        ------
+        InputError
+            A named role is not among ``factors``, or two roles name the same column.
+        """
+        facs = [str(f) for f in factors]
+
+        def pick(given: str | None, default: str, role: str) -> str | None:
+            if given:
+                if given not in facs:
+                    raise InputError(f"the {role} factor {given!r} is not among the factors "
+                                     f"{facs}; add it to factors or name another {role}")
+                return given
+            return default if default in facs else None
+
+        roles = cls(market=pick(market, MARKET, "market") or (market or MARKET),
+                    bitcoin=pick(bitcoin, BITCOIN, "bitcoin"), ai=pick(ai, AI, "ai"))
+        roles.validate(facs)
+        return roles
+
+    def validate(self, available: Iterable[str] | None = None) -> FactorRoles:
+        """Check the roles are distinct (and present in ``available`` when given)."""
+        named = [(r, c) for r, c in (("market", self.market), ("bitcoin", self.bitcoin),
+                                      ("ai", self.ai)) if c]
+        cols = [c for _, c in named]
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            raise InputError(f"factor roles must be distinct: {dup[0]!r} is given two roles "
+                             f"({', '.join(r for r, c in named if c == dup[0])}); name a "
+                             "different column for one of them")
+        if available is not None:
+            have = set(available)
+            missing = [f"{r}={c}" for r, c in named if c not in have]
+            if missing:
+                raise InputError(f"factor role column(s) {', '.join(missing)} are not in the "
+                                 f"data; load them or name other columns")
+        return self
+
+    def require(self, *roles: str) -> FactorRoles:
+        """Raise :class:`InputError` unless every named role (``"bitcoin"``, ``"ai"``) is set."""
+        for r in roles:
+            if not getattr(self, r):
+                raise InputError(f"this analysis needs a {r} factor; add {r}= "
+                                 f"(default {dict(bitcoin=BITCOIN, ai=AI, market=MARKET)[r]}) "
+                                 "to the factors")
+        return self

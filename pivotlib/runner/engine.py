@@ -1,0 +1,177 @@
+"""Kernels and papermill's ``pivot`` engine: register the kernel, keep warm kernels, execute.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pivotlib import config
+from pivotlib.errors import RunError
+
+
+def ensure_kernel(name: str = config.KERNEL_NAME) -> str:
+    """Make sure the Jupyter kernel ``name`` exists (register it in this venv if missing).
+
+    ``make demo``/``make test`` register it with
+    ``python -m ipykernel install --sys-prefix --name pivotlib``; this does the same when a
+    user runs ``pivot`` before ``make``.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if name in KernelSpecManager().find_kernel_specs():
+        return name
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=name, display_name="Python (pivotlib)", prefix=sys.prefix)
+    print(f"pivot: registered Jupyter kernel {name!r} in {sys.prefix}", file=sys.stderr)
+    return name
+
+
+_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
+
+
+_RESET_CODE = """\
+get_ipython().run_line_magic("reset", "-f")
+import sys as _sys
+_m = _sys.modules.get("pivotlib.runner.recorder")
+if _m is not None:
+    _m._RECORDED.clear()
+del _sys, _m
+get_ipython().execution_count = 1
+"""
+
+
+class WarmKernel:
+    """A started Jupyter kernel reused across report runs (the sweep's per-worker kernel).
+
+    Starting a kernel and importing pandas/scipy/plotly costs about 2 s per report on a
+    2-core machine; a sweep worker keeps one kernel alive instead. Before every run the
+    kernel's user namespace is wiped with ``%reset -f``, values recorded by
+    :func:`record` are cleared and the execution counter is set back to 1, so the executed
+    notebook matches a fresh-kernel run; imported modules stay loaded (that is the saving).
+    After a failed run the kernel is shut down and the next run starts a new one.
+    """
+
+    def __init__(self, kernel_name: str = config.KERNEL_NAME, cwd: Path | None = None) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = cwd or config.notebooks_dir()
+        self.km: Any = None
+
+    def manager(self) -> Any:
+        """The running kernel manager (started on first use or after a failure)."""
+        if self.km is not None and self.km.is_alive():
+            return self.km
+        from jupyter_client.manager import KernelManager
+
+        ensure_kernel(self.kernel_name)
+        # nbclient drives the kernel from an event loop: give it an *async* client, or a
+        # blocking get_msg() starves nbclient's kernel-alive poll and a dead kernel hangs the run.
+        km = KernelManager(kernel_name=self.kernel_name,
+                           client_class="jupyter_client.asynchronous.AsyncKernelClient")
+        km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(self.cwd))
+        self.km = km
+        return km
+
+    def reset(self) -> None:
+        """Wipe the user namespace and execution counter (imports stay warm)."""
+        from jupyter_client.blocking import BlockingKernelClient
+
+        km = self.manager()
+        kc = BlockingKernelClient()
+        kc.load_connection_info(km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            reply = kc.execute_interactive(_RESET_CODE, store_history=False, timeout=60,
+                                           output_hook=lambda msg: None)
+            if reply["content"].get("status") != "ok":
+                raise RunError(f"could not reset the warm kernel: {reply['content']}")
+        finally:
+            kc.stop_channels()
+
+    def shutdown(self) -> None:
+        """Stop the kernel (idempotent)."""
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - already dead
+                pass
+            self.km = None
+
+
+def _engine() -> str:
+    """Register (once) and return papermill's ``pivot`` engine.
+
+    nbclient as papermill runs it, plus two things: it can run on a given (warm) kernel
+    manager (``km``), and when execution stops abnormally (the kernel died, a cell timed out,
+    an interrupt) it writes the partially executed notebook to ``pivot_output`` before
+    re-raising, so the analyst can read what ran up to the failure. Papermill itself only
+    writes the output after a normal finish or a cell error, unless asked to save after every
+    cell, which re-serialises the whole notebook (plotly payloads included) twice per cell and
+    cost ~0.7 s per report.
+    """
+    import logging
+
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.iorw import write_ipynb
+
+    class PivotEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, km=None, pivot_output=None,
+                                     **kwargs):
+            for k in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(k, None)
+            client = PapermillNotebookClient(
+                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+                **kwargs)
+            try:
+                return client.execute()
+            except BaseException:
+                if pivot_output:
+                    try:
+                        write_ipynb(nb_man.nb, pivot_output)
+                    except Exception:  # noqa: BLE001 - never mask the original failure
+                        pass
+                raise
+            finally:
+                if km is not None and client.kc is not None:
+                    client.kc.stop_channels()  # a warm kernel outlives its client
+
+    if "pivot" not in papermill_engines._engines:
+        papermill_engines.register("pivot", PivotEngine)
+    return "pivot"
+
+
+def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_name: str,
+             timeout: int, warm: WarmKernel | None = None) -> None:
+    import logging
+
+    import papermill as pm
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    # the kernel inherits this process's environment (PIVOT_HOME, PIVOT_DATASET, ...); its
+    # cwd is the notebooks folder, and pivotlib.config finds the project from the package
+    ensure_kernel(kernel_name)
+    extra: dict[str, Any] = {"engine_name": _engine(), "pivot_output": str(out)}
+    if warm is not None:
+        warm.reset()
+        extra["km"] = warm.manager()
+    try:
+        pm.execute_notebook(
+            str(nb_path), str(out), parameters=dict(parameters), kernel_name=kernel_name,
+            language="python", cwd=str(nb_path.parent), progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False, execution_timeout=timeout,
+            extra_arguments=list(_KERNEL_ARGS), **extra,
+        )
+    except BaseException:
+        if warm is not None:
+            warm.shutdown()  # unknown state after a failure or timeout: start afresh next time
+        raise

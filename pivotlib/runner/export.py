@@ -1,0 +1,139 @@
+"""Export an executed notebook to an offline HTML page (template: ``templates/report.html.j2``).
+
+Offline HTML
+------------
+Pages never load anything from a CDN: the nbconvert ``lab`` template's require.js, MathJax,
+mermaid and widget scripts are removed, and plotly.js is loaded from the shared
+``reports/assets`` copy through a relative path (``single_file=True`` inlines it instead, for
+e-mail).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pivotlib import __version__, config
+from pivotlib.runner.files import _tmp_suffix
+from pivotlib.runner.recorder import RECORD_MIME
+
+
+def plotly_asset(reports_root: Path | None = None) -> Path:
+    """Write (once) the shared offline copy ``reports/assets/plotly-<version>.min.js``."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    root = reports_root or config.reports_dir()
+    path = root / "assets" / f"plotly-{get_plotlyjs_version()}.min.js"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(_tmp_suffix())
+        tmp.write_text(get_plotlyjs(), encoding="utf-8")
+        os.replace(tmp, path)
+    return path
+
+
+_TEMPLATE_FILE = Path(__file__).with_name("templates") / "report.html.j2"
+"""The nbconvert template (extends ``lab/index.html.j2``): plotly tag, no CDN scripts, footer."""
+
+
+def _clean_for_html(nb: Any) -> Any:
+    """Drop the injected-parameters cell, record outputs, stderr streams and empty code cells."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "parameters" in tags:
+            continue
+        if cell.cell_type == "code":
+            outs = []
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    continue
+                data = o.get("data", {})
+                if RECORD_MIME in data:
+                    continue
+                if o.get("output_type") in ("display_data", "execute_result") and data and all(
+                        k == "text/plain" and not str(v).strip() for k, v in data.items()):
+                    continue
+                outs.append(o)
+            cell.outputs = outs
+            if not outs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _footer(meta: Mapping[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(str(k))}</th>"
+        f"<td>{html.escape(json.dumps(v) if not isinstance(v, str) else v)}</td></tr>"
+        for k, v in sorted(meta.get("parameters", {}).items()))
+    return (f"<p>Report <b>{html.escape(meta.get('name', ''))}</b> from notebook "
+            f"<code>{html.escape(meta.get('notebook', ''))}</code>, run date "
+            f"{html.escape(meta.get('date', ''))}, pivotlib {html.escape(__version__)}, "
+            f"input fingerprint <code>{html.escape(meta.get('fingerprint', '')[:12])}</code>. "
+            f"<a href='../index.html'>All reports</a></p>"
+            f"<details><summary>Parameters</summary><table>{rows}</table></details>")
+
+
+def export_html(nb_path: Path, html_path: Path | None = None, *, single_file: bool = False,
+                meta: Mapping[str, Any] | None = None,
+                reports_root: Path | None = None) -> Path:
+    """Export an executed notebook to an offline HTML page (code hidden).
+
+    Parameters
+    ----------
+    nb_path : Path
+        The executed ``.ipynb``.
+    html_path : Path, optional
+        Output path (default: beside ``nb_path`` with ``.html``).
+    single_file : bool, default False
+        Inline plotly.js (about 4.8 MB) so the page is one self-contained file (for e-mail).
+        Otherwise the page loads the shared ``reports/assets/plotly-<version>.min.js``
+        through a relative path.
+    meta : mapping, optional
+        Sidecar metadata shown in the page footer (parameters, fingerprint).
+    reports_root : Path, optional
+        The reports folder holding ``assets/`` (default :func:`pivotlib.config.reports_dir`).
+
+    Returns
+    -------
+    Path
+        The HTML file written.
+    """
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    html_path = html_path or nb_path.with_suffix(".html")
+    nb = _clean_for_html(nbformat.read(str(nb_path), as_version=4))
+    root = reports_root or config.reports_dir()
+    if single_file:
+        from plotly.offline import get_plotlyjs
+
+        tag = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    else:
+        asset = plotly_asset(root)
+        rel = os.path.relpath(asset, html_path.parent).replace(os.sep, "/")
+        tag = f'<script type="text/javascript" src="{html.escape(rel)}"></script>'
+    title = (meta or {}).get("title") or nb.metadata.get("title") or nb_path.stem
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab",
+                            extra_loaders=[jinja2.DictLoader({"pivot.html.j2": _TEMPLATE_FILE.read_text(encoding="utf-8")})],
+                            template_file="pivot.html.j2",
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"pivot_plotly_tag": tag, "pivot_footer": _footer(meta or {}),
+                       "metadata": {"name": nb_path.stem}})
+    tmp = html_path.with_suffix(_tmp_suffix())
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, html_path)
+    return html_path
