@@ -90,7 +90,9 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.data.calendar import parse_day
+from pivotlib.defaults import FactorRoles
 from pivotlib.errors import InputError
+from pivotlib.events.taxonomy import AI_ONLY_CATEGORIES, is_ai_category  # noqa: F401 (re-export)
 
 __all__ = [
     "DEFAULT_FACTORS",
@@ -1035,33 +1037,6 @@ def ai_basket_returns(returns: pd.DataFrame, symbols: Sequence[str],
     return out
 
 
-_AI_TOKENS = {"ai", "hpc"}
-AI_ONLY_CATEGORIES: frozenset[str] = frozenset({"capacity_expansion"})
-"""Catalog categories without "ai" in their name that are AI/HPC by definition
-(``capacity_expansion``: new sites/power earmarked for AI/HPC, see ``pivotlib.events.catalog``)."""
-
-
-def is_ai_category(category: Any) -> bool:
-    """True if an event category counts as an AI/HPC event for :func:`pivot_scores`.
-
-    AI events are categories with an ``ai`` or ``hpc`` token (``ai_hosting_lease``,
-    ``ai_cloud_contract``, ``ai_capex``, ``financing_ai``, ``strategic_pivot_hpc/ai`` ...) plus
-    :data:`AI_ONLY_CATEGORIES`. Excluded: ``context_*``/``sector_context`` rows, ``*non_ai*``,
-    and mixed categories (``strategic_pivot``, ``financing``, ``spin_off``, ``m_and_a``,
-    ``earnings``) whose rows are not all AI (e.g. Bit Digital's 2025 ether-treasury pivot is a
-    ``strategic_pivot``); pass ``categories=`` to :func:`pivot_scores` to include them.
-    """
-    if not isinstance(category, str):
-        return False
-    c = category.strip().lower()
-    if c.startswith("context") or c.endswith("context") or "non_ai" in c or "non-ai" in c:
-        return False
-    if c in AI_ONLY_CATEGORIES:
-        return True
-    tokens = set(c.replace("/", "_").replace("-", "_").split("_"))
-    return bool(tokens & _AI_TOKENS)
-
-
 def _dates_by_symbol(symbols: list[str], date_or_events: Any,
                      categories: Sequence[str] | None) -> dict[str, pd.Timestamp | None]:
     if isinstance(date_or_events, pd.DataFrame):
@@ -1171,6 +1146,7 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
         if f not in factors:
             raise InputError(f"{role}={f!r} is not among factors {factors}; add it to factors "
                              f"or pass {role}=<one of the factors>")
+    FactorRoles(market=market, bitcoin=btc_factor, ai=ai_factor).validate()
     if errors not in ("raise", "skip"):
         raise InputError(f"unknown errors={errors!r}; use 'raise' or 'skip'")
     if not (0.0 < alpha < 1.0):
@@ -1299,7 +1275,8 @@ def break_table(returns: pd.DataFrame, symbols: Sequence[str],
                 *, trim: float = 0.15, stat: Literal["F", "hac"] = "hac", start: Any = None,
                 end: Any = None, categories: Sequence[str] | None = None,
                 market: str = "SPY", ai_factor: str | None = "SMH",
-                orthogonalize: Orthogonalize = "ai") -> pd.DataFrame:
+                orthogonalize: Orthogonalize = "ai",
+                btc_factor: str | None = "BTC-USD") -> pd.DataFrame:
     """Break date per symbol (:func:`find_break`) beside the nearest catalog announcement.
 
     Parameters
@@ -1352,8 +1329,8 @@ def break_table(returns: pd.DataFrame, symbols: Sequence[str],
             continue
         row.update({"break_date": res.break_date, "ci_low": res.ci_low, "ci_high": res.ci_high,
                     "sup_f": res.sup_f, "p_value": res.p_value, "nobs": res.nobs})
-        if "BTC-USD" in res.before.index:
-            row.update(btc_before=res.before["BTC-USD"], btc_after=res.after["BTC-USD"])
+        if btc_factor is not None and btc_factor in res.before.index:
+            row.update(btc_before=res.before[btc_factor], btc_after=res.after[btc_factor])
         if ai_factor is not None and ai_factor in res.before.index:
             row.update(ai_before=res.before[ai_factor], ai_after=res.after[ai_factor])
         if ev is not None:

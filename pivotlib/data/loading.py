@@ -137,7 +137,7 @@ def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:
 def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Timestamp | None = None,
                 end: str | pd.Timestamp | None = None, *, dataset: str | None = None,
                 field: str = "close", universe: pd.DataFrame | Path | str | None = None,
-                csv_adjusted: bool = True) -> pd.DataFrame:
+                csv_adjusted: bool = True, on_missing: str = "raise") -> pd.DataFrame:
     """Load a wide frame of one price field on XNYS sessions.
 
     Parameters
@@ -159,6 +159,10 @@ def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Time
         Universe (calendar and ``listed_from`` per symbol); default ``data/universe.csv``.
     csv_adjusted : bool, default True
         For ``csv:`` datasets: whether the files' Close is adjusted (recorded in attrs).
+    on_missing : {"raise", "skip"}, default "raise"
+        A requested symbol the dataset lacks (or cannot read): raise, or leave it out and
+        say why in ``attrs["left_out"]`` ({symbol: reason and how to get it}). With "skip",
+        a :class:`DataError` is raised only when none of the symbols can be loaded.
 
     Returns
     -------
@@ -196,17 +200,25 @@ def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Time
     if start_ts is not None and end_ts is not None and end_ts < start_ts:
         raise InputError(f"end {end_ts.date()} is before start {start_ts.date()}; swap them")
 
+    if on_missing not in ("raise", "skip"):
+        raise InputError(f"on_missing must be 'raise' or 'skip', not {on_missing!r}")
     raw: dict[str, pd.Series] = {}
     metas: dict[str, SymbolMeta] = {}
+    left_out: dict[str, str] = {}
     for s in wanted:
         try:
             df, meta = ds.read(s)
-        except DataError:
-            raise
-        except PivotError as exc:  # e.g. InputError from a bad CSV in a csv: dataset
-            raise DataError(f"{s}: {exc}") from exc
-        raw[s] = _pick_field(df, meta, field, s)
+            raw[s] = _pick_field(df, meta, field, s)
+        except PivotError as exc:  # missing, or e.g. InputError from a bad CSV file
+            err = exc if isinstance(exc, DataError) else DataError(f"{s}: {exc}")
+            if on_missing == "raise":
+                raise err from exc
+            left_out[s] = str(err)
+            continue
         metas[s] = meta
+    if not raw:
+        raise DataError(f"none of {', '.join(wanted)} can be loaded from {ds.name}: "
+                        + "; ".join(left_out.values()))
 
     from pivotlib.data.calendar import sessions
     from pivotlib.data.universe import symbol_info
@@ -234,13 +246,15 @@ def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Time
     )
     if missing_all:
         out.attrs["missing"] = missing_all
+    if left_out:
+        out.attrs["left_out"] = left_out
     return out
 
 
 def load_returns(symbols: str | Sequence[str] | None = None, start: str | pd.Timestamp | None = None,
                  end: str | pd.Timestamp | None = None, *, dataset: str | None = None,
                  field: str = "close", universe: pd.DataFrame | Path | str | None = None,
-                 csv_adjusted: bool = True) -> pd.DataFrame:
+                 csv_adjusted: bool = True, on_missing: str = "raise") -> pd.DataFrame:
     """Load wide simple returns ``P_t / P_{t-1} - 1`` on XNYS sessions.
 
     Returns are computed from session-aligned prices (so crypto weekend moves fold into
@@ -254,7 +268,7 @@ def load_returns(symbols: str | Sequence[str] | None = None, start: str | pd.Tim
     start_ts = _opt_day(start)
     pre = start_ts - pd.Timedelta(days=10) if start_ts is not None else None
     px = load_prices(symbols, pre, end, dataset=dataset, field=field, universe=universe,
-                     csv_adjusted=csv_adjusted)
+                     csv_adjusted=csv_adjusted, on_missing=on_missing)
     r = simple_returns(px)
     if start_ts is not None:
         r = r[r.index >= start_ts]

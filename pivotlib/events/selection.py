@@ -1,35 +1,39 @@
-"""Select events from the catalog: AI events, sector selections.
-"""
+"""Select events from the catalog: AI events of a symbol, sector selections, pivot dates."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
+
+import pandas as pd
 
 from pivotlib.errors import InputError
-from pivotlib.studies.event import company_events
+from pivotlib.events.catalog import company_events, load_catalog, select_events
+from pivotlib.events.taxonomy import is_ai_category
 
 
-def ai_events(catalog: Any = None, symbol: str | None = None):
-    """Company events whose category is an AI/HPC category (:func:`pivotlib.analytics.regimes.is_ai_category`),
-    optionally of one symbol."""
-    from pivotlib.analytics.regimes import is_ai_category
-
-    cat = company_events(catalog)
+def ai_events(catalog: pd.DataFrame | None = None, symbol: str | None = None) -> pd.DataFrame:
+    """Company events whose category is an AI/HPC category
+    (:func:`pivotlib.events.taxonomy.is_ai_category`), optionally of one symbol."""
+    cat = company_events(load_catalog() if catalog is None else catalog)
     cat = cat[cat["category"].map(is_ai_category)]
     if symbol:
         cat = cat[cat["symbol"] == symbol]
     return cat.reset_index(drop=True)
 
 
-def select_sector_events(p: Mapping[str, Any], catalog: Any = None):
-    """Company events matching a sector notebook's category / symbols / date range."""
-    from pivotlib.events.catalog import select_events
+def select_sector_events(catalog: pd.DataFrame | None = None, *, category: str | None = None,
+                         symbols: Sequence[str] | None = None, start: str | None = None,
+                         end: str | None = None) -> pd.DataFrame:
+    """Company events matching a category, symbols and a date range (all optional).
 
-    cat = company_events(catalog)
-    out = select_events(cat, categories=p.get("category") or None,
-                        symbols=list(p.get("symbols") or []) or None,
-                        start=p.get("start"), end=p.get("end"))
+    Raises
+    ------
+    InputError
+        Nothing matches (names the fix).
+    """
+    cat = company_events(load_catalog() if catalog is None else catalog)
+    out = select_events(cat, categories=category or None, symbols=list(symbols or []) or None,
+                        start=start or None, end=end or None)
     if out.empty:
         raise InputError("no catalog events match category/symbols/start/end; widen the "
                          "selection (`pivot events list` shows the catalog)")
