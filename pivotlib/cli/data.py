@@ -215,9 +215,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     last = meta.extra.get("last_import") or {}
     for note in last.get("notes", []):
         print(f"note: {note}")
-    print(f"{meta.symbol}: {last.get('action', 'imported')}: {meta.rows} rows "
-          f"{meta.first}..{meta.last} (layout {last.get('layout', meta.extra.get('layout'))}, "
-          f"adjusted={meta.adjusted}) -> {path}")
+    print(f"{meta.symbol}: {meta.rows} rows {meta.first}..{meta.last} (layout "
+          f"{last.get('layout', meta.extra.get('layout'))}, adjusted={meta.adjusted}) -> {path} "
+          f"[{last.get('action', 'imported')}]")
     return 0
 
 
