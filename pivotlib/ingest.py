@@ -253,7 +253,7 @@ def content_problems(frame: pd.DataFrame, symbol: str, info: dict[str, Any], *, 
     cal = str(info.get("calendar") or "XNYS")
     if cal == "24/7":
         span = (c.index[-1] - c.index[0]).days
-        if only is None and span >= MIN_WEEKEND_SPAN_DAYS and not (c.index.dayofweek >= 5).any():
+        if only is None and span >= MIN_WEEKEND_SPAN_DAYS and not (c.index.day_of_week >= 5).any():
             out.append(
                 f"{where}: {symbol} trades every day (calendar 24/7) but the file's {len(c)} "
                 f"rows {c.index[0].date()}..{c.index[-1].date()} have no Saturday or Sunday: "
