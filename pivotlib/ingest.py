@@ -445,7 +445,14 @@ def plan_import(new: pd.DataFrame, stored: pd.DataFrame | None, stored_meta: Sym
 # ----------------------------------------------------------------------------------------
 # the import
 # ----------------------------------------------------------------------------------------
-def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame | None:
+def universe_or_none(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame | None:
+    """Return the universe (a frame, a path, or the default file); None if there is no default file.
+
+    Raises
+    ------
+    InputError
+        A universe file given explicitly is missing or invalid.
+    """
     from .universe import load_universe
 
     if isinstance(universe, pd.DataFrame):
@@ -506,11 +513,12 @@ def import_prices(path: Path | str, symbol: str, *, adjusted: bool,
     check_symbol(symbol)
     store = store or PriceStore()
     where = str(path)
-    df = read_price_csv(path, adjusted=adjusted, symbol=symbol, drop_after=drop_after)
+    df = read_price_csv(path, adjusted=adjusted, symbol=symbol, drop_after=drop_after,
+                        keep_lines=True)
     attrs = dict(df.attrs)
     lines = pd.Series(list(attrs.pop("lines", ())) or np.nan, index=df.index)
     df.attrs = {}
-    info = resolve_symbol(symbol, _universe(universe), allow_unknown=allow_unknown_symbol)
+    info = resolve_symbol(symbol, universe_or_none(universe), allow_unknown=allow_unknown_symbol)
     notes: list[str] = []
     if attrs.get("dropped_after"):
         notes.append(f"ignored {attrs['dropped_after']} row(s) after --drop-after {drop_after}")

@@ -401,3 +401,15 @@ def test_realdata_files_import_and_spy_as_iren_refused(realdata, tmp_data_dir):
     with pytest.raises(DataError, match="no Saturday or Sunday"):
         import_prices(d / "BTC.csv", "BTC-USD", adjusted=True, store=store)
     assert list_backups(store) == []
+
+
+def test_import_waits_for_the_lock_and_leaves_store_unchanged(store, uni, tmp_path):
+    """Read, check and write happen under one lock: a writer holding it blocks the import."""
+    old = _seed(store, "MARA", _frame("2025-01-02", "2025-02-28"))
+    f = _csv(tmp_path / "m.csv", _frame("2025-01-02", "2025-03-31"))
+    impatient = PriceStore(store.root, lock_timeout=0.2)
+    with store.locked("MARA"):  # another writer (a separate lock object, as another process)
+        with pytest.raises(DataError, match=r"MARA.*MARA.parquet.lock"):
+            import_prices(f, "MARA", adjusted=True, store=impatient, universe=uni)
+    assert store.path("MARA").read_bytes() == old
+    assert import_prices(f, "MARA", adjusted=True, store=impatient, universe=uni).action == "merged"

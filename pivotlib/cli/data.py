@@ -275,10 +275,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     partly usable and only the user can decide. Either makes the exit code 3.
     """
     from .. import config
-    from ..ingest import _universe, content_problems, resolve_symbol
+    from ..ingest import content_problems, resolve_symbol, universe_or_none
     from ..store import PriceStore
 
-    uni = _universe(args.universe)
+    uni = universe_or_none(args.universe)
     stores = []
     if args.dataset in ("store", "all"):
         stores.append(("store", PriceStore(config.store_dir())))
