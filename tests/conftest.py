@@ -1,4 +1,8 @@
-"""Shared fixtures. Tests never touch the network: non-loopback connections are refused."""
+"""Shared fixtures. Tests never touch the network: non-loopback connections are refused.
+
+Hypothesis runs the ``ci`` profile (``derandomize=True``, no example database), so property
+tests pick the same examples on every run; ``HYPOTHESIS_PROFILE=explore`` searches randomly.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PIVOT_SHARED", ROOT.parent / "shared")).resolve()
 REALDATA = SHARED / "realdata"
 VALIDATION = SHARED / "validation"
+
+try:  # deterministic property tests everywhere: same examples on every run and machine
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", derandomize=True, database=None, deadline=None, print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile("explore", derandomize=False, deadline=None, max_examples=500)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
 
 _real_connect = socket.socket.connect
 

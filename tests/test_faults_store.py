@@ -222,8 +222,10 @@ def test_fault_store_concurrent_cli_fetch_and_import_same_symbols(tmp_path):
             [PYTHON, str(fetch_script), str(b), *syms], env=e, cwd=str(ROOT),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     for b, csv in csvs.items():  # importers: one shell loop per CSV over the same symbols
+        # --replace: each importer's level differs from the stored one (a default import
+        # would be refused by the level check); replace also writes a backup under the lock
         cmd = " && ".join(f"{sys.executable} -m pivotlib data import {csv} --symbol {s} "
-                          "--adjusted" for s in syms)
+                          "--adjusted --replace" for s in syms)
         procs.append(("import", b, subprocess.Popen(
             ["sh", "-c", cmd], env=dict(env, PIVOT_OFFLINE="1"), cwd=str(ROOT),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
@@ -359,7 +361,8 @@ def test_fault_store_full_disk_cli_exit_code(store, monkeypatch, tmp_path, capsy
     old = seed(store, "APLD")
     _enospc_after_some_bytes(monkeypatch)
     try:
-        rc = main(["data", "import", str(csv), "--symbol", "APLD", "--adjusted"])
+        # --replace: the CSV has the stored dates (a default import would be a no-op/refusal)
+        rc = main(["data", "import", str(csv), "--symbol", "APLD", "--adjusted", "--replace"])
     finally:
         monkeypatch.undo()
         assert store.path("APLD").read_bytes() == old

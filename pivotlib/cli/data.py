@@ -1,8 +1,8 @@
-"""``pivot data ...``: fetch, status, import, verify, synthesize.
+"""``pivot data ...``: fetch, status, import, backups, restore, remove, verify, synthesize.
 
-Exit codes (see :data:`pivotlib.errors.EXIT_CODES`): 0 success; 2 bad input; 3 data missing
-or invalid (including offline mode and files that failed ``verify``); 4 the source failed for
-at least one symbol (the others were written).
+Exit codes (see :data:`pivotlib.errors.EXIT_CODES`): 0 success; 2 bad input (including an
+unknown symbol); 3 data missing or invalid (including offline mode, refused imports and files
+that failed ``verify``); 4 the source failed for at least one symbol (the others were written).
 """
 
 from __future__ import annotations
@@ -59,10 +59,32 @@ def register(subparsers: Any) -> None:
     adj.add_argument("--unadjusted", dest="adjusted", action="store_false",
                      help="the file's Close is as traded (or split-adjusted only)")
     i.add_argument("--drop-after", help="ignore rows after this date (e.g. an intraday last row)")
+    i.add_argument("--replace", action="store_true",
+                   help="replace the stored history by the file (the old file is kept as a "
+                        "backup); default: merge, refusing files that disagree or would drop rows")
+    i.add_argument("--allow-unknown-symbol", action="store_true",
+                   help="accept a symbol that is not in the universe")
+    i.add_argument("--universe", type=Path, help="universe CSV (default data/universe.csv)")
     i.set_defaults(func=cmd_import)
 
-    v = sub.add_parser("verify", help="read every file; quarantine bad ones (exit 3 if any)")
+    b = sub.add_parser("backups", help="list the backups kept by import --replace, restore, remove")
+    b.add_argument("symbol", nargs="?", metavar="SYMBOL", help="one symbol (default: all)")
+    b.set_defaults(func=cmd_backups)
+
+    r = sub.add_parser("restore", help="put a backup back as the stored file (backs up the current one)")
+    r.add_argument("symbol", metavar="SYMBOL")
+    r.add_argument("--backup", metavar="NAME", help="backup name from `pivot data backups` "
+                                                    "(default: the newest)")
+    r.set_defaults(func=cmd_restore)
+
+    m = sub.add_parser("remove", help="move a symbol's stored file to its backups (never deleted)")
+    m.add_argument("symbol", metavar="SYMBOL")
+    m.set_defaults(func=cmd_remove)
+
+    v = sub.add_parser("verify", help="read and check every file; quarantine unreadable ones, "
+                                      "report content problems (exit 3 if any)")
     v.add_argument("--dataset", choices=["store", "demo", "all"], default="all")
+    v.add_argument("--universe", type=Path, help="universe CSV (default data/universe.csv)")
     v.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     v.set_defaults(func=cmd_verify)
 
@@ -151,23 +173,82 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """``pivot data import FILE --symbol S --adjusted|--unadjusted``."""
+    """``pivot data import FILE --symbol S --adjusted|--unadjusted [--replace]``."""
     from pivotlib.data.loading import import_csv
 
     if args.adjusted is None:  # pragma: no cover - argparse enforces the group
         raise InputError("say whether the file is adjusted: --adjusted or --unadjusted")
     path, meta = import_csv(args.file, args.symbol, adjusted=args.adjusted,
-                            drop_after=args.drop_after)
-    print(f"{meta.symbol}: {meta.rows} rows {meta.first}..{meta.last} "
-          f"(layout {meta.extra.get('layout')}, adjusted={meta.adjusted}) -> {path}")
+                            drop_after=args.drop_after, replace=args.replace,
+                            allow_unknown_symbol=args.allow_unknown_symbol,
+                            universe=args.universe)
+    last = meta.extra.get("last_import") or {}
+    for note in last.get("notes", []):
+        print(f"note: {note}")
+    print(f"{meta.symbol}: {meta.rows} rows {meta.first}..{meta.last} (layout "
+          f"{last.get('layout', meta.extra.get('layout'))}, adjusted={meta.adjusted}) -> {path} "
+          f"[{last.get('action', 'imported')}]")
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    """``pivot data backups [SYMBOL]``."""
+    from pivotlib.data.backups import backup_root, list_backups
+    from pivotlib.data.store import PriceStore
+
+    store = PriceStore()
+    have = list_backups(store, args.symbol)
+    if not have:
+        print(f"no backups in {backup_root(store)}" + (f" for {args.symbol}" if args.symbol else ""))
+        return 0
+    for bk in have:
+        what = bk.problem or f"{bk.rows} rows {bk.first}..{bk.last} ({bk.source})"
+        print(f"{bk.symbol:10s} {bk.name:40s} {bk.reason:8s} {what}")
+    print(f"{len(have)} backup(s) in {backup_root(store)}; restore with "
+          "`pivot data restore SYMBOL --backup NAME`")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """``pivot data restore SYMBOL [--backup NAME]``."""
+    from pivotlib.data.backups import restore
+    from pivotlib.data.store import PriceStore
+
+    store = PriceStore()
+    bk, saved = restore(store, args.symbol, args.backup)
+    meta = store.read(args.symbol)[1]
+    if saved is not None:
+        print(f"note: the file it replaced is kept as {saved}")
+    print(f"{args.symbol}: restored {bk.name}: {meta.rows} rows {meta.first}..{meta.last} "
+          f"-> {store.path(args.symbol)}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """``pivot data remove SYMBOL``: move the file to the backups (restore brings it back)."""
+    from pivotlib.data.backups import remove
+    from pivotlib.data.store import PriceStore
+
+    dest = remove(PriceStore(), args.symbol)
+    print(f"{args.symbol}: moved to {dest}; bring it back with `pivot data restore "
+          f"{args.symbol} --backup {dest.name}`")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """``pivot data verify``: full read of every file; bad ones are quarantined."""
+    """``pivot data verify``: full read and content check of every file.
+
+    Unreadable or schema-invalid files are quarantined (``BAD``). Readable files whose content
+    fails :func:`pivotlib.data.ingest.content_problems` (non-positive or absurd closes, impossible
+    one-day jumps, equity rows on non-sessions, no weekend rows for 24/7 crypto, history long
+    before ``listed_from``) are reported (``CHECK``) but left in place: the data may still be
+    partly usable and only the user can decide. Either makes the exit code 3.
+    """
     from pivotlib import config
+    from pivotlib.data.ingest import content_problems, resolve_symbol, universe_or_none
     from pivotlib.data.store import PriceStore
 
+    uni = universe_or_none(args.universe)
     stores = []
     if args.dataset in ("store", "all"):
         stores.append(("store", PriceStore(config.store_dir())))
@@ -178,21 +259,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"removed {len(leftovers)} temporary file(s) left by interrupted writes")
     jobs = [(name, st, sym) for name, st in stores for sym in st.symbols()]
     bad: list[str] = []
+    checks: list[str] = []
     bar = _progress(len(jobs), "verify", args.quiet)
     try:
         for name, st, sym in jobs:
             try:
-                st.read(sym)
+                df, _ = st.read(sym)
             except DataError as exc:
                 bad.append(f"{name}/{sym}: {exc}")
+            else:
+                info = resolve_symbol(sym, uni, allow_unknown=True)
+                checks += [f"{name}/{sym}: {p}" for p in
+                           content_problems(df, sym, info, where=str(st.path(sym)),
+                                            check_listing=True)]
             bar.update(1)
     finally:
         bar.close()
     for b in bad:
         print(f"BAD {b}", file=sys.stderr)
+    for c in checks:
+        print(f"CHECK {c}", file=sys.stderr)
+    n_check = len({c.split(":", 1)[0] for c in checks})
     print(f"verified {len(jobs)} files, {len(bad)} bad"
-          + (" (moved to quarantine)" if bad else ""))
-    return DataError.exit_code if bad else 0
+          + (" (moved to quarantine)" if bad else "")
+          + (f", {n_check} with content problems (kept in place; fix or re-import them)"
+             if checks else ""))
+    return DataError.exit_code if bad or checks else 0
 
 
 def cmd_synthesize(args: argparse.Namespace) -> int:

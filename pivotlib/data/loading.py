@@ -601,19 +601,21 @@ def _refetch_full(ysym: str, start: pd.Timestamp, end: pd.Timestamp, auto_adjust
 
 
 def import_csv(path: Path | str, symbol: str, *, adjusted: bool, store: PriceStore | None = None,
-               drop_after: str | pd.Timestamp | None = None) -> tuple[Path, SymbolMeta]:
+               drop_after: str | pd.Timestamp | None = None, replace: bool = False,
+               allow_unknown_symbol: bool = False,
+               universe: pd.DataFrame | Path | str | None = None) -> tuple[Path, SymbolMeta]:
     """Read a price CSV (:func:`~pivotlib.data.sources.csvimport.read_price_csv`) into the store.
 
-    Replaces any stored file for ``symbol`` atomically. Returns the file path and metadata.
+    Checked and merged by :func:`pivotlib.data.ingest.import_prices`: a file that would lose or
+    corrupt stored rows is refused (the stored file is untouched); ``replace`` replaces the
+    history after backing up the current file. Returns the file path and metadata; what was
+    done is in ``meta.extra["last_import"]`` (``action``, ``notes``).
     """
-    from pivotlib.data.sources.csvimport import read_price_csv
-    from pivotlib.data.store import check_symbol
+    from pivotlib.data.ingest import import_prices
 
-    check_symbol(symbol)
-    store = store or PriceStore()
-    df = read_price_csv(path, adjusted=adjusted, symbol=symbol, drop_after=drop_after)
-    meta = SymbolMeta(symbol=symbol, source="csv", adjusted=bool(adjusted),
-                      extra={"path": str(Path(path).resolve()), "layout": df.attrs.get("layout"),
-                             "ignored_columns": df.attrs.get("ignored_columns", [])})
-    out = store.write(symbol, df, meta)
-    return out, store.read_meta(symbol)
+    res = import_prices(path, symbol, adjusted=adjusted, store=store, drop_after=drop_after,
+                        replace=replace, allow_unknown_symbol=allow_unknown_symbol,
+                        universe=universe)
+    if res.action == "unchanged":  # nothing written: report this run, not the last import
+        res.meta.extra["last_import"] = {"action": "unchanged", "notes": res.notes}
+    return res.path, res.meta

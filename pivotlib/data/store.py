@@ -30,6 +30,8 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -245,6 +247,7 @@ class PriceStore:
         self.quarantine_dir = (Path(quarantine) if quarantine is not None
                                else self.root.parent / "quarantine")
         self.lock_timeout = float(lock_timeout)
+        self._locks: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"PriceStore({str(self.root)!r})"
@@ -255,9 +258,45 @@ class PriceStore:
         return self.root / f"{check_symbol(symbol)}.parquet"
 
     def _lock(self, symbol: str):
+        # one FileLock object per file and store: it is re-entrant, so a caller holding
+        # :meth:`locked` can read, back up and write without deadlocking on itself
         from filelock import FileLock
 
-        return FileLock(str(self.path(symbol)) + ".lock", timeout=self.lock_timeout)
+        key = str(self.path(symbol)) + ".lock"
+        if key not in self._locks:
+            self._locks[key] = FileLock(key, timeout=self.lock_timeout)
+        return self._locks[key]
+
+    @contextmanager
+    def locked(self, symbol: str) -> Iterator[None]:
+        """Hold ``symbol``'s writer lock across several steps (read, check, back up, write).
+
+        :meth:`read` and :meth:`write` inside the block re-enter the same lock, so no other
+        process can write between the check and the write.
+
+        Raises
+        ------
+        DataError
+            The lock could not be taken within ``lock_timeout`` seconds.
+        """
+        from filelock import Timeout
+
+        lock = self._lock(symbol)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except OSError as exc:
+            raise StoreWriteError.wrap(exc, symbol, self.path(symbol), self.root) from exc
+        except Timeout as exc:
+            raise DataError(
+                f"{symbol}: another process has held {self.path(symbol).name}.lock for over "
+                f"{self.lock_timeout:.0f}s; wait for it, or delete the .lock file if no pivot "
+                "process is running"
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
 
     def exists(self, symbol: str) -> bool:
         """Return True if a file exists for ``symbol`` (it is not validated)."""

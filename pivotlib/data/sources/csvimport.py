@@ -55,7 +55,8 @@ _MISSING = {"", "null", "nan", "na", "n/a", "none", "-"}
 
 def read_price_csv(path: Path | str, adjusted: bool, symbol: str | None = None, *,
                    drop_after: str | pd.Timestamp | None = None,
-                   start: str | pd.Timestamp | None = None) -> pd.DataFrame:
+                   start: str | pd.Timestamp | None = None,
+                   keep_lines: bool = False) -> pd.DataFrame:
     """Read one symbol's daily prices from a CSV file.
 
     Parameters
@@ -73,13 +74,17 @@ def read_price_csv(path: Path | str, adjusted: bool, symbol: str | None = None, 
         the session).
     start : date, optional
         Drop rows dated before this day.
+    keep_lines : bool, default False
+        Put the file line number of each row in ``attrs["lines"]`` (a tuple), for messages
+        such as ``file.csv:12: ...`` (:mod:`pivotlib.data.ingest`).
 
     Returns
     -------
     pandas.DataFrame
         Store layout (index ``date``; float64 open, high, low, close, volume [, adj_close]).
         ``attrs``: ``symbol``, ``adjusted``, ``layout``, ``path``, ``ticker`` (from the file,
-        if any), ``ignored_columns``, ``dropped_missing_close``, ``dropped_after``.
+        if any), ``ignored_columns``, ``dropped_missing_close``, ``dropped_after`` (and ``lines``
+        with ``keep_lines``).
 
     Raises
     ------
@@ -221,13 +226,16 @@ def read_price_csv(path: Path | str, adjusted: bool, symbol: str | None = None, 
     if len(out) == 0:
         raise InputError(f"{p}: no rows with a close price left to import")
     if not out.index.is_monotonic_increasing:
-        out = out.sort_index()
+        order = np.argsort(out.index.to_numpy(), kind="stable")
+        out, lines = out.iloc[order], lines[order]
     frame = normalize_frame(out, symbol or file_ticker or p.stem)
     layout = _layout_name(headers, colmap)
     frame.attrs.update(symbol=symbol or file_ticker or p.stem, adjusted=bool(adjusted),
                        layout=layout, path=str(p), ticker=file_ticker,
                        ignored_columns=ignored, dropped_missing_close=dropped_missing,
                        dropped_after=dropped_after)
+    if keep_lines:
+        frame.attrs["lines"] = tuple(int(n) for n in lines)
     return frame
 
 
