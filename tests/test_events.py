@@ -9,6 +9,7 @@ import pytest
 from pivotlib.data.calendar import event_session
 from pivotlib.errors import InputError
 from pivotlib.events import catalog as ev
+from pivotlib.studies import check as chk
 
 HEADER = ",".join(ev.COLUMNS)
 URL = "https://example.com/pr"
@@ -256,7 +257,7 @@ def test_check_events_flags_and_abnormal_returns():
                      "timing": "pre-market", "category": "ad_hoc", "sources": URL,
                      "confidence": "verified", "reported_move": move, "notes": note})
     cat = ev.validate_events(pd.DataFrame(rows), symbols={"APLD"})
-    t = ev.check_events(rets, cat)
+    t = chk.check_events(rets, cat, all_events=cat.iloc[:0])
     assert t.loc[0, "flag"] == ""
     assert t.loc[1, "flag"] == "MISMATCH" and t.loc[1, "explained"]
     assert t.loc[2, "flag"] == "basis differs" and not t.loc[2, "explained"]
@@ -264,32 +265,38 @@ def test_check_events_flags_and_abnormal_returns():
     # the factor model removes the market/BTC part: AR close to the planted 20%
     assert t.loc[0, "ar_d0"] == pytest.approx(20.0, abs=1.5)
     assert t.loc[0, "n_est"] == 240
-    # prices give the same answer as returns
-    px = 100 * (1 + rets).cumprod()
-    t2 = ev.check_events(px, cat)
-    assert t2.loc[0, "ar_d0"] == pytest.approx(t.loc[0, "ar_d0"], abs=1e-6)
-    assert "UNEXPLAINED" in ev.format_check(t)
+    assert "UNEXPLAINED" in chk.format_check(t)
 
 
-def test_check_events_falls_back_to_market_model():
+def test_check_events_uses_the_engine_and_its_rule():
+    """events check = the engine: same AR/CAR as a direct run_event_study, and an event the
+    engine refuses (BTC ends before it; too little history) is raw-only with the reason."""
+    from pivotlib.analytics.eventstudy import run_event_study
+
     rng = np.random.default_rng(1)
     idx = pd.DatetimeIndex(pd.bdate_range("2024-01-02", periods=400), name="date")
     spy = rng.normal(0, 0.01, len(idx))
     btc = rng.normal(0, 0.03, len(idx))
     x = 1.2 * spy + 0.5 * btc + rng.normal(0, 0.01, len(idx))
     x[350] += 0.3
-    btc[320:] = np.nan   # the BTC series ends before the event
     rets = pd.DataFrame({"SPY": spy, "BTC-USD": btc, "IREN": x}, index=idx)
     cat = ev.make_event("IREN", idx[350], timing="intraday")
-    t = ev.check_events(rets, cat)
-    assert t.loc[0, "model"] == "SPY" and t.loc[0, "status"] == "measured"
-    assert t.loc[0, "ar_d0"] == pytest.approx(30, abs=6)
-    assert "[SPY only]" in ev.format_check(t)
-    full = ev.check_events(rets.assign(**{"BTC-USD": rng.normal(0, 0.03, len(idx))}), cat)
-    assert full.loc[0, "model"] == "SPY + BTC-USD"
-    # too little history: raw returns only
-    short = ev.check_events(rets.iloc[300:], cat)
-    assert short.loc[0, "status"] == "measured (raw only)" and np.isnan(short.loc[0, "ar_d0"])
+    t = chk.check_events(rets, cat, all_events=cat.iloc[:0])
+    ref = run_event_study(rets, cat, model="factors", factors=["SPY", "BTC-USD"],
+                          estimation=(-250, -11), window=(-1, 1), n_boot=0)
+    assert t.loc[0, "status"] == "measured" and t.loc[0, "model"] == "SPY + BTC-USD"
+    assert t.loc[0, "car_m1p1"] == pytest.approx(100 * ref.events["car"].iloc[0], abs=1e-9)
+    ar0 = ref.ar.set_index("rel_day")["ar"].loc[0]
+    assert t.loc[0, "ar_d0"] == pytest.approx(100 * ar0, abs=1e-9)
+    ended = rets.copy()
+    ended.loc[ended.index[320:], "BTC-USD"] = np.nan   # the BTC series ends before the event
+    t2 = chk.check_events(ended, cat, all_events=cat.iloc[:0])
+    assert t2.loc[0, "status"].startswith("raw only: no valid returns in the event window")
+    assert "BTC-USD" in t2.loc[0, "status"] and np.isnan(t2.loc[0, "ar_d0"])
+    assert np.isfinite(t2.loc[0, "raw_d0"])
+    short = chk.check_events(rets.iloc[300:], cat, all_events=cat.iloc[:0])
+    assert short.loc[0, "status"].startswith("raw only: estimation runs off the data")
+    assert np.isnan(short.loc[0, "ar_d0"])
 
 
 # ------------------------------------------------------------------ targets

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from pivotlib.events import catalog as ev
+from pivotlib.studies import check as chk
 
 pytestmark = pytest.mark.realdata
 
@@ -52,9 +53,9 @@ def test_loader_matches_a_plain_pandas_read(realdata, real_returns):
 
 def test_no_unexplained_flag_on_real_closes(real_returns):
     cat = ev.load_catalog()
-    table = ev.check_events(real_returns, cat)
+    table = chk.check_events(real_returns, cat)
     with pd.option_context("display.width", 200):
-        print("\n" + ev.format_check(table))
+        print("\n" + chk.format_check(table))
         print(f"-- model: {table.attrs['model']}")
     flagged = table[table["flag"] != ""]
     unexplained = flagged[~flagged["explained"]]
@@ -77,7 +78,7 @@ def test_no_unexplained_flag_on_real_closes(real_returns):
 ])
 def test_known_real_moves(real_returns, event_id, expected):
     cat = ev.load_catalog()
-    t = ev.check_events(real_returns, cat[cat["event_id"] == event_id])
+    t = chk.check_events(real_returns, cat[cat["event_id"] == event_id])
     assert t.loc[0, "raw_d0"] == pytest.approx(expected, abs=0.1)
 
 
@@ -87,7 +88,7 @@ def test_apld_460m_row_is_resolved(real_returns):
     row = cat[cat["event_id"] == "APLD-2023-06-23-second-ai-customer"].iloc[0]
     assert row["event_date"] == pd.Timestamp("2023-06-23")
     assert "8-K" in row["confounders"] and "CHECK:" in row["notes"]
-    t = ev.check_events(real_returns, cat[cat["event_id"].str.startswith("APLD-2023-06-23")])
+    t = chk.check_events(real_returns, cat[cat["event_id"].str.startswith("APLD-2023-06-23")])
     by_id = t.set_index("event_id")
     assert by_id.loc["APLD-2023-06-23-second-ai-customer", "flag"] == "basis differs"
     assert by_id.loc["APLD-2023-06-23-ceo-8k", "flag"] == ""

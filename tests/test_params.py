@@ -68,6 +68,7 @@ def test_event_id_from_catalog_accepted():
 
 def test_dates_reversed_and_regime_window():
     base = dict(dataset="demo", symbols=["APLD"], factors=["SPY", "BTC-USD", "SMH"],
+                market="SPY", bitcoin="BTC-USD", ai="SMH",
                 window=120, date="", start="2024-01-01", end="2023-01-01")
     with pytest.raises(InputError, match="reversed"):
         params.validate("04-pivot-regimes", **base)
@@ -125,3 +126,40 @@ def test_every_spec_matches_its_notebook():
         defaults = notebook_parameters(notebooks_dir() / f"{stem}.ipynb")
         assert set(defaults) == set(params.SPECS[stem]), stem
         params.validate(stem, **defaults)
+
+
+def test_factor_roles_are_explicit_and_distinct():
+    """04's roles are named, never read from a factor's position: BTC-USD in both roles, or a
+    role that is not among the factors, is refused with the fix."""
+    base = dict(dataset="demo", symbols=["APLD"], factors=["SPY", "SMH", "BTC-USD"],
+                market="SPY", bitcoin="BTC-USD", ai="SMH", window=120, date="", start="",
+                end="")
+    p = params.validate("04-pivot-regimes", **base)   # order of factors does not matter
+    assert (p.market, p.bitcoin, p.ai) == ("SPY", "BTC-USD", "SMH")
+    with pytest.raises(InputError, match="distinct"):
+        params.validate("04-pivot-regimes", **{**base, "ai": "BTC-USD"})
+    with pytest.raises(InputError, match="not among the factors"):
+        params.validate("04-pivot-regimes", **{**base, "ai": "QQQ"})
+
+
+def test_notebook_defaults_match_pivotlib_defaults():
+    """The parameters cells spell the defaults as literals (papermill needs them); they must
+    equal pivotlib.defaults, the one home of every default."""
+    from pivotlib import defaults as D
+    from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
+
+    for nb in ("02-event-study", "03-sector-event-study", "05-briefing"):
+        d = notebook_parameters(resolve_notebook(nb))
+        assert d["model"] == D.EVENT_MODEL and d["market"] == D.MARKET
+        assert tuple(d["factors"]) == D.EVENT_FACTORS
+        assert tuple(d["estimation"]) == D.ESTIMATION_WINDOW
+        assert tuple(d["window"]) == D.EVENT_WINDOW
+    d2 = notebook_parameters(resolve_notebook("02-event-study"))
+    assert tuple(map(tuple, d2["windows"])) == D.EXTRA_WINDOWS
+    d4 = notebook_parameters(resolve_notebook("04-pivot-regimes"))
+    assert tuple(d4["symbols"]) == D.REGIME_COHORT and tuple(d4["factors"]) == D.REGIME_FACTORS
+    assert (d4["market"], d4["bitcoin"], d4["ai"]) == (D.MARKET, D.BITCOIN, D.AI)
+    assert d4["window"] == D.REGIME_WINDOW
+    d5 = notebook_parameters(resolve_notebook("05-briefing"))
+    assert tuple(d5["regime_symbols"]) == D.REGIME_COHORT
+    assert tuple(d5["regime_factors"]) == D.REGIME_FACTORS

@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pivotlib.defaults import REPORT_TIMEOUT
+
 __all__ = ["run_sweep_item", "sweep_items", "screen_items", "run_items", "summary_table",
            "run_sweep", "NOT_STUDIABLE"]
 
@@ -79,7 +81,7 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
         root = item.get("reports_root")
         res = run_report(item["notebook"], params, date=item.get("date"),
                          reports_root=Path(root) if root else None,
-                         timeout=int(item.get("timeout") or 900),
+                         timeout=int(item.get("timeout") or REPORT_TIMEOUT),
                          single_file=bool(item.get("single_file")),
                          force=bool(item.get("force")), update_index=False,
                          raise_on_error=False,
@@ -147,7 +149,8 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
     from pivotlib.events.catalog import load_catalog
     from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
     from pivotlib.studies import params as _params
-    from pivotlib.studies.event import event_study
+    from pivotlib.studies.common import ModelSpec
+    from pivotlib.studies.event import screen_events
 
     groups: dict[str, list[int]] = {}
     for i, it in enumerate(items):
@@ -172,15 +175,16 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
         evs = catalog[catalog["event_id"].isin(ids)]
         if evs.empty:
             continue
+        spec = ModelSpec.of(model=p.model, market=p.market, factors=p.factors,
+                            estimation=p.estimation, window=p.window)
         try:
-            res, _ = event_study(p, evs, catalog=catalog, strict=False)
-        except Exception:  # noqa: BLE001 - data missing etc.: let each item report it
+            scr = screen_events(evs, spec, dataset=p.dataset, catalog=catalog)
+        except Exception:  # noqa: BLE001 - nothing loadable: let each item report it
             continue
-        status = res.events["status"].astype(str)
         for i in idx:
-            st = status.get(str(items[i]["parameters"]["event_id"]))
-            if st is not None and st != "ok":
-                reasons[i] = st
+            eid = str(items[i]["parameters"]["event_id"])
+            if eid in scr.index and not bool(scr.at[eid, "studiable"]):
+                reasons[i] = str(scr.at[eid, "reason"])
     run, skipped = [], []
     for i, it in enumerate(items):
         if i in reasons:

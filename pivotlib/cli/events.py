@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from pivotlib.data.datasets import HELP as DATASET_HELP
+from pivotlib.defaults import BITCOIN, MARKET
 from pivotlib.errors import InputError
 
 if TYPE_CHECKING:  # pandas is imported lazily so `pivot --help` stays fast
@@ -60,9 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common(cp)
     cp.add_argument("--dataset", default=None,
                     help=DATASET_HELP)
-    cp.add_argument("--market", default="SPY", help="market factor symbol (default SPY)")
-    cp.add_argument("--factor", default="BTC-USD",
-                    help="second factor symbol (default BTC-USD; 'none' for a market model)")
+    cp.add_argument("--market", default=MARKET, help=f"market factor symbol (default {MARKET})")
+    cp.add_argument("--factor", default=BITCOIN,
+                    help=f"second factor symbol (default {BITCOIN}; 'none' for a market model)")
     cp.add_argument("--tolerance", type=float, default=5.0,
                     help="points of difference that count as a mismatch (default 5)")
     cp.add_argument("--flagged", action="store_true", help="print flagged rows only")
@@ -146,16 +147,11 @@ def _load_returns(dataset: str | None, events: pd.DataFrame) -> pd.DataFrame:
     """Returns for the check: enough history before the first event for the estimation
     window, and nothing after the last event's [-1,+1] window (which also drops a partial
     last row such as an intraday print)."""
-    import os
 
     import pandas as pd
 
     from pivotlib.data.loading import load_returns
 
-    if dataset and dataset.startswith("csv:"):
-        # accept both ',' (documented here) and os.pathsep (pivotlib.data.loading) between folders
-        dataset = "csv:" + os.pathsep.join(f for f in dataset[4:].replace(",", os.pathsep)
-                                           .split(os.pathsep) if f)
     dates = pd.DatetimeIndex(events["event_date"])
     start = dates.min() - pd.Timedelta(days=420)
     end = dates.max() + pd.Timedelta(days=7)
@@ -163,13 +159,13 @@ def _load_returns(dataset: str | None, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from pivotlib.events.catalog import check_events, format_check
+    from pivotlib.studies.check import check_events, format_check
 
     cat = _events(args)
     rets = _load_returns(args.dataset, cat)
     factor = None if str(args.factor).lower() == "none" else args.factor
     table = check_events(rets, cat, market=args.market, factor=factor,
-                         tolerance=args.tolerance)
+                         tolerance=args.tolerance, all_events=_events(args))
     synthetic = bool(getattr(rets, "attrs", {}).get("synthetic", False))
     if synthetic:
         print("NOTE: SYNTHETIC demo data - measured moves are simulated, not market history")

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pivotlib.data.datasets import HELP as DATASET_HELP
-
-DEFAULT_FACTORS = ["SPY", "BTC-USD", "SMH"]
+from pivotlib.defaults import AI, BITCOIN, MARKET, REGIME_COHORT, REGIME_FACTORS, FactorRoles
 
 
 def register(subparsers: Any) -> None:
@@ -28,9 +27,15 @@ def register(subparsers: Any) -> None:
 
     def common(q: argparse.ArgumentParser) -> None:
         q.add_argument("symbols", nargs="*", metavar="SYMBOL",
-                       help="miners to analyse (default: universe roles miner and ai_host)")
-        q.add_argument("--factors", nargs="+", default=DEFAULT_FACTORS,
-                       help="factor columns (default: SPY BTC-USD SMH)")
+                       help="miners to analyse (default: the pivot cohort "
+                            f"{' '.join(REGIME_COHORT)})")
+        q.add_argument("--factors", nargs="+", default=list(REGIME_FACTORS),
+                       help=f"factor columns (default: {' '.join(REGIME_FACTORS)})")
+        q.add_argument("--market", default=None,
+                       help=f"which factor is the market (default {MARKET})")
+        q.add_argument("--ai-factor", default=None, help=f"which factor is AI (default {AI})")
+        q.add_argument("--btc-factor", default=None,
+                       help=f"which factor is bitcoin (default {BITCOIN})")
         q.add_argument("--dataset", help=DATASET_HELP)
         q.add_argument("--start", help="first session, YYYY-MM-DD")
         q.add_argument("--end", help="last session, YYYY-MM-DD")
@@ -50,8 +55,6 @@ def register(subparsers: Any) -> None:
     s.add_argument("--after", type=int, default=250, help="sessions from the date on (250)")
     s.add_argument("--clip", action="store_true",
                    help="shorten windows that run off the data instead of failing")
-    s.add_argument("--ai-factor", default="SMH", help="which factor is AI (default SMH)")
-    s.add_argument("--btc-factor", default="BTC-USD", help="which factor is bitcoin (BTC-USD)")
     s.set_defaults(func=cmd_scores)
 
     b = sub.add_parser("breaks", help="most likely break date per symbol (sup-F)")
@@ -62,14 +65,24 @@ def register(subparsers: Any) -> None:
     b.set_defaults(func=cmd_breaks)
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, list[str]]:
+def _load(args: argparse.Namespace) -> tuple[Any, list[str], FactorRoles]:
+    """Returns of the miners and factors; miners the dataset lacks are left out with a note on
+    stderr; a missing factor is an error (the analysis needs it)."""
     from pivotlib.data.loading import load_returns
-    from pivotlib.data.universe import symbols_by_role
+    from pivotlib.errors import DataError
 
-    symbols = list(args.symbols) or symbols_by_role(["miner", "ai_host"])
-    rets = load_returns([*symbols, *[f for f in args.factors if f not in symbols]],
-                        args.start, args.end, dataset=args.dataset)
-    return rets, symbols
+    roles = FactorRoles.from_factors(args.factors, market=args.market, bitcoin=args.btc_factor,
+                                     ai=args.ai_factor).require("bitcoin", "ai")
+    symbols = [s for s in (list(args.symbols) or list(REGIME_COHORT)) if s not in args.factors]
+    rets = load_returns([*symbols, *args.factors], args.start, args.end, dataset=args.dataset,
+                        on_missing="skip")
+    left = dict(rets.attrs.get("left_out") or {})
+    missing_f = [f for f in args.factors if f in left]
+    if missing_f:
+        raise DataError("; ".join(left[f] for f in missing_f))
+    for s, why in left.items():
+        print(f"note: {s} left out: {why}", file=sys.stderr)
+    return rets, [s for s in symbols if s not in left], roles
 
 
 def _emit(table: Any, args: argparse.Namespace, header: str) -> None:
@@ -91,7 +104,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
     """``pivot regimes scores``."""
     from pivotlib.analytics.regimes import pivot_scores
 
-    rets, symbols = _load(args)
+    rets, symbols, roles = _load(args)
     if args.date:
         when: Any = args.date
     else:
@@ -99,7 +112,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
 
         when = load_catalog(args.events) if args.events else load_catalog()
     out = pivot_scores(rets, symbols, args.factors, when, before=args.before, after=args.after,
-                       btc_factor=args.btc_factor, ai_factor=args.ai_factor,
+                       btc_factor=roles.bitcoin, ai_factor=roles.ai, market=roles.market,
                        orthogonalize=args.orthogonalize, clip=args.clip, errors="skip")
     if out["pivot_score"].isna().all():
         from pivotlib.errors import InputError
@@ -122,11 +135,12 @@ def cmd_breaks(args: argparse.Namespace) -> int:
     from pivotlib.analytics.regimes import find_break
     from pivotlib.errors import InputError
 
-    rets, symbols = _load(args)
+    rets, symbols, roles = _load(args)
     rows = []
     for s in symbols:
         try:
             r = find_break(rets, s, args.factors, trim=args.trim, stat=args.stat,
+                           market=roles.market, ai_factor=roles.ai,
                            orthogonalize=args.orthogonalize)
         except InputError as exc:
             rows.append({"symbol": s, "note": str(exc)})

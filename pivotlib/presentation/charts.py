@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pivotlib.defaults import BITCOIN
+
 __all__ = [
     "Chart",
     "Table",
@@ -201,7 +203,7 @@ def _vals(s: Any) -> list[float | None]:
 # builders
 # ---------------------------------------------------------------------------------------------
 
-def normalised_prices(prices: pd.DataFrame, overlay: str | None = "BTC-USD", *,
+def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
                       title: str = "Prices rebased to 100 at each symbol's first close",
                       synthetic: bool | None = None, log: bool = True) -> Chart:
     """Line chart of each column rebased to 100 at its first valid close, BTC highlighted.

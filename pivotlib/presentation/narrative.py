@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from pivotlib.defaults import AI, ALPHA, BITCOIN
+
 __all__ = [
     "Prose",
     "pct",
@@ -37,6 +39,8 @@ __all__ = [
     "regime_headline",
     "break_note",
     "caveats",
+    "key_numbers",
+    "notes_box",
 ]
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -312,7 +316,7 @@ def sector_verdict(*, n_events: int, caar: float, p_value: float, window: Sequen
 # ---------------------------------------------------------------------------------------------
 
 def regime_headline(scores: pd.DataFrame, *, synthetic: bool = False,
-                    ai_factor: str = "SMH", btc_factor: str = "BTC-USD") -> Prose:
+                    ai_factor: str = AI, btc_factor: str = BITCOIN) -> Prose:
     """Headline of the pivot-score table (from :func:`pivotlib.analytics.regimes.pivot_scores`)."""
     ok = scores[scores["pivot_score"].notna()] if "pivot_score" in scores else scores.iloc[:0]
     if ok.empty:
@@ -395,27 +399,36 @@ def caveats(kind: str = "event", *, synthetic: bool = False,
     return Prose(title="Caveats", bullets=items, kind="caveat")
 
 
-def briefing_numbers(ev: Any, row: Any, test_name: str, test_p: float,
-                     p: Mapping[str, Any], scores: Any):
-    """Key-numbers table of the briefing (label, value) from the event and regime results."""
-    import pandas as pd
-
-    w = p.get("window") or (-1, 1)
+def key_numbers(brief: Any) -> pd.DataFrame:
+    """Key-numbers table (label, value) of a :class:`~pivotlib.studies.briefing.BriefingReport`."""
+    ev, rep = brief.event.event, brief.event
+    row, w = rep.row, rep.spec.window
     items = [
         ("Headline event", f"{ev['symbol']}: {ev['headline']}"),
         ("Day 0 (first session to react)", str(pd.Timestamp(row["day0"]).date())),
         (f"CAR over [{w[0]}, {w[1]}]", pct(row["car"])),
-        ("Test", f"{test_name}, {pval(test_p)}"),
-        ("Model", f"{p.get('model')} ({', '.join(p.get('factors') or [p.get('market')])}), "
-                  f"R2 {float(row['r2']):.2f}, daily sigma {pct(row['sigma'], 2, False)}"),
+        ("Test", f"{rep.test_name}, {pval(rep.p_value)}"),
+        ("Model", f"{rep.spec.label()}, R2 {float(row['r2']):.2f}, daily sigma "
+                  f"{pct(row['sigma'], 2, False)}"),
     ]
-    if ev.get("deal_usd") == ev.get("deal_usd") and ev.get("deal_usd"):
-        items.append(("Deal size (reported)", f"${float(ev['deal_usd']) / 1e9:.2f} bn"))
-    ok = scores.dropna(subset=["pivot_score"])
+    deal = ev.get("deal_usd")
+    if deal == deal and deal:
+        items.append(("Deal size (reported)", f"USD {float(deal) / 1e9:.2f} bn"))
+    ok = brief.regimes.top
     if len(ok):
         top = ok.iloc[0]
         items.append(("Highest pivot score", f"{ok.index[0]}: score {top['pivot_score']:.2f} "
                       f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}], {pval(top['p_value'])}"))
-        n_sig = int(((ok["p_value"] < 0.05) & (ok["pivot_score"] > 0)).sum())
-        items.append(("Miners with a significant pivot (5%)", f"{n_sig} of {len(ok)}"))
+        n_sig = int(((ok["p_value"] < ALPHA) & (ok["pivot_score"] > 0)).sum())
+        items.append((f"Miners with a significant pivot ({ALPHA:.0%})", f"{n_sig} of {len(ok)}"))
     return pd.DataFrame(items, columns=["", "value"])
+
+
+def notes_box(notes: Sequence[str], *, title: str = "What was left out or changed") -> Prose:
+    """The study's notes (left-out symbols, passed-over events, clipped windows) as a box; an
+    empty box when there is nothing to say."""
+    items = [str(n) for n in notes]
+    if not items:
+        return Prose(paragraphs=["Nothing was left out: every requested symbol, event and "
+                                 "window was used as asked."])
+    return Prose(title=title, bullets=items, kind="caveat")

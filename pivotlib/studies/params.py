@@ -294,8 +294,10 @@ SPECS: dict[str, dict[str, Field]] = {
     "04-pivot-regimes": {
         **_COMMON,
         "symbols": _f(lambda n, v: _symbols(n, v, allow_empty=False), "miners to analyse"),
-        "factors": _f(lambda n, v: _symbols(n, v, allow_empty=False),
-                      "factor tickers (market, BTC, AI)"),
+        "factors": _f(lambda n, v: _symbols(n, v, allow_empty=False), "factor tickers"),
+        "market": _f(lambda n, v: _symbol(n, v, optional=True), "which factor is the market"),
+        "bitcoin": _f(lambda n, v: _symbol(n, v, optional=True), "which factor is bitcoin"),
+        "ai": _f(lambda n, v: _symbol(n, v, optional=True), "which factor is AI"),
         "window": _f(lambda n, v: _int(n, v, 20, 1000), "rolling window in sessions"),
         "date": _f(lambda n, v: _date(n, v, True),
                    "common pivot date (\"\" = each miner's first AI event)"),
@@ -396,6 +398,15 @@ def _cross_checks(key: str, p: Params) -> None:
     if p.get("model") == "factors" and "factors" in p and not p["factors"]:
         raise InputError("model = \"factors\" needs a non-empty factors list; "
                          "pass e.g. factors = [\"SPY\", \"BTC-USD\"]")
+    if key == "04-pivot-regimes":
+        from pivotlib.defaults import FactorRoles
+
+        FactorRoles.from_factors(p["factors"], market=p.get("market"), bitcoin=p.get("bitcoin"),
+                                 ai=p.get("ai")).require("bitcoin", "ai")
+    if key == "05-briefing":
+        from pivotlib.defaults import FactorRoles
+
+        FactorRoles.from_factors(p["regime_factors"]).require("bitcoin", "ai")
     if key == "02-event-study" and not p.get("event_id"):
         if bool(p.get("symbol")) != bool(p.get("date")):
             raise InputError("an ad-hoc event needs both symbol and date: pass symbol = "

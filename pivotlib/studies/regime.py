@@ -1,100 +1,206 @@
-"""Regime study helpers shared by notebook 04 and the briefing (so the numbers agree).
+"""Is each miner trading like bitcoin or like AI infrastructure? (notebook 04, the briefing)
+
+:func:`study_regimes` loads the miners and the factors, leaves out (with a note) the miners the
+dataset lacks, and computes the pivot scores, break dates, rolling betas and quarterly
+correlations with explicit factor roles (:class:`pivotlib.defaults.FactorRoles`): a role is
+never read from a factor's position or name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from pivotlib.studies.event import company_events
+import pandas as pd
 
-REGIME_SYMBOLS: tuple[str, ...] = ("APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR")
+from pivotlib.analytics.regimes import break_table, pivot_scores, rolling_exposures
+from pivotlib.analytics.regimes import quarterly_correlations as _qc
+from pivotlib.data.datasets import DatasetSpec
+from pivotlib.data.loading import load_returns
+from pivotlib.defaults import (
+    REGIME_COHORT,
+    REGIME_FACTORS,
+    REGIME_MIN_SIDE,
+    REGIME_SIDE,
+    REGIME_WINDOW,
+    FactorRoles,
+)
+from pivotlib.errors import DataError
+from pivotlib.events.catalog import company_events, load_catalog
+from pivotlib.events.selection import ai_events
+from pivotlib.studies.common import Notes, Summary
 
-
-REGIME_FACTORS: tuple[str, ...] = ("SPY", "BTC-USD", "SMH")
-
-
-def regime_returns(p: Mapping[str, Any], symbols: Sequence[str] | None = None,
-                   factors: Sequence[str] | None = None):
-    """Returns of the regime symbols and factors (``p["start"]``/``p["end"]`` when given)."""
-    from pivotlib.data.loading import load_returns
-
-    syms = list(symbols or p.get("symbols") or REGIME_SYMBOLS)
-    facs = list(factors or p.get("factors") or REGIME_FACTORS)
-    return load_returns(list(dict.fromkeys(syms + facs)), p.get("start"), p.get("end"),
-                        dataset=p.get("dataset"))
-
-
-def regime_scores(returns: Any, symbols: Sequence[str], factors: Sequence[str],
-                  date: str | None = None, catalog: Any = None):
-    """:func:`pivotlib.analytics.regimes.pivot_scores` at ``date`` or each miner's first AI event.
-
-    Factors are read as (market, BTC, AI) = (first, the one containing BTC, last). Windows are
-    250 sessions each side, clipped to the data (``clip=True``; at least 60 each side);
-    symbols without enough data stay as rows with a note (``errors="skip"``).
-    """
-    from pivotlib.analytics.regimes import pivot_scores
-
-    facs = list(factors)
-    btc = next((f for f in facs if "BTC" in f.upper()), facs[1] if len(facs) > 1 else facs[0])
-    ai = facs[-1]
-    market = facs[0]
-    target = date or company_events(catalog)
-    return pivot_scores(returns, list(symbols), facs, target, btc_factor=btc, ai_factor=ai,
-                        market=market, errors="skip", clip=True)
+BREAK_COLUMNS = ["symbol", "break_date", "ci_low", "ci_high", "sup_f", "p_value",
+                 "nearest_event", "sessions_from_event", "event_in_ci", "note"]
 
 
-def regime_breaks(returns: Any, symbols: Sequence[str], factors: Sequence[str],
-                  catalog: Any = None):
+def regime_breaks(returns: pd.DataFrame, symbols: Sequence[str], factors: Sequence[str],
+                  roles: FactorRoles, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
     """Break date per symbol beside the nearest catalog announcement of that symbol.
 
-    :func:`pivotlib.analytics.regimes.break_table` with the notebook's factors read as (market, BTC, AI)
-    = (first, ..., last) and its robust default (HAC sup-F, Bai 1997 95% interval), plus the
-    ``event_id`` of the nearest company event. Columns: symbol, break_date, ci_low, ci_high,
-    sup_f, p_value, nearest_event (event id), sessions_from_event, event_in_ci, note.
+    :func:`pivotlib.analytics.regimes.break_table` (HAC sup-F, Bai 1997 95% interval) plus the
+    ``event_id`` of the nearest company event. Columns :data:`BREAK_COLUMNS`.
     """
-    import pandas as pd
-
-    from pivotlib.analytics.regimes import break_table
-
-    cat = company_events(catalog)
-    facs = list(factors)
-    bt = break_table(returns, list(symbols), facs, events=cat, market=facs[0],
-                     ai_factor=facs[-1]).reset_index()
+    cat = company_events(load_catalog() if catalog is None else catalog)
+    bt = break_table(returns, list(symbols), list(factors), events=cat, market=roles.market,
+                     ai_factor=roles.ai, btc_factor=roles.bitcoin).reset_index()
     ids = {(str(r.symbol), pd.Timestamp(r.event_date)): str(r.event_id)
            for r in cat[["symbol", "event_date", "event_id"]].itertuples()}
-    bt["nearest_event"] = [
-        ids.get((str(sym), pd.Timestamp(d)), "") if pd.notna(d) else ""
-        for sym, d in zip(bt["symbol"], bt.get("nearest_event", pd.Series(pd.NaT, index=bt.index)))]
-    cols = ["symbol", "break_date", "ci_low", "ci_high", "sup_f", "p_value", "nearest_event",
-            "sessions_from_event", "event_in_ci", "note"]
-    for c in cols:
+    near = bt["nearest_event"] if "nearest_event" in bt else pd.Series(pd.NaT, index=bt.index)
+    bt["nearest_event"] = [ids.get((str(s), pd.Timestamp(d)), "") if pd.notna(d) else ""
+                           for s, d in zip(bt["symbol"], near)]
+    for c in BREAK_COLUMNS:
         if c not in bt:
             bt[c] = pd.NA
     bt["note"] = bt["note"].fillna("").astype(str)
-    return bt[cols]
+    return bt[BREAK_COLUMNS]
 
 
-def quarterly_correlations(returns: Any, symbols: Sequence[str], factor: str,
-                           factors: Sequence[str] | None = None, min_obs: int = 20):
-    """Correlation of each symbol with ``factor`` by calendar quarter, as a heatmap matrix.
-
-    :func:`pivotlib.analytics.regimes.quarterly_correlations` pivoted to rows = symbols, columns =
-    quarters (``2024Q3``). With ``factors`` = the notebook's (market, BTC, AI) list, an AI
-    ``factor`` (the last one) is residualised on the market first, so its column measures
-    co-movement with AI-specific moves, as the regime betas do.
-    """
-    from pivotlib.analytics.regimes import quarterly_correlations as _qc
-
-    facs = list(factors) if factors else [factor]
-    market = facs[0] if len(facs) > 1 else "SPY"
-    ai = facs[-1] if len(facs) > 1 else None
-    tidy = _qc(returns, list(symbols), [factor], market=market, ai_factor=ai,
-               orthogonalize="ai" if ai and market in returns else "none", min_obs=min_obs)
+def quarterly_correlation_matrix(returns: pd.DataFrame, symbols: Sequence[str], factor: str,
+                                 roles: FactorRoles, min_obs: int = 20) -> pd.DataFrame:
+    """Correlation of each symbol with ``factor`` by calendar quarter (rows symbols, columns
+    quarters such as ``2024Q3``). The AI factor is residualised on the market first, so its map
+    shows co-movement with AI-specific moves, as the regime betas do."""
+    ortho = "ai" if roles.ai and roles.market in returns else "none"
+    tidy = _qc(returns, list(symbols), [factor], market=roles.market, ai_factor=roles.ai,
+               orthogonalize=ortho, min_obs=min_obs)
     if tidy.empty:
-        import pandas as pd
-
         return pd.DataFrame(index=list(symbols))
     wide = tidy.pivot_table(index="symbol", columns="quarter", values="corr")
     wide.columns = [str(c) for c in wide.columns]
     return wide.reindex([s for s in symbols if s in wide.index])
+
+
+@dataclass
+class RegimeReport:
+    """Everything notebook 04 shows (:func:`study_regimes`)."""
+
+    dataset: str
+    symbols: list[str]
+    factors: list[str]
+    roles: FactorRoles
+    returns: pd.DataFrame
+    scores: pd.DataFrame
+    breaks: pd.DataFrame
+    window: int
+    catalog: pd.DataFrame
+    notes: Notes = field(default_factory=Notes)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the data are the SYNTHETIC demo."""
+        return bool(self.returns.attrs.get("synthetic"))
+
+    def rolling(self, symbol: str) -> pd.DataFrame:
+        """Rolling betas of one miner (``beta_<factor>`` columns)."""
+        return rolling_exposures(self.returns, symbol, self.factors, window=self.window,
+                                 market=self.roles.market, ai_factor=self.roles.ai)
+
+    def ai_events(self, symbol: str) -> pd.DataFrame:
+        """The miner's AI announcements (dotted lines on its rolling-beta chart)."""
+        return ai_events(self.catalog, symbol)
+
+    def correlations(self, factor: str) -> pd.DataFrame:
+        """Quarterly correlation matrix with ``factor``."""
+        return quarterly_correlation_matrix(self.returns, self.symbols, factor, self.roles)
+
+    @property
+    def top(self) -> pd.DataFrame:
+        """Scored miners, best first (rows without a score dropped)."""
+        return self.scores.dropna(subset=["pivot_score"])
+
+    def summary(self) -> Summary:
+        """Headline numbers (renders in a notebook)."""
+        rows = [("miners", ", ".join(self.symbols)),
+                ("roles", f"market {self.roles.market}, bitcoin {self.roles.bitcoin}, "
+                          f"AI {self.roles.ai}")]
+        if len(self.top):
+            r = self.top.iloc[0]
+            rows.append(("highest pivot score", f"{self.top.index[0]}: {r['pivot_score']:.2f} "
+                         f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"))
+        return Summary(title="Pivot regimes", rows=rows, notes=list(self.notes))
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def record(self) -> dict[str, Any]:
+        """The values the runner puts in the sidecar and the index."""
+        top = self.top
+        return dict(kind="regime", title="Pivot regimes", symbols=",".join(self.symbols),
+                    symbol=str(top.index[0]) if len(top) else "", car=None,
+                    top_pivot_score=float(top["pivot_score"].iloc[0]) if len(top) else None,
+                    p_value=float(top["p_value"].iloc[0]) if len(top) else None,
+                    pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
+                    break_dates={r["symbol"]: r["break_date"] for _, r in self.breaks.iterrows()},
+                    synthetic=self.synthetic, dataset=self.dataset, notes=list(self.notes))
+
+
+def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME_COHORT,
+                  factors: Sequence[str] = REGIME_FACTORS, market: str | None = None,
+                  bitcoin: str | None = None, ai: str | None = None,
+                  window: int = REGIME_WINDOW, date: str | None = None,
+                  start: str | None = None, end: str | None = None,
+                  catalog: pd.DataFrame | None = None, breaks: bool = True) -> RegimeReport:
+    """Pivot scores, break dates and rolling exposures of a set of miners.
+
+    Parameters
+    ----------
+    dataset, start, end
+        The data (:class:`~pivotlib.data.datasets.DatasetSpec`) and an optional date range.
+    symbols : sequence of str
+        The miners; those the dataset lacks are left out with a note.
+    factors : sequence of str
+        Factor columns; every factor must be in the dataset.
+    market, bitcoin, ai : str, optional
+        The factor playing each role (default: the role's default ticker, which must then be
+        among ``factors``; :meth:`FactorRoles.from_factors`). Bitcoin and AI are required.
+    window : int
+        Rolling window in sessions.
+    date : str, optional
+        Common split date; default each miner's first AI announcement in the catalog.
+    breaks : bool, default True
+        Also search for break dates (the briefing skips it).
+    """
+    roles = FactorRoles.from_factors(factors, market=market, bitcoin=bitcoin, ai=ai)
+    roles.require("bitcoin", "ai")
+    ds = str(DatasetSpec.parse(dataset))
+    cat = load_catalog() if catalog is None else catalog
+    notes = Notes()
+    facs = list(factors)
+    returns = load_returns(list(dict.fromkeys(list(symbols) + facs)), start or None,
+                           end or None, dataset=ds, on_missing="skip")
+    lost = notes.left_out(returns)
+    missing_f = [f for f in facs if f in lost]
+    if missing_f:
+        raise DataError(f"factor(s) {', '.join(missing_f)} are not in {ds}: "
+                        + "; ".join(returns.attrs["left_out"][f] for f in missing_f))
+    syms = [s for s in symbols if s in returns.columns]
+    if not syms:
+        raise DataError(f"none of the miners {', '.join(symbols)} is in {ds}; "
+                        + "; ".join(notes))
+    ends = {f: returns[f].last_valid_index() for f in facs}
+    short = min(ends, key=lambda f: ends[f] or pd.Timestamp.max)
+    last = max(v for v in ends.values() if v is not None)
+    if ends[short] is not None and ends[short] < last:
+        notes.add(f"Factor {short} ends {ends[short].date()} (other series run to "
+                  f"{last.date()}): regressions stop there.")
+    target = date or company_events(cat)
+    scores = pivot_scores(returns, syms, facs, target, btc_factor=roles.bitcoin,
+                          ai_factor=roles.ai, market=roles.market, errors="skip", clip=True,
+                          before=REGIME_SIDE, after=REGIME_SIDE, min_obs=REGIME_MIN_SIDE)
+    for s, r in scores.iterrows():
+        note = str(r.get("note") or "")
+        if note:
+            notes.add(f"{s}: {note}")
+    if not isinstance(target, str) and "date" in scores:
+        no_date = [s for s in syms if s in scores.index and pd.isna(scores.at[s, "date"])]
+        if no_date:
+            notes.add("No AI announcement in the catalog for " + ", ".join(no_date)
+                      + " (no split date): pass date= for a common split date.")
+    brk = (regime_breaks(returns, syms, facs, roles, cat) if breaks
+           else pd.DataFrame(columns=BREAK_COLUMNS))
+    return RegimeReport(dataset=ds, symbols=syms, factors=facs, roles=roles, returns=returns,
+                        scores=scores, breaks=brk, window=int(window), catalog=cat, notes=notes)
+
+

@@ -1,0 +1,127 @@
+"""The charts and verdicts of a study result, one function each, shared by every notebook.
+
+Notebooks 02 and 05 (and the explorer) show the same event charts; 04 and 05 the same regime
+arrows and score table. Each view takes a study result (:mod:`pivotlib.studies`) and calls the
+plain chart/narrative builders (:mod:`.charts`, :mod:`.narrative`) with the study's own labels,
+so no notebook repeats the wiring.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pivotlib.presentation import charts, narrative
+
+SCORE_COLUMNS = ["rank", "date", "btc_beta_before", "btc_beta_after", "ai_beta_before",
+                 "ai_beta_after", "pivot_score", "ci_low", "ci_high", "p_value", "note"]
+BRIEF_SCORE_COLUMNS = ["rank", "date", "delta_btc_beta", "delta_ai_beta", "pivot_score",
+                       "ci_low", "ci_high", "p_value"]
+
+
+# ------------------------------------------------------------------------------- one event
+def event_verdict(study: Any) -> narrative.Prose:
+    """The verdict of an :class:`~pivotlib.studies.event.EventReport`."""
+    ev, row = study.event, study.row
+    return narrative.event_verdict(
+        symbol=str(ev["symbol"]), headline=str(ev["headline"]), event_date=row["day0"],
+        car=row["car"], p_value=study.p_value, window=study.spec.window, test=study.test_name,
+        model=study.spec.model, reported_move=ev.get("reported_move") or None,
+        synthetic=study.synthetic, planted=study.planted, n_est=row.get("n_est"))
+
+
+def event_price(study: Any) -> Any:
+    """The stock's close around day 0, with the event window shaded."""
+    day0 = pd.Timestamp(study.row["day0"])
+    return charts.price_with_event(study.prices, day0, window=study.spec.window,
+                                   label=str(study.event["event_id"]),
+                                   title=f'{study.event["symbol"]} close around {day0:%Y-%m-%d}')
+
+
+def event_ar_bars(study: Any) -> Any:
+    """Abnormal return per event day."""
+    return charts.ar_bars(study.result.ar.set_index("rel_day")["ar"], window=study.spec.window,
+                          synthetic=study.synthetic,
+                          title=f'Abnormal returns of {study.event["symbol"]} by event day')
+
+
+def event_car_path(study: Any) -> Any:
+    """CAR path with its 95% band."""
+    b = study.band
+    day0 = pd.Timestamp(study.row["day0"])
+    return charts.car_path(b["car"], b["lower"], b["upper"], synthetic=study.synthetic,
+                           title=f'{study.event["symbol"]}: cumulative abnormal return around '
+                                 f'{day0:%Y-%m-%d} (95% band)')
+
+
+# ------------------------------------------------------------------------------ many events
+def sector_verdict(study: Any) -> narrative.Prose:
+    """The verdict of a :class:`~pivotlib.studies.sector.SectorReport`."""
+    return narrative.sector_verdict(
+        n_events=study.result.n_ok, caar=study.result.caar, p_value=study.p_value,
+        window=study.spec.window, test=study.test_name,
+        share_positive=float((study.forest["car"] > 0).mean()),
+        label=(study.category or "AI-pivot") + " events", synthetic=study.synthetic,
+        agreement=study.agreement)
+
+
+def sector_caar_path(study: Any) -> Any:
+    """CAAR path across the studied events with its band."""
+    b = study.band
+    return charts.caar_path(b["car"], b["lower"], b["upper"], synthetic=study.synthetic,
+                            title=f"Average CAR across {study.result.n_ok} events with 95% band")
+
+
+def cross_section_table(study: Any) -> Any:
+    """The cross-section of CAR on deal size and category, or why there is none."""
+    if study.cross_section is None:
+        return narrative.Prose(paragraphs=["No cross-section for this selection (see the "
+                                           "notes above)."])
+    table, info = study.cross_section
+    return charts.table(table, caption=f'Cross-section: n = {info["n"]}, R2 = {info["r2"]:.2f}, '
+                                       f'base category {info["base_category"]}, {info["cov"]} '
+                                       "standard errors")
+
+
+# --------------------------------------------------------------------------------- regimes
+def regime_headline(study: Any) -> narrative.Prose:
+    """Headline of a :class:`~pivotlib.studies.regime.RegimeReport`."""
+    return narrative.regime_headline(study.scores, synthetic=study.synthetic,
+                                     ai_factor=str(study.roles.ai),
+                                     btc_factor=str(study.roles.bitcoin))
+
+
+def score_table(study: Any, *, brief: bool = False) -> Any:
+    """The ranked pivot-score table (the briefing shows the short form)."""
+    cols = BRIEF_SCORE_COLUMNS if brief else SCORE_COLUMNS
+    return charts.table(study.scores[[c for c in cols if c in study.scores]],
+                        caption="Pivot score = change in AI beta minus change in BTC beta "
+                                "(95% HAC interval; " + study.scores.attrs.get("hac_rule", "")
+                                + ")",
+                        formats={"rank": "{:.0f}", "p_value": "{:.4f}"}, floatfmt="{:.2f}")
+
+
+def regime_arrows(study: Any) -> Any:
+    """Each miner's move from bitcoin beta to AI beta, before -> after its split date."""
+    return charts.beta_arrows(study.top.reset_index(), synthetic=study.synthetic,
+                              title="Each miner's move from bitcoin beta to AI beta "
+                                    "(before -> after)",
+                              xlabel=f"{study.roles.bitcoin} beta",
+                              ylabel=f"{study.roles.ai} beta (orthogonal to {study.roles.market})")
+
+
+def regime_rolling(study: Any, symbol: str) -> Any:
+    """Rolling betas of one miner to bitcoin and AI, its AI announcements marked."""
+    btc, ai = study.roles.bitcoin, study.roles.ai
+    return charts.rolling_betas(study.rolling(symbol), columns=[f"beta_{btc}", f"beta_{ai}"],
+                                synthetic=study.synthetic, events=study.ai_events(symbol),
+                                title=f"{symbol}: rolling {study.window}-session betas to "
+                                      f"{btc} and {ai}")
+
+
+def regime_correlations(study: Any, factor: str) -> Any:
+    """Quarterly correlation heatmap with ``factor`` (AI orthogonal to the market)."""
+    suffix = f" (orthogonal to {study.roles.market})" if factor == study.roles.ai else ""
+    return charts.correlation_heatmap(study.correlations(factor), synthetic=study.synthetic,
+                                      title=f"Correlation with {factor}{suffix} by quarter")

@@ -1,0 +1,78 @@
+"""The one-page briefing (notebook 05): the headline event and the regime headline, together.
+
+:func:`study_briefing` is :func:`~pivotlib.studies.event.study_event` plus
+:func:`~pivotlib.studies.regime.study_regimes` (without the break search): the briefing's
+numbers are the same objects notebooks 02 and 04 show, never a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pivotlib.defaults import REGIME_COHORT, REGIME_FACTORS
+from pivotlib.events.catalog import load_catalog
+from pivotlib.studies.common import Summary
+from pivotlib.studies.event import EventReport, study_event
+from pivotlib.studies.regime import RegimeReport, study_regimes
+
+
+@dataclass
+class BriefingReport:
+    """The briefing's two studies."""
+
+    event: EventReport
+    regimes: RegimeReport
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the data are the SYNTHETIC demo."""
+        return self.event.synthetic
+
+    @property
+    def notes(self) -> list[str]:
+        """Notes of both studies."""
+        return list(self.event.notes) + [n for n in self.regimes.notes
+                                         if n not in self.event.notes]
+
+    def summary(self) -> Summary:
+        """Headline numbers (renders in a notebook)."""
+        s = self.event.summary()
+        s.rows += self.regimes.summary().rows[-1:]
+        s.title = "Briefing"
+        s.notes = self.notes
+        return s
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def record(self) -> dict[str, Any]:
+        """The values the runner puts in the sidecar and the index."""
+        rec = self.event.record()
+        top = self.regimes.top
+        rec.update(kind="briefing", title="Briefing",
+                   top_pivot=str(top.index[0]) if len(top) else None,
+                   top_pivot_score=float(top["pivot_score"].iloc[0]) if len(top) else None,
+                   pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
+                   notes=self.notes)
+        return rec
+
+
+def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
+                   model: str | None = None, market: str | None = None,
+                   factors: Sequence[str] | None = None, estimation: Sequence[int] | None = None,
+                   window: Sequence[int] | None = None,
+                   regime_symbols: Sequence[str] = REGIME_COHORT,
+                   regime_factors: Sequence[str] = REGIME_FACTORS,
+                   catalog: pd.DataFrame | None = None) -> BriefingReport:
+    """The headline event study and the regime scores for the briefing."""
+    cat = load_catalog() if catalog is None else catalog
+    ev = study_event(dataset=dataset, event_id=event_id, model=model, market=market,
+                     factors=factors, estimation=estimation, window=window, windows=(),
+                     catalog=cat)
+    rg = study_regimes(dataset=ev.dataset, symbols=regime_symbols, factors=regime_factors,
+                       catalog=cat, breaks=False)
+    return BriefingReport(event=ev, regimes=rg)
