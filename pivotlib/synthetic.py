@@ -50,6 +50,9 @@ Miners and AI hosts (simple returns on sessions)
 * Regime switch (``planted_regimes.csv``): for the pivoting names the BTC beta falls and the AI
   beta rises on a documented date near their first big AI contract: ``b(t) = b_pre`` before,
   ``b_post`` from that session on.
+* Lifeboat (``planted_lifeboat.csv``, :mod:`pivotlib.synthetic_lifeboat`): from a pivoter's
+  first signed AI/HPC contract its BTC beta is ``b - 0.5`` on BTC down days and ``b + 0.5`` on
+  up days (a de-meaned ``0.5 |BTC_t|`` term): the downside beta falls, the all-days beta does not.
 * ``J_it``: planted abnormal returns on catalog event days (``planted_effects.csv``); see
   :func:`planted_abnormal_return` for the rule.
 * Returns are floored at -90 % (a price never goes to zero); the number of floored days is in
@@ -90,6 +93,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendar as cal
+from . import synthetic_lifeboat as lbt
 from .errors import DataError, InputError
 
 MODEL_VERSION = "1"
@@ -370,6 +374,7 @@ class SyntheticResult:
     regimes: pd.DataFrame
     params: pd.DataFrame
     floored: dict[str, int] = field(default_factory=dict)
+    lifeboat: pd.DataFrame = field(default_factory=pd.DataFrame)
     seed: int = DEFAULT_SEED
     start: str = DEFAULT_START
     end: str = DEFAULT_END
@@ -493,6 +498,7 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
     order = [s for s in uni["symbol"] if roles[s] != "crypto" and s != "WGMI"] + \
         [s for s in uni["symbol"] if s == "WGMI"]
     miners = [s for s in uni["symbol"] if roles[s] == "miner"]
+    b_after: dict[str, float] = {}
     for sym in order:
         p = _params_for(sym, roles[sym])
         rng = _rng(seed, f"symbol:{sym}")
@@ -520,6 +526,8 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
             sys_r = basket
         else:
             sys_r = p.b_spy * spy + b_btc * np.nan_to_num(btc) + b_ai * ai + p.sector * sector
+            sys_r = sys_r + lbt.lifeboat_component(sym, sess, btc)
+            b_after[sym] = float(b_btc[-1])
         var = float(np.var(sys_r) + own ** 2)
         alpha = 0.5 * var - float(np.mean(sys_r)) if sym not in BENCHMARK_PARAMS else 0.0
         jump = np.zeros(n)
@@ -554,7 +562,8 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
                         "label": LABEL, "sources": {sym: "synthetic"}, "seed": seed})
     return SyntheticResult(frames=frames, factors=factors, planted=planted, skipped=skipped,
                            regimes=pd.DataFrame(regime_rows), params=pd.DataFrame(param_rows),
-                           floored=floored, seed=seed, start=str(start), end=str(end))
+                           floored=floored, lifeboat=lbt.lifeboat_table(sess, b_after),
+                           seed=seed, start=str(start), end=str(end))
 
 
 def _equity_frame(sym: str, sess: pd.DatetimeIndex, r: np.ndarray, jump: np.ndarray,
@@ -675,13 +684,14 @@ def write_default_dataset(out_dir: str | Path | None = None, seed: int = DEFAULT
             removed.append(p.name)
     res.planted.to_csv(out / "planted_effects.csv", index=False, lineterminator="\n")
     res.regimes.to_csv(out / "planted_regimes.csv", index=False, lineterminator="\n")
+    res.lifeboat.to_csv(out / "planted_lifeboat.csv", index=False, lineterminator="\n")
     (out / "MODEL.md").write_text(model_markdown(res), encoding="utf-8")
     return {"out_dir": str(out), "dataset": DATASET, "synthetic": True, "seed": res.seed,
             "start": res.start, "end": res.end, "symbols": list(res.frames),
             "rows": {s: int(len(f)) for s, f in res.frames.items()},
             "files": [str(p) for p in files] + [str(out / n) for n in
                                                  ("planted_effects.csv", "planted_regimes.csv",
-                                                  "MODEL.md")],
+                                                  "planted_lifeboat.csv", "MODEL.md")],
             "planted_events": int(len(res.planted)), "skipped_events": int(len(res.skipped)),
             "regimes": int(len(res.regimes)), "floored": int(sum(res.floored.values())),
             "removed": removed}
@@ -769,6 +779,7 @@ def model_markdown(res: SyntheticResult) -> str:
         "",
         _md_table(res.regimes) if len(res.regimes) else "(none)",
         "",
+        lbt.lifeboat_markdown(res.lifeboat, _md_table),
         f"## Planted abnormal returns (`planted_effects.csv`, {len(res.planted)} events)",
         "",
         "Rule (`planted_abnormal_return`): the first number of `reported_move` with a `close` "
