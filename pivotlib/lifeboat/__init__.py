@@ -19,8 +19,13 @@ from __future__ import annotations
 
 from ._common import HAC_RULE, LifeboatResult, hac_lags, ols_hac
 from .betas import DownsideBetas, downside_betas, interaction_fit
-from .cohorts import CONTRACT_CATEGORIES, DiDResult, downside_did, label_permutation_p, \
-    pivot_cohorts
+from .cohorts import (
+    CONTRACT_CATEGORIES,
+    DiDResult,
+    downside_did,
+    label_permutation_p,
+    pivot_cohorts,
+)
 from .episodes import CaptureResult, crash_episodes, episode_capture, zigzag_episodes
 from .persistence import AI_EVENT_CATEGORIES, PersistenceResult, deal_persistence, event_paths
 from .run import LifeboatAnalysis, ai_deal_events, run_lifeboat

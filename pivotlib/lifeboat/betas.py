@@ -43,8 +43,16 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
-from ._common import HAC_RULE, LifeboatResult, check_returns, check_roles, hac_lags, ols_hac, \
-    split_symbols, to_day
+from ._common import (
+    HAC_RULE,
+    LifeboatResult,
+    check_returns,
+    check_roles,
+    hac_lags,
+    ols_hac,
+    split_symbols,
+    to_day,
+)
 
 __all__ = ["DownsideBetas", "downside_betas", "interaction_fit"]
 

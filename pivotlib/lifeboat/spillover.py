@@ -29,7 +29,7 @@ Lang, L. H. P. and Stulz, R. M. (1992). Contagion and competitive intra-industry
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
