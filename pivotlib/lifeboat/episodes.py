@@ -142,9 +142,10 @@ class CaptureResult(LifeboatResult):
 
     def wide(self, value: str = "miner_move") -> pd.DataFrame:
         """Episodes x symbols table of ``value`` (for the crash-episode chart/table)."""
-        return self.table.pivot_table(index=["episode", "start", "trough", "btc_drawdown"],
-                                      columns="symbol", values=value, aggfunc="first",
-                                      dropna=False)
+        w = self.table.pivot(index="episode", columns="symbol", values=value)
+        meta = self.table.drop_duplicates("episode").set_index("episode")
+        w = w.reindex(columns=list(dict.fromkeys(self.table["symbol"])))
+        return meta[["start", "trough", "btc_drawdown"]].join(w)
 
 
 def episode_capture(returns: pd.DataFrame, episodes: pd.DataFrame, symbols: Sequence[str],
