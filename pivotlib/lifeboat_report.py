@@ -1,0 +1,165 @@
+"""Notebook 06 support: parameter spec, data loading that degrades, headline prose, record.
+
+Kept out of :mod:`pivotlib.lifeboat` (the analytics layer takes frames, never paths) and out
+of :mod:`pivotlib.params` (owned by the lead): :data:`SPEC` is the proposed
+``params.SPECS["06-lifeboat"]`` entry. :func:`validate` uses ``params.validate`` once that entry
+exists and the same checks from here until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import params
+from .errors import DataError, InputError
+from .narrative import Prose
+
+__all__ = ["NOTEBOOK", "SPEC", "headline", "load_returns", "record_values", "validate"]
+
+NOTEBOOK = "06-lifeboat"
+
+
+def _float(lo: float, hi: float):
+    def check(name: str, v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= float(v) <= hi:
+            raise InputError(f"parameter {name!r} = {v!r} must be a number in [{lo}, {hi}]")
+        return float(v)
+    return check
+
+
+def _int(lo: int, hi: int):
+    def check(name: str, v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise InputError(f"parameter {name!r} = {v!r} must be an integer in [{lo}, {hi}]")
+        return int(v)
+    return check
+
+
+def _horizons(name: str, v: Any) -> tuple[int, ...]:
+    if not isinstance(v, list | tuple) or not v or not all(
+            isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 250 for h in v):
+        raise InputError(f"parameter {name!r} = {v!r} must be a non-empty list of session "
+                         "counts between 1 and 250, e.g. [20, 60, 120]")
+    return tuple(sorted(set(v)))
+
+
+SPEC: dict[str, params.Field] = {
+    "dataset": params.Field(params._dataset, "\"demo\" (SYNTHETIC), \"store\" or \"csv:<folder>\""),
+    "miners": params.Field(lambda n, v: params._symbols(n, v, allow_empty=False),
+                           "miners to classify (cohorts come from the catalog)"),
+    "market": params.Field(lambda n, v: params._symbol(n, v), "market column"),
+    "btc": params.Field(lambda n, v: params._symbol(n, v), "bitcoin column"),
+    "down_threshold": params.Field(_float(-0.2, 0.05), "BTC down day: return below this"),
+    "crash_threshold": params.Field(_float(0.05, 0.9), "BTC crash episode: fall of at least"),
+    "horizons": params.Field(_horizons, "persistence horizons in sessions"),
+    "as_of": params.Field(lambda n, v: params._date(n, v, True),
+                          "ignore contracts after this date (\"\" = none)"),
+    "end": params.Field(lambda n, v: params._date(n, v, True), "last date (\"\" = latest)"),
+    "seed": params.Field(_int(0, 2**31 - 1), "seed of the bootstrap"),
+    "n_boot": params.Field(_int(99, 99999), "bootstrap draws"),
+}
+"""Proposed ``pivotlib.params.SPECS["06-lifeboat"]``."""
+
+
+def validate(**values: Any) -> params.Params:
+    """Validate notebook 06's parameters (``params.validate`` when its spec is registered)."""
+    if NOTEBOOK in params.SPECS:
+        return params.validate(NOTEBOOK, **values)
+    unknown = sorted(set(values) - set(SPEC))
+    missing = [k for k in SPEC if k not in values]
+    if unknown or missing:
+        raise InputError(f"notebook {NOTEBOOK!r}: unknown {unknown}, missing {missing}; its "
+                         f"parameters are: {', '.join(SPEC)}")
+    out = params.Params({k: f.check(k, values[k]) for k, f in SPEC.items()})
+    if out["market"] == out["btc"]:
+        raise InputError("parameters market and btc must be different columns")
+    return out
+
+
+def load_returns(p: Any) -> pd.DataFrame:
+    """Returns of the miners, market and BTC; miners the dataset lacks are dropped and listed
+    in ``attrs["missing"]`` (market or BTC missing is an error)."""
+    from .data import load_returns as _load
+
+    syms = list(dict.fromkeys([*p["miners"], p["market"], p["btc"]]))
+    kw = {"end": p.get("end") or None, "dataset": p["dataset"]}
+    try:
+        r = _load(syms, **kw)
+        missing: list[str] = []
+    except DataError:
+        have, missing = [], []
+        for s in syms:
+            try:
+                _load([s], **kw)
+                have.append(s)
+            except DataError:
+                missing.append(s)
+        for role in (p["market"], p["btc"]):
+            if role in missing:
+                raise DataError(f"{role} is not in dataset {p['dataset']}; the lifeboat "
+                                "analysis needs the market and bitcoin columns") from None
+        r = _load(have, **kw)
+    r.attrs["missing"] = missing
+    return r
+
+
+def _pct(v: float) -> str:
+    return "n/a" if v is None or not np.isfinite(v) else f"{v:+.0%}"
+
+
+def headline(a: Any, *, synthetic: bool = False) -> Prose:
+    """The three answers in plain words, numbers from the analysis ``a`` (LifeboatAnalysis)."""
+    did = a.did.table.set_index("estimate")
+    act = did.iloc[0]
+    plc = did.iloc[-1] if len(did) > 2 else None
+    b = a.betas.table.dropna(subset=["down_change"])
+    piv = b[b["symbol"].map(a.cohorts["cohort"]) == "pivoter"]
+    fell = piv[piv["down_high"] < 0]["symbol"].tolist()
+    pt = a.persistence.table
+    model_car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")].set_index("horizon")
+    sp = a.spillover.table
+    sp0 = sp[(sp.announcer_group == "all") & (sp.window == "day 0")].set_index("peer_group")
+    bullets = [
+        f"**Lifeboat**: pivoters' downside BTC beta changed by {act['mean_change_pivoters']:+.2f} "
+        f"on average, loyalists' by {act['mean_change_loyalists']:+.2f}: DiD "
+        f"{act['did']:+.2f} (95% CI {act['low']:+.2f} to {act['high']:+.2f}), permutation "
+        f"p = {act['perm_p']:.3f} over {int(act['n_labelings'])} cohort labelings"
+        + (f"; placebo DiD {plc['did']:+.2f} (p = {plc['perm_p']:.2f})" if plc is not None
+           and np.isfinite(plc.get("did", np.nan)) else "") + ". "
+        + (f"Individually significant falls: {', '.join(fell)}." if fell
+           else "No single pivoter's fall is significant on its own."),
+        "**Hype or substance**: mean CAR against market + BTC "
+        + ", ".join(f"+{h}: {_pct(r['mean'])} [{_pct(r['low'])}, {_pct(r['high'])}] "
+                    f"(n={int(r['n'])}, kept {r['pooled_kept']:.0%} of day 0)"
+                    for h, r in model_car.iterrows()) + ".",
+        "**Spillover**: on an announcer's day 0, pivoter peers moved "
+        + (f"{_pct(sp0.loc['pivoter', 'mean'])} (p = {sp0.loc['pivoter', 'p']:.2f})"
+           if "pivoter" in sp0.index else "n/a")
+        + ", loyalist peers "
+        + (f"{_pct(sp0.loc['loyalist', 'mean'])} (p = {sp0.loc['loyalist', 'p']:.2f})"
+           if "loyalist" in sp0.index else "n/a") + " (abnormal, per-event means).",
+    ]
+    paras = []
+    if synthetic:
+        paras.append("SYNTHETIC demo data: these numbers show that the method finds the planted "
+                     "lifeboat (see data/synthetic/MODEL.md), not how the stocks traded.")
+    return Prose(title="Lifeboat, hype, spillover: the answers", paragraphs=paras,
+                 bullets=bullets, kind="verdict")
+
+
+def record_values(a: Any, p: Any, *, synthetic: bool, missing: Sequence[str] = ()) -> dict:
+    """The values notebook 06 passes to ``reports.record``."""
+    act = a.did.table.iloc[0]
+    pt = a.persistence.table
+    car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")]
+    return {"kind": "lifeboat", "title": "Lifeboat test", "symbols": ",".join(p["miners"]),
+            "symbol": "", "car": None, "did_downside_beta": float(act["did"]),
+            "p_value": float(act["perm_p"]), "did_ci": [float(act["low"]), float(act["high"])],
+            "downside_change": {r.symbol: float(r.down_change) for r in
+                                a.betas.table.dropna(subset=["down_change"]).itertuples()},
+            "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
+            "missing": list(missing), "synthetic": synthetic, "dataset": p["dataset"]}
