@@ -163,3 +163,28 @@ def record_values(a: Any, p: Any, *, synthetic: bool, missing: Sequence[str] = (
                                 a.betas.table.dropna(subset=["down_change"]).itertuples()},
             "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
             "missing": list(missing), "synthetic": synthetic, "dataset": p["dataset"]}
+
+
+def display_tables(a: Any) -> dict[str, pd.DataFrame]:
+    """Display-ready tables of the analysis (column selections, cohort added, rounded later)."""
+    co = a.cohorts["cohort"]
+    b = a.betas.table.copy()
+    b.insert(1, "cohort", b["symbol"].map(co))
+    b["split_date"] = pd.to_datetime(b["split_date"]).dt.date.astype(str)
+    betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
+               "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
+               "up_p", "asym_change", "note"]]
+    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
+                       "n_pivoters", "n_loyalists"]]
+    pt = a.persistence.table
+    pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
+               "pooled_kept", "median_kept"]]
+    ev = a.persistence.events
+    hs = a.persistence.horizons
+    events = ev[["event_id", "deal_usd", "ar0_model"] + [f"car{h}_model" for h in hs]
+                + [f"kept{h}_model" for h in hs] + [f"verdict{h}" for h in hs]
+                + ["truncated", "h_avail"]]
+    cap = a.capture.by_symbol
+    return {"betas": betas, "did": did, "persistence": pers, "events": events,
+            "cross_section": a.persistence.cross_section, "capture": cap,
+            "episodes": a.episodes, "spillover": a.spillover.table}
