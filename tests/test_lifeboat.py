@@ -398,3 +398,19 @@ def test_realdata_lifeboat_structure(realdata, tmp_path):
     assert len(a.episodes) >= 3 and (a.episodes["btc_drawdown"] <= -0.2).all()
     assert a.persistence.table["n"].max() >= 10
     assert set(a.spillover.table["peer_group"]) == {"pivoter", "loyalist"}
+
+
+def test_notebook06_parameters_validated():
+    from pivotlib import lifeboat_params
+
+    good = dict(dataset="demo", miners=["apld", "MARA"], market="SPY", btc="BTC-USD",
+                down_threshold=0.0, crash_threshold=0.2, horizons=[60, 20], as_of="", end="",
+                seed=0, n_boot=999)
+    p = lifeboat_params.validate(**good)
+    assert p.miners == ("APLD", "MARA") and p.horizons == (20, 60) and p.as_of is None
+    for bad in ({"crash_threshold": 2}, {"horizons": []}, {"btc": "SPY"}, {"as_of": "2025-13-01"},
+                {"n_boot": 10}):
+        with pytest.raises(InputError):
+            lifeboat_params.validate(**(good | bad))
+    with pytest.raises(InputError, match="unknown"):
+        lifeboat_params.validate(**good, window=3)
