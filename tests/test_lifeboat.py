@@ -345,6 +345,16 @@ def test_demo_lifeboat_recovered(demo):
     b = a.betas.table.set_index("symbol")
     assert (b.loc[list(slb.LIFEBOATS), "down_change"] < 0).mean() >= 0.8
     assert isinstance(a.persistence, lb.PersistenceResult) and len(a.capture.table)
+    # where the regime switch and the lifeboat share the date, the planted downside change is
+    # (b_post - DELTA) - b_pre; the HAC 95% interval should cover it
+    from pivotlib import synthetic as syn
+
+    cover = []
+    for s in ("APLD", "CORZ", "WULF", "CIFR"):
+        reg = syn.REGIMES[s]
+        planted = reg.b_btc_post - slb.LIFEBOAT_DELTA - reg.b_btc_pre
+        cover.append(b.loc[s, "down_low"] <= planted <= b.loc[s, "down_high"])
+    assert sum(cover) >= 3, cover
 
 
 def test_missing_symbols_degrade_with_notes(demo):
