@@ -121,7 +121,7 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     hs = a.persistence.horizons
     events = ev[["event_id", "deal_usd", "ar0_model"] + [f"car{h}_model" for h in hs]
                 + [f"kept{h}_model" for h in hs] + [f"verdict{h}" for h in hs]
-                + ["truncated", "h_avail"]]
+                + ["truncated", "h_avail"] + [c for c in ("confounders",) if c in ev]]
     cap = a.capture.by_symbol
     return {"betas": betas, "did": did, "persistence": pers, "events": events,
             "cross_section": a.persistence.cross_section, "capture": cap,

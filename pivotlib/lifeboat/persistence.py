@@ -153,7 +153,7 @@ class PersistenceResult(LifeboatResult):
     ``n``, ``mean``, ``low``, ``high``, ``t``, ``p``, ``skew_t``, ``boot_p`` (BHAR only),
     ``mean_ar0``, ``pooled_kept``, ``median_kept``. ``events``: one row per event with its
     day-0 AR, CAR/BHAR and share kept at each horizon, ``verdict_<h>``, ``truncated``,
-    ``h_avail``, ``overlaps``, ``note``. ``paths``: long mean paths (benchmark, measure,
+    ``h_avail``, ``overlaps``, ``note`` (and the catalog's ``confounders`` when given). ``paths``: long mean paths (benchmark, measure,
     ``tau``, ``n``, ``mean``, ``low``, ``high``) for the chart. ``cross_section``: kept on log
     deal size per horizon.
     """
@@ -218,8 +218,8 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
     ev, info, R = P["events"], P["info"], P["r"]
     z = stats.norm.ppf(0.5 + level / 2)
     rng = np.random.default_rng(seed)
-    out = ev[["event_id", "symbol", "event_date"] + [c for c in ("category", "deal_usd")
-                                                     if c in ev]].copy()
+    out = ev[["event_id", "symbol", "event_date"] + [c for c in ("category", "deal_usd",
+                                                                 "confounders") if c in ev]].copy()
     out["h_avail"] = info["h_avail"].to_numpy()
     out["truncated"] = out["h_avail"] < hs[-1]
     out["note"] = info["note"].to_numpy()

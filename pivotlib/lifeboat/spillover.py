@@ -103,7 +103,8 @@ def peer_spillover(returns: pd.DataFrame, events: pd.DataFrame, cohorts: Mapping
     rows = []
     for e in ev.itertuples():
         pos = int(idx.searchsorted(e.event_date))
-        if pos + 1 >= len(idx) or e.symbol not in groups and e.symbol not in returns.columns:
+        if pos + 1 >= len(idx):  # day +1 must be in the data
+            notes.append(f"{e.event_id}: day 0 or +1 after the end of the data, left out")
             continue
         lo, hi = max(0, pos + est_window[0]), max(0, pos + est_window[1] + 1)
         for j, s in enumerate(peers):
