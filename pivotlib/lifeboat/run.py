@@ -42,6 +42,12 @@ class LifeboatAnalysis:
     params: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def all_notes(self) -> list[str]:
+        """Every part's notes (missing symbols, too-short windows, truncated events...), once."""
+        parts = [self.notes, self.did.notes, self.capture.notes, self.persistence.notes,
+                 self.spillover.notes]
+        return list(dict.fromkeys(n for part in parts for n in part))
+
     def summary(self) -> str:
         """All parts' summaries, one after the other."""
         parts = [self.did.betas.summary() if self.did.betas else "", self.did.summary(),
