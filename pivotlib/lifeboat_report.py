@@ -113,7 +113,7 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
                "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
                "up_p", "asym_change", "note"]]
     did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
-                       "n_pivoters", "n_loyalists"]]
+                       "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
     pt = a.persistence.table
     pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
                "pooled_kept", "median_kept"]]

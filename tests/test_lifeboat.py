@@ -424,3 +424,20 @@ def test_notebook06_parameters_validated():
             lifeboat_params.validate(**(good | bad))
     with pytest.raises(InputError, match="unknown"):
         lifeboat_params.validate(**good, window=3)
+
+
+def test_did_leave_one_out_matches_recomputation():
+    stocks = {f"P{i}": (1.3, 0.6 - 0.1 * i, 1.3, 500) for i in range(4)}
+    stocks |= {f"L{i}": (1.1, 1.1, 1.1, 500) for i in range(4)}
+    df = _frame(n=1000, seed=5, stocks=stocks)
+    co = pd.DataFrame({"cohort": ["pivoter"] * 4 + ["loyalist"] * 4,
+                       "split_date": df.index[500]}, index=list(stocks))
+    co.attrs["loyalist_date"] = df.index[500]
+    d = lb.downside_did(df, co, placebo_shift=0)
+    f = d.firms.set_index("symbol")
+    for s in f.index:
+        rest = f.drop(index=s)
+        want = (rest.loc[rest.cohort == "pivoter", "down_change"].mean()
+                - rest.loc[rest.cohort == "loyalist", "down_change"].mean())
+        assert f.loc[s, "did_without"] == pytest.approx(want)
+    assert d.table.loc[0, "loo_min"] == pytest.approx(f["did_without"].min())

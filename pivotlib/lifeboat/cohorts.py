@@ -155,8 +155,9 @@ class DiDResult(LifeboatResult):
 
     ``table``: one row per estimate (``actual``, ``placebo``): ``did``, ``se``, ``low``,
     ``high``, ``welch_p``, ``perm_p``, ``n_labelings``, ``exact``, ``n_pivoters``,
-    ``n_loyalists``, ``mean_change_pivoters``, ``mean_change_loyalists``. ``firms``: per-firm
-    changes with cohort (the input of the DiD); ``betas`` and ``placebo_betas`` the full
+    ``n_loyalists``, ``mean_change_pivoters``, ``mean_change_loyalists`` and, on the
+    ``actual`` row, ``loo_min``/``loo_max`` (range of the DiD leaving one firm out). ``firms``:
+    per-firm changes with cohort (the input of the DiD) and ``did_without``; ``betas`` and ``placebo_betas`` the full
     :class:`DownsideBetas`.
     """
 
@@ -243,7 +244,24 @@ def downside_did(returns: pd.DataFrame, cohorts: pd.DataFrame, *, market: str = 
         firms["placebo_change"] = pf["down_change"]
         rows.append(_did_row(f"placebo ({placebo_shift} sessions earlier)", firms,
                              "placebo_change", level, **perm))
+    # leave-one-out: the DiD without each firm (is one miner driving it?)
+    ok = firms["down_change"].notna()
+    loo = []
+    for s in firms.index:
+        if not ok[s]:
+            loo.append(np.nan)
+            continue
+        rest = firms.drop(index=s)
+        piv = rest.loc[ok.drop(index=s) & (rest["cohort"] == "pivoter"), "down_change"]
+        loy = rest.loc[ok.drop(index=s) & (rest["cohort"] == "loyalist"), "down_change"]
+        loo.append(piv.mean() - loy.mean() if len(piv) and len(loy) else np.nan)
+    firms["did_without"] = loo
     table = pd.DataFrame(rows)
+    table["loo_min"] = np.nan
+    table["loo_max"] = np.nan
+    if np.isfinite(firms["did_without"]).any():
+        table.loc[0, ["loo_min", "loo_max"]] = [firms["did_without"].min(),
+                                                firms["did_without"].max()]
     notes = list(betas.notes)
     left = firms.index[firms["down_change"].isna()].tolist()
     if left:
