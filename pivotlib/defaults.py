@@ -48,6 +48,15 @@ REGIME_MIN_SIDE = 60
 
 REGIME_COHORT: tuple[str, ...] = ("APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR")
 """The regime notebooks' default miners: the AI/HPC pivoters of the catalog."""
+LIFEBOAT_MINERS: tuple[str, ...] = ("APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR", "MARA", "RIOT",
+                                    "CLSK", "BITF", "BTDR", "HIVE", "BTBT")
+"""Miners of the lifeboat test: pivoters and loyalists, cohorts from the catalog."""
+LIFEBOAT_DOWN = 0.0
+"""A BTC down day: BTC's return below this."""
+LIFEBOAT_CRASH = 0.20
+"""A BTC crash episode: a peak-to-trough fall of at least this."""
+LIFEBOAT_HORIZONS: tuple[int, ...] = (20, 60, 120)
+"""Persistence horizons, sessions after day 0."""
 ALPHA = 0.05
 """Significance level of verdicts and "significant" flags."""
 REPORT_TIMEOUT = 900

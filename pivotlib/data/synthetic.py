@@ -1,4 +1,4 @@
-r"""The embedded SYNTHETIC default dataset ("demo"): a documented, deterministic factor model.
+"""The embedded SYNTHETIC default dataset ("demo"): a documented, deterministic factor model.
 
 There is no licence to ship real prices, so the offline default data are generated here from a
 factor model calibrated to real 2023-2025 moments (``../shared/realdata/README.md``) and written
@@ -50,6 +50,9 @@ Miners and AI hosts (simple returns on sessions)
 * Regime switch (``planted_regimes.csv``): for the pivoting names the BTC beta falls and the AI
   beta rises on a documented date near their first big AI contract: ``b(t) = b_pre`` before,
   ``b_post`` from that session on.
+* Lifeboat (``planted_lifeboat.csv``, :mod:`pivotlib.synthetic_lifeboat`): from a pivoter's
+  first signed AI/HPC contract its BTC beta is ``b - 0.5`` on BTC down days and ``b + 0.5`` on
+  up days (a de-meaned ``0.5 |BTC_t|`` term): the downside beta falls, the all-days beta does not.
 * ``J_it``: planted abnormal returns on catalog event days (``planted_effects.csv``); see
   :func:`planted_abnormal_return` for the rule.
 * Returns are floored at -90 % (a price never goes to zero); the number of floored days is in
@@ -90,108 +93,56 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.data import calendar as cal
+from pivotlib.data import synthetic_lifeboat as lbt
+from pivotlib.data.synthetic_params import (
+    AI_DF,
+    AI_MU,
+    AI_VOL,
+    BENCHMARK_PARAMS,
+    BTC_DF,
+    BTC_GAMMA,
+    BTC_GARCH,
+    BTC_MU,
+    BTC_VOL,
+    CRYPTO_PRICE,
+    CRYPTO_VOLUME,
+    CRYPTO_WARMUP_DAYS,
+    DATASET,
+    DEFAULT_END,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    EQUITY_PARAMS,
+    ETH_BETA,
+    ETH_DF,
+    ETH_MU,
+    ETH_VOL,
+    LABEL,
+    MODEL_VERSION,
+    PLANT_CLIP,
+    PLANT_DEFAULT,
+    REGIMES,
+    RETURN_FLOOR,
+    ROLE_DEFAULTS,
+    SECTOR_DF,
+    SECTOR_VOL,
+    SPY_DF,
+    SPY_GARCH,
+    SPY_MU,
+    SPY_VOL,
+    Params,
+)
+from pivotlib.data.synthetic_report import measured_stats, model_markdown  # noqa: F401 (API)
 from pivotlib.errors import DataError, InputError
 
-MODEL_VERSION = "1"
-DEFAULT_SEED = 20240101
-DEFAULT_START = "2021-01-04"
-DEFAULT_END = "2026-06-30"
-DATASET = "demo"
-LABEL = "SYNTHETIC"
-
 # --- factor parameters --------------------------------------------------------------------------
-SPY_VOL, SPY_MU, SPY_DF, SPY_GARCH = 0.0097, 0.0004, 6, (0.06, 0.91)
-BTC_VOL, BTC_MU, BTC_DF, BTC_GARCH, BTC_GAMMA = 0.0245, 0.0005, 6, (0.05, 0.90), 0.6
-ETH_BETA, ETH_MU, ETH_VOL, ETH_DF = 1.1, -0.0003, 0.019, 5
-AI_VOL, AI_MU, AI_DF = 0.012, 0.0003, 5
-SECTOR_VOL, SECTOR_DF = 0.025, 5
-WGMI_TRACKING = 0.015
-RETURN_FLOOR = -0.90
-CRYPTO_WARMUP_DAYS = 7
-
-# Planted abnormal returns
-PLANT_DEFAULT = 0.10
-PLANT_CLIP = 0.60
 
 
-@dataclass(frozen=True)
-class Params:
-    """Loadings and noise of one equity symbol (see the module docstring for the equation).
-
-    ``idio`` is the total idiosyncratic daily vol (sector part included), ``kurt`` the measured
-    excess kurtosis that sets the tail index, ``sector`` the loading on the miner factor.
-    """
-
-    b_spy: float
-    b_btc: float
-    idio: float
-    kurt: float = 3.0
-    b_ai: float = 0.0
-    sector: float = 0.0
-    price: float = 10.0
-    volume: float = 5e6
-    calibrated: bool = True
 
 
-# Calibration: ../shared/realdata/README.md (2023-01 to 2025-12, OLS on SPY and BTC-USD).
-# BITF and GLXY are not in that table: their values are stated assumptions (calibrated=False).
-EQUITY_PARAMS: dict[str, Params] = {
-    "APLD": Params(2.04, 0.36, 0.0782, 18.75, 0.0, 0.5, 8.0, 1.5e7),
-    "IREN": Params(1.86, 0.88, 0.0653, 9.12, 0.0, 1.0, 25.0, 1.2e7),
-    "HUT": Params(1.93, 1.04, 0.0521, 0.80, 0.0, 1.0, 11.0, 4e6),
-    "CORZ": Params(1.73, 0.47, 0.0492, 8.73, 0.0, 1.0, 6.5, 1.5e7),
-    "WULF": Params(2.05, 0.86, 0.0663, 5.92, 0.0, 1.0, 10.0, 2e7),
-    "CIFR": Params(2.08, 0.95, 0.0661, 2.65, 0.0, 1.0, 10.0, 1e7),
-    "MARA": Params(1.62, 1.20, 0.0489, 2.15, 0.0, 1.0, 20.0, 3.5e7),
-    "RIOT": Params(1.74, 0.99, 0.0441, 0.98, 0.0, 1.0, 18.0, 2.5e7),
-    "CLSK": Params(1.72, 1.07, 0.0516, 1.67, 0.0, 1.0, 20.0, 2e7),
-    "BITF": Params(1.70, 1.00, 0.0550, 2.50, 0.0, 1.0, 5.0, 1.5e7, calibrated=False),
-    "BTDR": Params(1.83, 0.63, 0.0707, 4.84, 0.0, 1.0, 10.0, 3e6),
-    "HIVE": Params(1.75, 0.87, 0.0450, 3.15, 0.0, 1.0, 10.0, 5e6),
-    "BTBT": Params(1.50, 1.03, 0.0530, 2.28, 0.0, 1.0, 8.0, 8e6),
-    "GLXY": Params(1.50, 0.90, 0.0450, 3.00, 0.5, 0.5, 22.0, 6e6, calibrated=False),
-}
-BENCHMARK_PARAMS: dict[str, Params] = {
-    "SPY": Params(1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 370.0, 8e7),
-    "QQQ": Params(1.22, 0.0, 0.0033, 5.0, 0.15, 0.0, 310.0, 4.5e7),
-    "SMH": Params(1.77, 0.0, 0.0035, 5.0, 1.0, 0.0, 230.0, 7e6),
-    "IWM": Params(1.10, 0.0, 0.0085, 2.0, 0.0, 0.0, 195.0, 3e7, calibrated=False),
-    "WGMI": Params(0.0, 0.0, WGMI_TRACKING, 2.0, 0.0, 0.0, 20.0, 2e5),
-}
-CRYPTO_PRICE = {"BTC-USD": 32000.0, "ETH-USD": 1000.0}
-CRYPTO_VOLUME = {"BTC-USD": 3e10, "ETH-USD": 1.5e10}
-# Fallbacks for symbols of a user universe that have no row above, by role (assumptions).
-ROLE_DEFAULTS: dict[str, Params] = {
-    "miner": Params(1.80, 1.00, 0.060, 3.0, 0.0, 1.0, 10.0, 5e6, calibrated=False),
-    "ai_host": Params(1.90, 0.50, 0.060, 3.0, 0.5, 0.5, 10.0, 5e6, calibrated=False),
-    "benchmark": Params(1.00, 0.0, 0.006, 3.0, 0.0, 0.0, 100.0, 1e7, calibrated=False),
-    "etf": Params(1.50, 0.80, 0.030, 3.0, 0.0, 1.0, 20.0, 1e6, calibrated=False),
-}
 
 
-@dataclass(frozen=True)
-class Regime:
-    """A planted exposure switch: BTC and AI betas change from ``date`` (a session) on."""
-
-    date: str
-    b_btc_pre: float
-    b_btc_post: float
-    b_ai_pre: float
-    b_ai_post: float
-    anchor: str
-    """The catalog ``event_id`` whose day 0 the switch date matches (documentation only)."""
 
 
-# Each switch sits on the name's first large AI/HPC announcement in data/events (the date is a
-# constant here, so editing the catalog never moves a planted regime silently).
-REGIMES: dict[str, Regime] = {
-    "APLD": Regime("2023-05-16", 1.30, 0.30, 0.0, 1.60, "APLD-2023-05-16-first-ai-customer"),
-    "IREN": Regime("2024-09-16", 1.80, 0.50, 0.0, 1.50, "IREN-2024-09-16-h200-purchase"),
-    "HUT": Regime("2024-06-24", 1.50, 0.60, 0.0, 1.20, "HUT-2024-06-24-coatue"),
-    "CORZ": Regime("2024-06-04", 1.40, 0.40, 0.0, 1.30, "CORZ-2024-06-03-coreweave-200mw"),
-    "WULF": Regime("2025-08-14", 1.30, 0.40, 0.0, 1.50, "WULF-2025-08-14-fluidstack-google"),
-    "CIFR": Regime("2025-09-25", 1.40, 0.50, 0.0, 1.40, "CIFR-2025-09-25-fluidstack-google"),
-}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -229,6 +180,8 @@ def tail_df(kurt: float) -> float:
 
 
 _NUM = re.compile(r"(?<![\w$.:/])([+\-\u2212]?\d+(?:\.\d+)?)")
+
+
 _CLOSE_NUM = re.compile(r"(?<![\w$.:/])([+\-\u2212]?\d+(?:\.\d+)?)\s*%?\s*(?:close|day)\b", re.I)
 
 
@@ -292,15 +245,9 @@ def _load_events(events: pd.DataFrame | str | Path | None) -> pd.DataFrame:
         ev = events.copy()
     else:
         path = Path(events) if events is not None else events_dir() / "ai_pivot_events.csv"
-        ev = None
-        if events is None:
-            try:
-                from pivotlib.events.catalog import load_catalog
-            except ImportError:
-                load_catalog = None
-            if load_catalog is not None and path.exists():
-                ev = load_catalog()
-        if ev is None:
+        # the raw catalog file: event dates are derived below with the same calendar rule
+        # as pivotlib.events (the data layer does not import the events layer)
+        if True:
             if not path.exists():
                 raise DataError(
                     f"event catalog {path} not found; the synthetic dataset plants jumps on its "
@@ -370,6 +317,7 @@ class SyntheticResult:
     regimes: pd.DataFrame
     params: pd.DataFrame
     floored: dict[str, int] = field(default_factory=dict)
+    lifeboat: pd.DataFrame = field(default_factory=pd.DataFrame)
     seed: int = DEFAULT_SEED
     start: str = DEFAULT_START
     end: str = DEFAULT_END
@@ -493,6 +441,7 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
     order = [s for s in uni["symbol"] if roles[s] != "crypto" and s != "WGMI"] + \
         [s for s in uni["symbol"] if s == "WGMI"]
     miners = [s for s in uni["symbol"] if roles[s] == "miner"]
+    b_after: dict[str, float] = {}
     for sym in order:
         p = _params_for(sym, roles[sym])
         rng = _rng(seed, f"symbol:{sym}")
@@ -520,6 +469,8 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
             sys_r = basket
         else:
             sys_r = p.b_spy * spy + b_btc * np.nan_to_num(btc) + b_ai * ai + p.sector * sector
+            sys_r = sys_r + lbt.lifeboat_component(sym, sess, btc)
+            b_after[sym] = float(b_btc[-1])
         var = float(np.var(sys_r) + own ** 2)
         alpha = 0.5 * var - float(np.mean(sys_r)) if sym not in BENCHMARK_PARAMS else 0.0
         jump = np.zeros(n)
@@ -554,7 +505,8 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
                         "label": LABEL, "sources": {sym: "synthetic"}, "seed": seed})
     return SyntheticResult(frames=frames, factors=factors, planted=planted, skipped=skipped,
                            regimes=pd.DataFrame(regime_rows), params=pd.DataFrame(param_rows),
-                           floored=floored, seed=seed, start=str(start), end=str(end))
+                           floored=floored, lifeboat=lbt.lifeboat_table(sess, b_after),
+                           seed=seed, start=str(start), end=str(end))
 
 
 def _equity_frame(sym: str, sess: pd.DatetimeIndex, r: np.ndarray, jump: np.ndarray,
@@ -675,125 +627,17 @@ def write_default_dataset(out_dir: str | Path | None = None, seed: int = DEFAULT
             removed.append(p.name)
     res.planted.to_csv(out / "planted_effects.csv", index=False, lineterminator="\n")
     res.regimes.to_csv(out / "planted_regimes.csv", index=False, lineterminator="\n")
+    res.lifeboat.to_csv(out / "planted_lifeboat.csv", index=False, lineterminator="\n")
     (out / "MODEL.md").write_text(model_markdown(res), encoding="utf-8")
     return {"out_dir": str(out), "dataset": DATASET, "synthetic": True, "seed": res.seed,
             "start": res.start, "end": res.end, "symbols": list(res.frames),
             "rows": {s: int(len(f)) for s, f in res.frames.items()},
             "files": [str(p) for p in files] + [str(out / n) for n in
                                                  ("planted_effects.csv", "planted_regimes.csv",
-                                                  "MODEL.md")],
+                                                  "planted_lifeboat.csv", "MODEL.md")],
             "planted_events": int(len(res.planted)), "skipped_events": int(len(res.skipped)),
             "regimes": int(len(res.regimes)), "floored": int(sum(res.floored.values())),
             "removed": removed}
-
-
-def measured_stats(res: SyntheticResult) -> pd.DataFrame:
-    """Realised statistics of the generated data (daily simple returns on sessions, OLS on
-    SPY and aligned BTC): vol, beta_spy, beta_btc, residual vol, excess kurtosis, R^2."""
-    from scipy.stats import kurtosis
-
-    sess_close = pd.DataFrame({s: f["close"] for s, f in res.frames.items()
-                               if s not in ("BTC-USD", "ETH-USD")})
-    idx = sess_close.index
-    rets = sess_close.pct_change(fill_method=None)
-    for c in ("BTC-USD", "ETH-USD"):
-        if c in res.frames:
-            rets[c] = cal.align_to_sessions(res.frames[c]["close"], idx).pct_change(
-                fill_method=None)
-    rows = []
-    for c in ("BTC-USD", "ETH-USD"):
-        if c in res.frames:
-            r7 = res.frames[c]["close"].pct_change().dropna()
-            rows.append({"symbol": c + " (7-day)", "vol_pct": 100 * r7.std(),
-                         "excess_kurtosis": float(kurtosis(r7))})
-    for s in rets.columns:
-        if s in ("SPY", "BTC-USD", "ETH-USD"):
-            continue
-        d = rets[[s, "SPY", "BTC-USD"]].dropna()
-        if len(d) < 60:
-            continue
-        X = np.column_stack([np.ones(len(d)), d["SPY"], d["BTC-USD"]])
-        y = d[s].to_numpy()
-        coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-        resid = y - X @ coef
-        rows.append({"symbol": s, "vol_pct": 100 * y.std(ddof=1), "beta_spy": coef[1],
-                     "beta_btc": coef[2], "idio_vol_pct": 100 * resid.std(ddof=3),
-                     "excess_kurtosis": float(kurtosis(y)),
-                     "r2": 1 - resid.var() / y.var()})
-    spy = rets["SPY"].dropna()
-    rows.insert(0, {"symbol": "SPY", "vol_pct": 100 * spy.std(),
-                    "excess_kurtosis": float(kurtosis(spy))})
-    return pd.DataFrame(rows)
-
-
-def _md_table(df: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
-    cols = list(df.columns)
-
-    def fmt(v):
-        if isinstance(v, float):
-            return "" if math.isnan(v) else floatfmt.format(v)
-        return str(v).replace("|", "/")
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def model_markdown(res: SyntheticResult) -> str:
-    """The ``MODEL.md`` text: model equations, parameters, planted effects, measured stats."""
-    doc = (__doc__ or "").strip()
-    stats = measured_stats(res)
-    parts = [
-        "# SYNTHETIC default dataset (\"demo\") - model card",
-        "",
-        "**SYNTHETIC DATA - NOT MARKET PRICES.** Generated by `pivotlib.data.synthetic` "
-        f"(model version {MODEL_VERSION}, seed {res.seed}, {res.start} to {res.end}). "
-        "Do not edit these files by hand; regenerate with `python -m pivotlib.data.synthetic` and "
-        "commit `data/synthetic/`. `tests/test_synthetic.py` fails if they drift from the code.",
-        "",
-        "## Model",
-        "",
-        doc,
-        "",
-        "## Parameters per symbol",
-        "",
-        "`calibrated` = taken from the calibration table in `../shared/realdata/README.md`; "
-        "otherwise a stated assumption. Vols are daily fractions.",
-        "",
-        _md_table(res.params.astype(object).fillna("")),
-        "",
-        "## Planted regime switches (`planted_regimes.csv`)",
-        "",
-        "Betas on the latent AI factor. Regressed on SMH instead (SMH = 1.77 SPY + AI + noise), "
-        f"the AI beta is attenuated by var(AI)/(var(AI)+var(noise)) = "
-        f"{AI_VOL**2 / (AI_VOL**2 + BENCHMARK_PARAMS['SMH'].idio**2):.3f}.",
-        "",
-        _md_table(res.regimes) if len(res.regimes) else "(none)",
-        "",
-        f"## Planted abnormal returns (`planted_effects.csv`, {len(res.planted)} events)",
-        "",
-        "Rule (`planted_abnormal_return`): the first number of `reported_move` with a `close` "
-        "or `day` basis, else its first number, in percent / 100, clipped to +/-"
-        f"{PLANT_CLIP:.2f}; +{PLANT_DEFAULT:.2f} when no number is stated. Added to the "
-        "symbol's simple return on day 0 (`event_date`, the first session that could react). "
-        "Sector-context rows and symbols outside the universe get no planted effect. "
-        "Two events of one symbol on one session are planted once (the first event's value).",
-        "",
-        _md_table(res.planted[["event_id", "symbol", "event_date", "planted_ar", "rule"]]),
-        "",
-        f"### Events not planted ({len(res.skipped)})",
-        "",
-        _md_table(res.skipped) if len(res.skipped) else "(none)",
-        "",
-        "## Measured statistics of the generated data",
-        "",
-        "Daily simple returns on XNYS sessions (crypto: 7-day and session-aligned), OLS on SPY "
-        "and session-aligned BTC-USD over the whole range (regime names mix both regimes). "
-        f"Returns floored at {RETURN_FLOOR:.0%}: {sum(res.floored.values())} days.",
-        "",
-        _md_table(stats),
-        "",
-    ]
-    return "\n".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:

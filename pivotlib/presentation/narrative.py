@@ -421,6 +421,11 @@ def key_numbers(brief: Any) -> pd.DataFrame:
                       f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}], {pval(top['p_value'])}"))
         n_sig = int(((ok["p_value"] < ALPHA) & (ok["pivot_score"] > 0)).sum())
         items.append((f"Miners with a significant pivot ({ALPHA:.0%})", f"{n_sig} of {len(ok)}"))
+    if getattr(brief, "lifeboat", None) is not None:
+        d = brief.lifeboat.did
+        items.append(("Lifeboat: downside BTC beta, pivoters minus loyalists (DiD)",
+                      f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}],"
+                      f" permutation {pval(float(d['perm_p']))}"))
     return pd.DataFrame(items, columns=["", "value"])
 
 

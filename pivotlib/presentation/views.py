@@ -125,3 +125,15 @@ def regime_correlations(study: Any, factor: str) -> Any:
     suffix = f" (orthogonal to {study.roles.market})" if factor == study.roles.ai else ""
     return charts.correlation_heatmap(study.correlations(factor), synthetic=study.synthetic,
                                       title=f"Correlation with {factor}{suffix} by quarter")
+
+
+# -------------------------------------------------------------------------------- lifeboat
+def lifeboat_headline(study: Any) -> narrative.Prose:
+    """The three lifeboat answers of a :class:`~pivotlib.studies.lifeboat.LifeboatReport`
+    (or why there is none)."""
+    from pivotlib.presentation.lifeboat_charts import headline
+
+    if study is None:
+        return narrative.Prose(paragraphs=["No lifeboat headline for this dataset (see the "
+                                           "notes)."])
+    return headline(study.analysis, synthetic=study.synthetic)

@@ -75,6 +75,11 @@ def build_index(reports_root: Path | None = None) -> Path:
             "error") else ""
         sig = rec.get("significant")
         sig_txt = _fmt_p(rec) + (" (significant)" if sig is True else "")
+        life = rec.get("lifeboat_did", rec.get("did_downside_beta"))
+        if isinstance(life, int | float):
+            lp = rec.get("lifeboat_p", rec.get("p_value"))
+            sig_txt += (f"; lifeboat DiD {life:+.2f}"
+                        + (f" (p={lp:.3f})" if isinstance(lp, int | float) else ""))
         rows.append(
             f"<tr class='{html.escape(status)}'><td>{html.escape(d)}</td>"
             f"<td>{html.escape(str(title))}{syn}<br><small>{html.escape(m.get('name', ''))}"

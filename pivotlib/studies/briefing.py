@@ -1,7 +1,8 @@
 """The one-page briefing (notebook 05): the headline event and the regime headline, together.
 
 :func:`study_briefing` is :func:`~pivotlib.studies.event.study_event` plus
-:func:`~pivotlib.studies.regime.study_regimes` (without the break search): the briefing's
+:func:`~pivotlib.studies.regime.study_regimes` (without the break search) plus
+:func:`~pivotlib.studies.lifeboat.study_lifeboat` (the lifeboat headline): the briefing's
 numbers are the same objects notebooks 02 and 04 show, never a copy.
 """
 
@@ -14,9 +15,11 @@ from typing import Any
 import pandas as pd
 
 from pivotlib.defaults import REGIME_COHORT, REGIME_FACTORS
+from pivotlib.errors import PivotError
 from pivotlib.events.catalog import load_catalog
 from pivotlib.studies.common import Summary
 from pivotlib.studies.event import EventReport, study_event
+from pivotlib.studies.lifeboat import LifeboatReport, study_lifeboat
 from pivotlib.studies.regime import RegimeReport, study_regimes
 
 
@@ -26,6 +29,7 @@ class BriefingReport:
 
     event: EventReport
     regimes: RegimeReport
+    lifeboat: LifeboatReport | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -35,8 +39,11 @@ class BriefingReport:
     @property
     def notes(self) -> list[str]:
         """Notes of both studies."""
-        return list(self.event.notes) + [n for n in self.regimes.notes
-                                         if n not in self.event.notes]
+        out = list(self.event.notes)
+        for n in [*self.regimes.notes, *(self.lifeboat.notes if self.lifeboat else [])]:
+            if n not in out:
+                out.append(n)
+        return out
 
     def summary(self) -> Summary:
         """Headline numbers (renders in a notebook)."""
@@ -58,6 +65,10 @@ class BriefingReport:
                    top_pivot_score=float(top["pivot_score"].iloc[0]) if len(top) else None,
                    pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
                    notes=self.notes)
+        if self.lifeboat is not None:
+            lb = self.lifeboat.record()
+            rec.update(lifeboat_did=lb["did_downside_beta"], lifeboat_p=lb["p_value"],
+                       lifeboat_ci=lb["did_ci"])
         return rec
 
 
@@ -75,4 +86,9 @@ def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
                      catalog=cat)
     rg = study_regimes(dataset=ev.dataset, symbols=regime_symbols, factors=regime_factors,
                        catalog=cat, breaks=False)
-    return BriefingReport(event=ev, regimes=rg)
+    try:
+        lb: LifeboatReport | None = study_lifeboat(dataset=ev.dataset, catalog=cat)
+    except PivotError as exc:  # e.g. no BTC column: the briefing still stands, and says why
+        lb = None
+        ev.notes.add(f"No lifeboat headline: {exc}")
+    return BriefingReport(event=ev, regimes=rg, lifeboat=lb)

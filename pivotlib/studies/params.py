@@ -266,6 +266,30 @@ _MODEL = {
     "window": _f(_window, "event (CAR) window [start, end] in event days"),
 }
 
+def _float_in(lo: float, hi: float):
+    def check(name: str, v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= float(v) <= hi:
+            raise InputError(f"parameter {name!r} = {v!r} must be a number in [{lo}, {hi}]")
+        return float(v)
+    return check
+
+
+def _int_in(lo: int, hi: int):
+    def check(name: str, v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise InputError(f"parameter {name!r} = {v!r} must be an integer in [{lo}, {hi}]")
+        return int(v)
+    return check
+
+
+def _horizons(name: str, v: Any) -> tuple[int, ...]:
+    if not isinstance(v, list | tuple) or not v or not all(
+            isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 250 for h in v):
+        raise InputError(f"parameter {name!r} = {v!r} must be a non-empty list of session "
+                         "counts between 1 and 250, e.g. [20, 60, 120]")
+    return tuple(sorted(set(v)))
+
+
 SPECS: dict[str, dict[str, Field]] = {
     "01-data-refresh": {
         **_COMMON,
@@ -312,6 +336,20 @@ SPECS: dict[str, dict[str, Field]] = {
                              "miners for the regime headline"),
         "regime_factors": _f(lambda n, v: _symbols(n, v, allow_empty=False),
                              "factors for the regime headline"),
+    },
+    "06-lifeboat": {
+        **_COMMON,
+        "miners": _f(lambda n, v: _symbols(n, v, allow_empty=False),
+                     "miners to classify (cohorts come from the catalog)"),
+        "market": _f(lambda n, v: _symbol(n, v), "market column"),
+        "btc": _f(lambda n, v: _symbol(n, v), "bitcoin column"),
+        "down_threshold": _f(_float_in(-0.2, 0.05), "BTC down day: return below this"),
+        "crash_threshold": _f(_float_in(0.05, 0.9), "BTC crash episode: fall of at least"),
+        "horizons": _f(_horizons, "persistence horizons in sessions"),
+        "as_of": _f(lambda n, v: _date(n, v, True), "ignore contracts after this date"),
+        "end": _f(lambda n, v: _date(n, v, True), "last date (\"\" = latest)"),
+        "seed": _f(_int_in(0, 2**31 - 1), "seed of the bootstrap"),
+        "n_boot": _f(_int_in(99, 99999), "bootstrap draws"),
     },
 }
 """Parameter specs, one per notebook (keyed by the notebook's file stem)."""
@@ -403,6 +441,9 @@ def _cross_checks(key: str, p: Params) -> None:
 
         FactorRoles.from_factors(p["factors"], market=p.get("market"), bitcoin=p.get("bitcoin"),
                                  ai=p.get("ai")).require("bitcoin", "ai")
+    if key == "06-lifeboat" and p["market"] == p["btc"]:
+        raise InputError("parameters market and btc must be different columns, e.g. "
+                         'market = "SPY", btc = "BTC-USD"')
     if key == "05-briefing":
         from pivotlib.defaults import FactorRoles
 

@@ -1,0 +1,275 @@
+r"""Cohorts from the catalog and the difference-in-differences of the downside beta.
+
+Cohorts (:func:`pivot_cohorts`)
+-------------------------------
+A **pivoter** is a miner with at least one signed AI/HPC contract in the catalog (categories
+``ai_hosting_lease`` or ``ai_cloud_contract`` by default); its pivot date is the ``event_date``
+of the first one. A **loyalist** has none (it may have announced plans, reviews or a cloud
+*launch*, but signed nothing). Loyalists get one common split date: the median of the
+pivoters' pivot dates (the middle date; for an even count, the earlier of the two middle dates,
+so it is a real pivot date), so that "before" and "after" cover the same market for both
+cohorts. ``as_of`` ignores contracts dated after it (a miner that signed later counts as a
+loyalist up to that date).
+
+Difference-in-differences (:func:`downside_did`)
+------------------------------------------------
+With :math:`\Delta_i = \beta^{-}_{i,after} - \beta^{-}_{i,before}` from
+:func:`~pivotlib.lifeboat.downside_betas` at each firm's split date,
+
+.. math:: \widehat{DiD} = \bar\Delta_{pivoters} - \bar\Delta_{loyalists},
+
+with a Welch standard error across firms (each firm one observation, so heterogeneity across
+firms is in the error) and a randomisation p-value over cohort labels: every way of choosing
+``n_p`` of the ``N`` firms as "pivoters" (exact enumeration when there are at most
+``max_exact`` labelings, 924 for 6 of 12; otherwise ``n_perm`` seeded draws) gives a
+pseudo-DiD, computed for all labelings at once as a matrix product, and
+
+.. math:: p = \#\{|DiD^*| \ge |\widehat{DiD}|\} / \#\{\text{labelings}\}
+
+(the observed labeling is one of them, so ``p >= 1 / #labelings``). The firms' changes are
+held at their own split dates (Fisher's sharp null: no cohort effect on any firm).
+
+Placebo: every split date is moved ``placebo_shift`` sessions earlier and the "after" window
+is cut at the real split date, so the placebo measures only pre-pivot drift; a sizeable
+placebo DiD would mean the real one picks up a trend rather than the pivot.
+
+References
+----------
+Fisher, R. A. (1935). The Design of Experiments. Oliver and Boyd (randomisation inference).
+Bertrand, M., Duflo, E. and Mullainathan, S. (2004). How much should we trust
+    differences-in-differences estimates? Quarterly Journal of Economics 119(1), 249-275.
+Ang, A., Chen, J. and Xing, Y. (2006). Downside risk. Review of Financial Studies 19(4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pivotlib.analytics.lifeboat._common import LifeboatResult, check_returns
+from pivotlib.analytics.lifeboat.betas import DownsideBetas, downside_betas
+from pivotlib.errors import InputError
+
+__all__ = ["CONTRACT_CATEGORIES", "DiDResult", "downside_did", "label_permutation_p",
+           "pivot_cohorts"]
+
+CONTRACT_CATEGORIES: tuple[str, ...] = ("ai_hosting_lease", "ai_cloud_contract")
+"""Catalog categories that count as a *signed* AI/HPC contract."""
+
+
+def pivot_cohorts(catalog: pd.DataFrame, symbols: Sequence[str], *,
+                  categories: Sequence[str] = CONTRACT_CATEGORIES, as_of: Any = None,
+                  sessions: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """Pivoter/loyalist cohort, pivot date and split date of each symbol, from the catalog.
+
+    Parameters
+    ----------
+    catalog : DataFrame
+        Event catalog with ``event_id, symbol, event_date, category`` (``load_catalog()``).
+    symbols : sequence of str
+        The miners to classify (symbols without catalog rows are loyalists).
+    categories : sequence of str
+        Categories that count as a signed AI/HPC contract.
+    as_of : date, optional
+        Ignore contracts with an ``event_date`` after this date.
+    sessions : DatetimeIndex, optional
+        If given, the loyalists' common date is moved to the first session on or after it.
+
+    Returns
+    -------
+    DataFrame
+        Index ``symbol``; columns ``cohort`` ('pivoter'/'loyalist'), ``pivot_date`` (NaT for
+        loyalists), ``first_contract`` (event id), ``split_date`` and ``split_rule``.
+    """
+    need = {"symbol", "event_date", "category", "event_id"}
+    if not isinstance(catalog, pd.DataFrame) or not need <= set(catalog.columns):
+        raise InputError(f"catalog must be a DataFrame with columns {sorted(need)}; "
+                         "load it with pivotlib.events.load_catalog()")
+    syms = list(dict.fromkeys(str(s) for s in symbols))
+    c = catalog[catalog["category"].isin(list(categories))].copy()
+    c["event_date"] = pd.to_datetime(c["event_date"])
+    if as_of is not None:
+        c = c[c["event_date"] <= pd.Timestamp(as_of)]
+    c = c[c["symbol"].isin(syms)].sort_values(["event_date", "event_id"])
+    first = c.groupby("symbol").first()
+    rows = []
+    for s in syms:
+        if s in first.index:
+            rows.append({"symbol": s, "cohort": "pivoter", "pivot_date": first.loc[s, "event_date"],
+                         "first_contract": first.loc[s, "event_id"]})
+        else:
+            rows.append({"symbol": s, "cohort": "loyalist", "pivot_date": pd.NaT,
+                         "first_contract": ""})
+    out = pd.DataFrame(rows).set_index("symbol")
+    piv = out["pivot_date"].dropna().sort_values()
+    common = piv.iloc[(len(piv) - 1) // 2] if len(piv) else pd.NaT
+    if sessions is not None and pd.notna(common) and len(sessions):
+        pos = sessions.searchsorted(common)
+        common = sessions[min(pos, len(sessions) - 1)]
+    out["split_date"] = out["pivot_date"].where(out["cohort"] == "pivoter", common)
+    out["split_rule"] = np.where(out["cohort"] == "pivoter", "first signed AI/HPC contract",
+                                 "median pivot date of the pivoters")
+    out.attrs["loyalist_date"] = common
+    return out
+
+
+def label_permutation_p(values: np.ndarray, treated: np.ndarray, *, max_exact: int = 20000,
+                        n_perm: int = 9999, seed: int = 0) -> tuple[float, int, bool]:
+    """Randomisation p-value of ``mean(treated) - mean(control)`` over cohort labels.
+
+    Returns ``(p, n_labelings, exact)``. All labelings are built as a 0/1 matrix ``L`` and the
+    pseudo-statistics computed at once, ``L v / n_t - (1 - L) v / n_c``.
+    """
+    v = np.asarray(values, float)
+    t = np.asarray(treated, bool)
+    ok = np.isfinite(v)
+    v, t = v[ok], t[ok]
+    n, nt = len(v), int(t.sum())
+    if nt == 0 or nt == n:
+        return float("nan"), 0, False
+    obs = v[t].mean() - v[~t].mean()
+    exact = math.comb(n, nt) <= max_exact
+    if exact:
+        L = np.zeros((math.comb(n, nt), n))
+        for r, idx in enumerate(combinations(range(n), nt)):
+            L[r, list(idx)] = 1.0
+    else:
+        rng = np.random.default_rng(seed)
+        L = (np.argsort(rng.random((n_perm, n)), axis=1) < nt).astype(float)
+        L = np.vstack([t.astype(float), L])
+    null = L @ v / nt - (1 - L) @ v / (n - nt)
+    p = float((np.abs(null) >= abs(obs) - 1e-12).mean())
+    return p, int(L.shape[0]), exact
+
+
+@dataclass
+class DiDResult(LifeboatResult):
+    """Result of :func:`downside_did`.
+
+    ``table``: one row per estimate (``actual``, ``placebo``): ``did``, ``se``, ``low``,
+    ``high``, ``welch_p``, ``perm_p``, ``n_labelings``, ``exact``, ``n_pivoters``,
+    ``n_loyalists``, ``mean_change_pivoters``, ``mean_change_loyalists`` and, on the
+    ``actual`` row, ``loo_min``/``loo_max`` (range of the DiD leaving one firm out). ``firms``:
+    per-firm changes with cohort (the input of the DiD) and ``did_without``; ``betas`` and ``placebo_betas`` the full
+    :class:`DownsideBetas`.
+    """
+
+    firms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    betas: DownsideBetas | None = None
+    placebo_betas: DownsideBetas | None = None
+    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _did_row(name: str, firms: pd.DataFrame, col: str, level: float, **perm: Any) -> dict:
+    d = firms.dropna(subset=[col])
+    piv = d.loc[d["cohort"] == "pivoter", col].to_numpy(float)
+    loy = d.loc[d["cohort"] == "loyalist", col].to_numpy(float)
+    row: dict[str, Any] = {"estimate": name, "n_pivoters": len(piv), "n_loyalists": len(loy)}
+    if len(piv) < 1 or len(loy) < 1:
+        return row | {"did": np.nan}
+    did = piv.mean() - loy.mean()
+    vp = piv.var(ddof=1) / len(piv) if len(piv) > 1 else np.nan
+    vl = loy.var(ddof=1) / len(loy) if len(loy) > 1 else np.nan
+    se = math.sqrt(vp + vl) if np.isfinite(vp + vl) else np.nan
+    dof = (vp + vl) ** 2 / (vp ** 2 / (len(piv) - 1) + vl ** 2 / (len(loy) - 1)) \
+        if np.isfinite(se) and se > 0 else np.nan
+    q = stats.t.ppf(0.5 + level / 2, dof) if np.isfinite(dof) else np.nan
+    p, nl, exact = label_permutation_p(d[col].to_numpy(float),
+                                       (d["cohort"] == "pivoter").to_numpy(), **perm)
+    return row | {"did": did, "se": se, "low": did - q * se, "high": did + q * se,
+                  "welch_p": float(2 * stats.t.sf(abs(did / se), dof)) if np.isfinite(dof)
+                  else np.nan, "perm_p": p, "n_labelings": nl, "exact": exact,
+                  "mean_change_pivoters": piv.mean(), "mean_change_loyalists": loy.mean()}
+
+
+def downside_did(returns: pd.DataFrame, cohorts: pd.DataFrame, *, market: str = "SPY",
+                 btc: str = "BTC-USD", threshold: float = 0.0, level: float = 0.95,
+                 min_obs: int = 20, placebo_shift: int = 250, max_exact: int = 20000,
+                 n_perm: int = 9999, seed: int = 0, start: Any = None,
+                 end: Any = None) -> DiDResult:
+    """Difference-in-differences of the downside BTC beta, pivoters vs loyalists.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        Wide daily simple returns.
+    cohorts : DataFrame
+        :func:`pivot_cohorts` output (index symbol; ``cohort``, ``split_date``).
+    market, btc, threshold, level, min_obs, start, end
+        As in :func:`~pivotlib.lifeboat.downside_betas`.
+    placebo_shift : int, default 250
+        Sessions by which the placebo split precedes the real one (0 disables the placebo).
+    max_exact, n_perm, seed
+        Exact enumeration of cohort labelings up to ``max_exact``, else ``n_perm`` seeded
+        random labelings.
+
+    Returns
+    -------
+    DiDResult
+    """
+    returns = check_returns(returns)
+    if not {"cohort", "split_date"} <= set(cohorts.columns):
+        raise InputError("cohorts must have columns cohort and split_date (pivot_cohorts)")
+    syms = list(cohorts.index)
+    splits = cohorts["split_date"].to_dict()
+    kw = dict(market=market, btc=btc, threshold=threshold, level=level, min_obs=min_obs,
+              start=start, end=end)
+    betas = downside_betas(returns, syms, splits, **kw)
+    firms = betas.table.set_index("symbol")[["split_date", "down_change", "down_se",
+                                            "up_change", "asym_change", "note"]].copy()
+    firms.insert(0, "cohort", cohorts["cohort"].reindex(firms.index))
+    perm = dict(max_exact=max_exact, n_perm=n_perm, seed=seed)
+    rows = [_did_row("actual", firms, "down_change", level, **perm),
+            _did_row("actual (asymmetry: down - up change)", firms, "asym_change", level, **perm)]
+    placebo = None
+    if placebo_shift > 0:
+        idx = returns.index
+        pl_dates, ends = {}, {}
+        for s, d in splits.items():
+            if pd.isna(d):
+                continue
+            pos = int(idx.searchsorted(pd.Timestamp(d))) - int(placebo_shift)
+            if pos > 0:
+                pl_dates[s], ends[s] = idx[pos], pd.Timestamp(d)
+        placebo = downside_betas(returns, syms, pl_dates, ends=ends, **kw)
+        pf = placebo.table.set_index("symbol")
+        firms["placebo_date"] = pf["split_date"]
+        firms["placebo_change"] = pf["down_change"]
+        rows.append(_did_row(f"placebo ({placebo_shift} sessions earlier)", firms,
+                             "placebo_change", level, **perm))
+    # leave-one-out: the DiD without each firm (is one miner driving it?)
+    ok = firms["down_change"].notna()
+    loo = []
+    for s in firms.index:
+        if not ok[s]:
+            loo.append(np.nan)
+            continue
+        rest = firms.drop(index=s)
+        piv = rest.loc[ok.drop(index=s) & (rest["cohort"] == "pivoter"), "down_change"]
+        loy = rest.loc[ok.drop(index=s) & (rest["cohort"] == "loyalist"), "down_change"]
+        loo.append(piv.mean() - loy.mean() if len(piv) and len(loy) else np.nan)
+    firms["did_without"] = loo
+    table = pd.DataFrame(rows)
+    table["loo_min"] = np.nan
+    table["loo_max"] = np.nan
+    if np.isfinite(firms["did_without"]).any():
+        table.loc[0, ["loo_min", "loo_max"]] = [firms["did_without"].min(),
+                                                firms["did_without"].max()]
+    notes = list(betas.notes)
+    left = firms.index[firms["down_change"].isna()].tolist()
+    if left:
+        notes.append(f"left out of the DiD (no estimate): {', '.join(left)}")
+    method = (f"DiD of the downside BTC beta change (BTC < {threshold:g}), mean over pivoters "
+              f"minus mean over loyalists; Welch {level:.0%} interval across firms; "
+              "randomisation p over cohort labels; loyalists split at "
+              f"{pd.Timestamp(cohorts.attrs['loyalist_date']).date() if pd.notna(cohorts.attrs.get('loyalist_date', pd.NaT)) else 'n/a'}")
+    return DiDResult(table=table, notes=notes, title="Lifeboat difference-in-differences",
+                     method=method, firms=firms.reset_index(), betas=betas,
+                     placebo_betas=placebo, cohorts=cohorts)

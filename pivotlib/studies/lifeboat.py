@@ -1,0 +1,147 @@
+"""Is AI a lifeboat when bitcoin crashes? (notebook 06, the briefing): :func:`study_lifeboat`.
+
+Loads the miners, the market and bitcoin (miners the dataset lacks are left out with a note;
+the market or bitcoin missing is an error), then runs :func:`pivotlib.analytics.lifeboat.
+run_lifeboat`: downside betas before/after each miner's pivot, the pivoters-vs-loyalists DiD,
+crash capture, long-horizon persistence of AI-deal pops and peer spillover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, run_lifeboat
+from pivotlib.data.datasets import DatasetSpec
+from pivotlib.data.loading import load_returns
+from pivotlib.defaults import (
+    BITCOIN,
+    LIFEBOAT_CRASH,
+    LIFEBOAT_DOWN,
+    LIFEBOAT_HORIZONS,
+    LIFEBOAT_MINERS,
+    MARKET,
+)
+from pivotlib.errors import DataError
+from pivotlib.events.catalog import load_catalog
+from pivotlib.studies.common import Notes, Summary
+
+__all__ = ["LifeboatReport", "study_lifeboat", "display_tables"]
+
+
+@dataclass
+class LifeboatReport:
+    """Everything notebook 06 shows (:func:`study_lifeboat`)."""
+
+    dataset: str
+    miners: list[str]
+    analysis: LifeboatAnalysis
+    returns: pd.DataFrame
+    notes: Notes = field(default_factory=Notes)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the data are the SYNTHETIC demo."""
+        return bool(self.returns.attrs.get("synthetic"))
+
+    @property
+    def hac_rule(self) -> str:
+        """The Newey-West lag rule of the beta regressions."""
+        return HAC_RULE
+
+    @property
+    def did(self) -> pd.Series:
+        """The headline DiD row (estimate, did, low, high, perm_p, ...)."""
+        return self.analysis.did.table.iloc[0]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Display-ready tables (:func:`display_tables`)."""
+        return display_tables(self.analysis)
+
+    def summary(self) -> Summary:
+        """Headline numbers (renders in a notebook)."""
+        d = self.did
+        return Summary(title="Lifeboat test",
+                       rows=[("miners", ", ".join(self.miners)),
+                             ("DiD downside BTC beta (pivoters - loyalists)",
+                              f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, "
+                              f"{float(d['high']):+.2f}], permutation p = "
+                              f"{float(d['perm_p']):.3f}")],
+                       notes=list(self.notes))
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def record(self) -> dict[str, Any]:
+        """The values the runner puts in the sidecar and the index."""
+        a, d = self.analysis, self.did
+        pt = a.persistence.table
+        car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")]
+        return {"kind": "lifeboat", "title": "Lifeboat test", "symbols": ",".join(self.miners),
+                "symbol": "", "car": None, "did_downside_beta": float(d["did"]),
+                "p_value": float(d["perm_p"]), "did_ci": [float(d["low"]), float(d["high"])],
+                "significant": bool(float(d["perm_p"]) < 0.05),
+                "downside_change": {r.symbol: float(r.down_change) for r in
+                                    a.betas.table.dropna(subset=["down_change"]).itertuples()},
+                "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
+                "missing": [s for s in self.returns.attrs.get("left_out", {})],
+                "synthetic": self.synthetic, "dataset": self.dataset, "notes": list(self.notes)}
+
+
+def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBOAT_MINERS,
+                   market: str = MARKET, btc: str = BITCOIN,
+                   down_threshold: float = LIFEBOAT_DOWN, crash_threshold: float = LIFEBOAT_CRASH,
+                   horizons: Sequence[int] = LIFEBOAT_HORIZONS, as_of: str | None = None,
+                   end: str | None = None, seed: int = 0, n_boot: int = 999,
+                   catalog: pd.DataFrame | None = None) -> LifeboatReport:
+    """Run the lifeboat analysis on a dataset (parameters are notebook 06's).
+
+    Raises
+    ------
+    DataError
+        The market or bitcoin column is not in the dataset (says how to get it).
+    """
+    ds = str(DatasetSpec.parse(dataset))
+    cat = load_catalog() if catalog is None else catalog
+    notes = Notes()
+    syms = list(dict.fromkeys([*miners, market, btc]))
+    returns = load_returns(syms, end=end or None, dataset=ds, on_missing="skip")
+    lost = notes.left_out(returns)
+    for role in (market, btc):
+        if role in lost:
+            raise DataError(f"the lifeboat analysis needs {role}: "
+                            f"{returns.attrs['left_out'][role]}")
+    have = [s for s in miners if s in returns.columns]
+    a = run_lifeboat(returns, cat, have, market=market, btc=btc, down_threshold=down_threshold,
+                     crash_threshold=crash_threshold, horizons=horizons, as_of=as_of or None,
+                     n_boot=n_boot, seed=seed)
+    notes.extend(a.all_notes())
+    return LifeboatReport(dataset=ds, miners=have, analysis=a, returns=returns, notes=notes)
+
+
+def display_tables(a: Any) -> dict[str, pd.DataFrame]:
+    """Display-ready tables of the analysis (column selections, cohort added, rounded later)."""
+    co = a.cohorts["cohort"]
+    b = a.betas.table.copy()
+    b.insert(1, "cohort", b["symbol"].map(co))
+    b["split_date"] = pd.to_datetime(b["split_date"]).dt.date.astype(str)
+    betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
+               "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
+               "up_p", "asym_change", "note"]]
+    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
+                       "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
+    pt = a.persistence.table
+    pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
+               "pooled_kept", "median_kept"]]
+    ev = a.persistence.events
+    hs = a.persistence.horizons
+    events = ev[["event_id", "deal_usd", "ar0_model"] + [f"car{h}_model" for h in hs]
+                + [f"kept{h}_model" for h in hs] + [f"verdict{h}" for h in hs]
+                + ["truncated", "h_avail"] + [c for c in ("confounders",) if c in ev]]
+    cap = a.capture.by_symbol
+    return {"betas": betas, "did": did, "persistence": pers, "events": events,
+            "cross_section": a.persistence.cross_section, "capture": cap,
+            "episodes": a.episodes, "spillover": a.spillover.table}
