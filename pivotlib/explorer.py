@@ -343,8 +343,14 @@ class Explorer:
         self.outputs = {k: w.Output(layout=w.Layout(width="100%"))
                         for k in ("banner", "verdict", "price", "ar", "car", "tests")}
         self._adhoc_box = w.HBox([c["symbol"], c["date"], c["timing"]])
+        # plotly's responsive mode sizes a chart to its container, and an Output widget's
+        # container has no height of its own: give the explorer's charts the figure height
+        from .charts import HEIGHT
+
+        self._css = w.HTML(f"<style>.pivot-explorer .jp-RenderedPlotly {{height: {HEIGHT}px; "
+                           "min-height: " f"{HEIGHT}px}}</style>")
         self.widget = w.VBox([
-            self.outputs["banner"], w.HBox([c["source"], c["dataset"]]), c["event_id"], self._adhoc_box,
+            self._css, self.outputs["banner"], w.HBox([c["source"], c["dataset"]]), c["event_id"], self._adhoc_box,
             w.HBox([c["model"]]), c["estimation"], c["window"], self.status, self.command,
             self.outputs["verdict"], self.outputs["price"], self.outputs["ar"],
             self.outputs["car"], self.outputs["tests"]],
