@@ -109,6 +109,9 @@ class Chart:
         return f"<Chart: {self.title}>"
 
 
+_WRAP_AT = 30  # cells longer than this wrap (with a minimum width); shorter ones never wrap
+
+
 class Table:
     """A DataFrame shown as a plain, escaped, deterministic HTML table with a caption."""
 
@@ -135,7 +138,9 @@ class Table:
 
     def _repr_html_(self) -> str:
         """Every cell, header and the caption go through :func:`pivotlib.markup.escape`; the
-        table sits in a MathJax-ignored box that scrolls sideways instead of overflowing."""
+        table sits in a MathJax-ignored box that scrolls sideways instead of overflowing.
+        Numbers and dates never wrap, long text wraps at a minimum width, headers may break
+        after ``_`` (so a wide table such as 04's pivot scores fits the notebook)."""
         df = self._formatted()
 
         def cell(v: Any) -> str:
@@ -147,10 +152,15 @@ class Table:
             if isinstance(v, pd.Timestamp | np.datetime64):
                 t = pd.Timestamp(v)
                 v = t.strftime("%Y-%m-%d") if t == t.normalize() else str(t)
-            return markup.escape(v)
+            text = str(v)
+            if len(text) > _WRAP_AT:  # prose (notes, headlines): wraps, but not to a sliver
+                return f'<div style="min-width:14em">{markup.escape(text)}</div>'
+            return f'<span style="white-space:nowrap">{markup.escape(text)}</span>'
 
         df = df.map(cell) if hasattr(df, "map") else df.applymap(cell)
-        df.columns = [markup.escape(c) for c in df.columns]
+        # long snake_case headers may break after an underscore, so numeric columns stay narrow
+        df.columns = ["_<wbr>".join(markup.escape(part) for part in str(c).split("_"))
+                      for c in df.columns]
         df.index = [cell(i) for i in df.index]
         df.index.name = None if self.frame.index.name is None else markup.escape(
             self.frame.index.name)

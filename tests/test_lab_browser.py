@@ -263,6 +263,9 @@ def test_notebook_runs_in_lab(browser, lab, name):
     if name.startswith("05-"):
         key = page.locator(".jp-Notebook .pivot-table-box").first.inner_text()
         assert HEADLINE_DOLLARS in key
+    tables = page.locator(".jp-Notebook .pivot-table-box")
+    if name.startswith(("04-", "05-")) and tables.count():  # the score / key-numbers table
+        tables.first.screenshot(path=str(SHOTS / f"lab-{Path(name).stem}-table.png"))
     target = verdicts.first if verdicts.count() else page.locator(".pivot-synthetic").first
     target.scroll_into_view_if_needed()
     _shot(page, name)
