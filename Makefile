@@ -10,8 +10,14 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+LAB_ARGS ?=
+# Notebook outputs never land in the repository (pivotlib/runner/nbstrip.py: nbstripout, one set of
+# options): JupyterLab saves notebooks without outputs (a pre-save hook), and git passes
+# notebooks/*.ipynb through the same stripping as a clean filter (.gitattributes, git-filter).
+NBSTRIP := $(VENV)/bin/python -m pivotlib.runner.nbstrip
+LAB_HOOK := --ContentsManager.pre_save_hook=pivotlib.runner.nbstrip.pre_save_hook
 
-.PHONY: demo test test-fast lab venv install install-dev kernel browser bench lint synthetic help
+.PHONY: demo test test-fast lab venv install install-dev kernel git-filter browser bench lint synthetic help
 
 help:
 	@echo "make demo   - set up and run the main job (briefing on SYNTHETIC demo data)"
@@ -33,13 +39,23 @@ $(STAMP_DEV): pyproject.toml $(STAMP_RUN)
 	$(PIP) install --quiet --disable-pip-version-check -e '.[notebooks,dask,dev]'
 	touch $@
 
-install: $(STAMP_RUN) kernel
+install: $(STAMP_RUN) kernel git-filter
 
-install-dev: $(STAMP_DEV) kernel
+install-dev: $(STAMP_DEV) kernel git-filter
 
 kernel: $(STAMP_RUN)
 	@$(PY) -m ipykernel install --sys-prefix --name pivotlib --display-name "Python (pivotlib)" >/dev/null
 	@echo "kernel 'pivotlib' registered in $(VENV)"
+
+# The nbstripout filter, set in this clone's git config (a relative command: git runs filters
+# from the top of the work tree, so every checkout uses its own .venv). Not a git checkout: skip.
+git-filter: $(STAMP_RUN)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean "$(NBSTRIP)" && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config diff.ipynb.textconv "$(NBSTRIP) -t" && \
+	  echo "git filter 'nbstripout' set: notebook outputs stay out of git (.gitattributes)"; \
+	else echo "not a git checkout: no nbstripout filter"; fi
 
 # Browser tests drive Debian's chromium through Playwright (no browser download).
 browser:
@@ -59,8 +75,11 @@ test: install-dev browser
 test-fast: install-dev
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
+# Jupyter refuses to start as root without --allow-root: add it only when uid is 0, and say so.
 lab: install
-	PIVOT_HOME=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@flags=""; if [ "$$(id -u)" = 0 ]; then flags="--allow-root"; \
+	  echo "make lab: running as root, adding --allow-root (a normal user does not need it)"; fi; \
+	set -x; PIVOT_HOME=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_HOOK) $$flags $(LAB_ARGS)
 
 bench: install-dev
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done

@@ -77,6 +77,9 @@ def test_briefing_renders_offline(browser, tmp_reports_dir):
     n_div, text = _check_page(page, errors, external)
     assert n_div >= 3
     assert "SYNTHETIC DATA - NOT REAL MARKET PRICES" in text
+    # dollar amounts of the headline read literally (MathJax ignore-class spans, no backslash)
+    assert "$9.8B" in text and "up to $25.1B" in text and "\\$" not in text
+    assert "`" not in text  # the banner's `pivot data fetch` is rendered as code
     # every figure is labelled SYNTHETIC in the rendered SVG
     labels = page.evaluate(
         "() => [...document.querySelectorAll('div.plotly-graph-div')]"

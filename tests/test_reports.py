@@ -80,8 +80,11 @@ def test_export_html_offline_and_clean(tmp_path):
     # plotly.js from the shared relative asset; no CDN, require.js or MathJax
     assert re.search(r'<script[^>]+src="\.\./assets/plotly-[0-9.]+\.min\.js"', page)
     assert (root / "assets").is_dir() and list((root / "assets").glob("plotly-*.min.js"))
-    for bad in ("cdn.plot.ly", "cdnjs", "require.min.js", "mathjax", "unpkg"):
+    for bad in ("cdn.plot.ly", "cdnjs", "require.min.js", "mathjax.js", "unpkg"):
         assert bad not in page.lower(), bad
+    # no MathJax script (the only "mathjax" left is the ignore class on pivotlib's blocks)
+    assert not re.search(r"<script[^>]*>[^<]*mathjax|<script[^>]+mathjax", page, re.I)
+    assert "mathjax" not in re.sub(r'class="[^"]*"', "", page).lower()
     assert "Plotly.newPlot" in page and "plotly-graph-div" in page
     # code hidden, injected parameters removed, stderr dropped, record hidden
     assert "CODE-MARKER" not in page and "SECRET-INJECTED" not in page

@@ -131,7 +131,8 @@ from pivotlib.data.synthetic_params import (
     SPY_VOL,
     Params,
 )
-from pivotlib.data.synthetic_report import measured_stats, model_markdown  # noqa: F401 (API)
+from pivotlib.data import synthetic_report as _report
+from pivotlib.data.synthetic_report import measured_stats  # noqa: F401 (API)
 from pivotlib.errors import DataError, InputError
 
 # --- factor parameters --------------------------------------------------------------------------
@@ -638,6 +639,12 @@ def write_default_dataset(out_dir: str | Path | None = None, seed: int = DEFAULT
             "planted_events": int(len(res.planted)), "skipped_events": int(len(res.skipped)),
             "regimes": int(len(res.regimes)), "floored": int(sum(res.floored.values())),
             "removed": removed}
+
+
+def model_markdown(res: SyntheticResult) -> str:
+    """The ``MODEL.md`` text (:func:`pivotlib.data.synthetic_report.model_markdown` with this
+    module's docstring, the model's description)."""
+    return _report.model_markdown(res, doc=__doc__)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the model imports this module to write MODEL.md
-    from pivotlib.data.synthetic import SyntheticResult
+from typing import Any
 
 import math
 
@@ -25,7 +22,7 @@ from pivotlib.data.synthetic_params import (
 )
 
 
-def measured_stats(res: SyntheticResult) -> pd.DataFrame:
+def measured_stats(res: Any) -> pd.DataFrame:
     """Realised statistics of the generated data (daily simple returns on sessions, OLS on
     SPY and aligned BTC): vol, beta_spy, beta_btc, residual vol, excess kurtosis, R^2."""
     from scipy.stats import kurtosis
@@ -76,11 +73,9 @@ def _md_table(df: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
     return "\n".join(lines)
 
 
-def model_markdown(res: SyntheticResult) -> str:
+def model_markdown(res: Any, doc: str | None = None) -> str:
     """The ``MODEL.md`` text: model equations, parameters, planted effects, measured stats."""
-    from pivotlib.data import synthetic as model  # the model's docstring is the card's text
-
-    doc = (model.__doc__ or "").strip()
+    doc = (doc or "").strip()
     stats = measured_stats(res)
     parts = [
         "# SYNTHETIC default dataset (\"demo\") - model card",

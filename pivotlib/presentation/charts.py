@@ -16,7 +16,6 @@ plotly is imported inside the builders so ``import pivotlib.presentation.charts`
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.defaults import BITCOIN
+from pivotlib.presentation import markup
 
 __all__ = [
     "Chart",
@@ -49,6 +49,9 @@ COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e3
           "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"]
 BTC_COLOR = "#f7931a"
 HEIGHT = 420
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+"""The plotly.js config of every chart, in JupyterLab (plotly MIME bundle), the HTML export and
+the explorer: no plotly logo in the mode bar, resize with the page."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,17 +90,27 @@ class Chart:
         return pio.to_html(self.figure, include_plotlyjs=False, full_html=False,
                            div_id=self.div_id(), default_width="100%",
                            default_height=f"{int(h)}px",
-                           config={"displaylogo": False, "responsive": True})
+                           config=dict(PLOTLY_CONFIG))
+
+    def mime_json(self) -> dict[str, Any]:
+        """The ``application/vnd.plotly.v1+json`` payload: data, layout and :data:`PLOTLY_CONFIG`
+        (JupyterLab's plotly renderer reads ``config`` from it)."""
+        fig = json.loads(self.figure.to_json())
+        fig["config"] = dict(PLOTLY_CONFIG)
+        return fig
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {
-            "application/vnd.plotly.v1+json": json.loads(self.figure.to_json()),
+            "application/vnd.plotly.v1+json": self.mime_json(),
             "text/html": self.to_html(),
             "text/plain": f"<Chart: {self.title}>",
         }
 
     def __repr__(self) -> str:
         return f"<Chart: {self.title}>"
+
+
+_WRAP_AT = 30  # cells longer than this wrap (with a minimum width); shorter ones never wrap
 
 
 class Table:
@@ -125,13 +138,41 @@ class Table:
         return df
 
     def _repr_html_(self) -> str:
-        body = self._formatted().to_html(escape=True, index=self.index, border=0,
-                                         na_rep="", classes="pivot-table")
+        """Every cell, header and the caption go through :func:`pivotlib.presentation.markup.escape`; the
+        table sits in a MathJax-ignored box that scrolls sideways instead of overflowing.
+        Numbers and dates never wrap, long text wraps at a minimum width, headers may break
+        after ``_`` (so a wide table such as 04's pivot scores fits the notebook)."""
+        df = self._formatted()
+
+        def cell(v: Any) -> str:
+            try:
+                if v is None or (not isinstance(v, list | tuple | dict) and pd.isna(v)):
+                    return ""
+            except (TypeError, ValueError):
+                pass
+            if isinstance(v, pd.Timestamp | np.datetime64):
+                t = pd.Timestamp(v)
+                v = t.strftime("%Y-%m-%d") if t == t.normalize() else str(t)
+            text = str(v)
+            if len(text) > _WRAP_AT:  # prose (notes, headlines): wraps, but not to a sliver
+                return f'<div style="min-width:14em">{markup.escape(text)}</div>'
+            return f'<span style="white-space:nowrap">{markup.escape(text)}</span>'
+
+        df = df.map(cell) if hasattr(df, "map") else df.applymap(cell)
+        # long snake_case headers may break after an underscore, so numeric columns stay narrow
+        df.columns = ["_<wbr>".join(markup.escape(part) for part in str(c).split("_"))
+                      for c in df.columns]
+        df.index = [cell(i) for i in df.index]
+        df.index.name = None if self.frame.index.name is None else markup.escape(
+            self.frame.index.name)
+        body = df.to_html(escape=False, index=self.index, border=0, na_rep="",
+                          classes="pivot-table")
         if self.align == "left":
             body = body.replace("<td>", "<td style=\"text-align:left\">").replace(
                 "<th>", "<th style=\"text-align:left\">")
-        cap = f"<p><b>{html.escape(self.caption)}</b></p>" if self.caption else ""
-        return cap + body
+        cap = f"<p><b>{markup.escape(self.caption)}</b></p>" if self.caption else ""
+        return markup.block(cap + body, cls="pivot-table-box",
+                            style="max-width:100%;overflow-x:auto")
 
     def __repr__(self) -> str:
         return (self.caption + "\n" if self.caption else "") + self._formatted().to_string()

@@ -2,8 +2,10 @@
 
 The notebooks hold no prose logic: they call these functions, which return :class:`Prose`
 blocks. A block renders as escaped HTML in notebooks and HTML briefings and as plain text
-(``str(block)``) in logs and tests. Text may use ``**bold**``; everything else, including
-user-supplied strings such as catalog headlines, is HTML-escaped before rendering.
+(``str(block)``) in logs and tests. Text may use ``**bold**`` and ```code```; everything else,
+including user-supplied strings such as catalog headlines, goes through
+:func:`pivotlib.presentation.markup.escape` (HTML-escaped, ``$`` shielded from MathJax) and the block is
+wrapped in MathJax's ignore class, so "$9.8B ... $25.1B" reads literally in JupyterLab too.
 
 Wording rules (so a verdict never says more than the statistics do):
 
@@ -15,7 +17,6 @@ Wording rules (so a verdict never says more than the statistics do):
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pivotlib.defaults import AI, ALPHA, BITCOIN
+from pivotlib.presentation import markup
 
 __all__ = [
     "Prose",
@@ -59,7 +61,7 @@ _STYLES = {
 
 
 def _inline(text: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", html.escape(str(text)))
+    return markup.inline(text)
 
 
 @dataclass
@@ -87,9 +89,8 @@ class Prose:
         if self.bullets:
             parts.append("<ul>" + "".join(f"<li>{_inline(b)}</li>" for b in self.bullets)
                          + "</ul>")
-        style = _STYLES.get(self.kind, "")
-        return (f"<div class='pivot-prose pivot-{html.escape(self.kind)}' style='{style}'>"
-                + "".join(parts) + "</div>")
+        return markup.block("".join(parts), cls=f"pivot-prose pivot-{self.kind}",
+                            style=_STYLES.get(self.kind, ""))
 
     def __str__(self) -> str:
         lines = [self.title] if self.title else []

@@ -101,7 +101,9 @@ def record(**values: Any) -> None:
     except ImportError:  # pragma: no cover - IPython always present with the notebooks extra
         return
     if get_ipython() is not None:
-        display({RECORD_MIME: clean, "text/plain": ""}, raw=True)
+        # only the record MIME type: a front end has no renderer for it and shows nothing (an
+        # empty "text/plain" would leave an empty output box at the end of every notebook)
+        display({RECORD_MIME: clean}, raw=True)
 
 
 def recorded() -> dict[str, Any]:

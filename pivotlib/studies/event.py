@@ -247,10 +247,14 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
                 factors: Sequence[str] | None = None, estimation: Sequence[int] | None = None,
                 window: Sequence[int] | None = None,
                 windows: Sequence[Sequence[int]] = EXTRA_WINDOWS,
-                catalog: pd.DataFrame | None = None) -> EventReport:
+                catalog: pd.DataFrame | None = None, returns: pd.DataFrame | None = None,
+                prices: pd.Series | None = None) -> EventReport:
     """Study one announcement: resolve it, fit the normal model, run every test.
 
     Parameters are notebook 02's (``None`` = the default of :mod:`pivotlib.defaults`).
+    ``returns`` (holding the stock and the model's regressors) and ``prices`` (the stock's
+    closes) may be passed preloaded from the same dataset, as the explorer does to re-run only
+    the engine when a widget changes.
 
     Raises
     ------
@@ -271,7 +275,8 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
     ev = events.iloc[0]
     syms = list(dict.fromkeys([str(ev["symbol"])] + spec.regressors()))
     try:
-        returns = load_returns(syms, dataset=ds)
+        if returns is None or any(s not in returns.columns for s in syms):
+            returns = load_returns(syms, dataset=ds)
     except DataError as exc:
         raise DataError(f"cannot study {ev['event_id']} with the {spec.label()} model: {exc}") from exc
     res = run_study(returns, events, spec, catalog=cat)
@@ -280,7 +285,8 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
                          f"{res.events['status'].iloc[0]}")
     name, stat, pv = headline_test(res)
     coefs, diag = model_fit(res, returns, spec)
-    prices = load_prices([str(ev["symbol"])], dataset=ds)[str(ev["symbol"])]
+    if prices is None:
+        prices = load_prices([str(ev["symbol"])], dataset=ds)[str(ev["symbol"])]
     return EventReport(event=ev, spec=spec, dataset=ds, result=res, returns=returns,
                        prices=prices, band=car_band(res),
                        windows=window_table(returns, events, spec, windows, catalog=cat),

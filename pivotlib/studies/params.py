@@ -353,6 +353,7 @@ SPECS: dict[str, dict[str, Field]] = {
     },
 }
 """Parameter specs, one per notebook (keyed by the notebook's file stem)."""
+SPECS["00-explore"] = SPECS["02-event-study"]  # the explorer starts from notebook 02's choice
 
 
 class Params(dict):
