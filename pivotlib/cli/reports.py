@@ -16,6 +16,9 @@ from pivotlib.data.datasets import HELP as DATASET_HELP
 from pivotlib.defaults import REPORT_TIMEOUT
 from pivotlib.errors import InputError, RunError
 
+BRIEF_WORKERS = max(1, min(2, os.cpu_count() or 1))
+"""Default parallel runs of the briefing set: the five notebooks are independent."""
+
 
 def _param_pairs(pairs: list[list[str]] | None) -> dict[str, Any]:
     from pivotlib.studies.params import parse_cli_value
@@ -57,7 +60,8 @@ def register(subparsers: Any) -> None:
                               description="Run notebooks 01-05 (the briefing set) and rebuild "
                                           "reports/index.html.")
     b.add_argument("--dataset", help=DATASET_HELP)
-    b.add_argument("--workers", type=int, default=1, help="parallel notebook runs")
+    b.add_argument("--workers", type=int, default=BRIEF_WORKERS,
+                   help=f"parallel notebook runs (default {BRIEF_WORKERS}: one per core, at most 2)")
     _add_common(b)
     b.set_defaults(func=cmd_brief)
 
@@ -82,7 +86,8 @@ def register(subparsers: Any) -> None:
     d = subparsers.add_parser("demo", help="the briefing set on the SYNTHETIC demo data",
                               description="Run the briefing set on the embedded SYNTHETIC "
                                           "data, rebuild the index, print the files written.")
-    d.add_argument("--workers", type=int, default=1, help="parallel notebook runs")
+    d.add_argument("--workers", type=int, default=BRIEF_WORKERS,
+                   help=f"parallel notebook runs (default {BRIEF_WORKERS})")
     _add_common(d)
     d.set_defaults(func=cmd_demo)
 

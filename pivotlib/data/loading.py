@@ -89,19 +89,42 @@ class _Dataset:
             if not self.store.exists(symbol):
                 raise DataError(self.missing_message(symbol))
             return self.store.read(symbol)
-        from pivotlib.data.sources.csvimport import read_price_csv
 
         for f in self.folders:
             p = f / f"{symbol}.csv"
             if p.is_file():
-                df = read_price_csv(p, adjusted=self.csv_adjusted, symbol=None,
-                                    drop_after=self.drop_after)
+                df = _read_csv_cached(p, self.csv_adjusted, self.drop_after)
                 meta = SymbolMeta(symbol=symbol, source="csv", adjusted=self.csv_adjusted,
                                   first=df.index[0].date().isoformat(),
                                   last=df.index[-1].date().isoformat(), rows=len(df),
                                   extra={"path": str(p), "layout": df.attrs.get("layout")})
                 return df, meta
         raise DataError(self.missing_message(symbol))
+
+
+_CSV_CACHE: dict[tuple[Any, ...], pd.DataFrame] = {}
+_CSV_CACHE_MAX = 256
+
+
+def _read_csv_cached(path: Path, adjusted: bool, drop_after: pd.Timestamp | None) -> pd.DataFrame:
+    """:func:`~pivotlib.data.sources.csvimport.read_price_csv`, memoised per process on the
+    file's resolved path, size and modification time (a changed file is read again). A warm
+    report kernel reads each file of a ``csv:`` dataset once per briefing set instead of once
+    per notebook; callers get a copy."""
+    from pivotlib.data.sources.csvimport import read_price_csv
+
+    real = path.resolve()
+    st = real.stat()
+    key = (str(real), st.st_size, st.st_mtime_ns, bool(adjusted), drop_after)
+    df = _CSV_CACHE.get(key)
+    if df is None:
+        df = read_price_csv(path, adjusted=adjusted, symbol=None, drop_after=drop_after)
+        if len(_CSV_CACHE) >= _CSV_CACHE_MAX:
+            _CSV_CACHE.pop(next(iter(_CSV_CACHE)))
+        _CSV_CACHE[key] = df
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    return out
 
 
 def resolve_dataset(dataset: str | DatasetSpec | None = None, *, csv_adjusted: bool = True,

@@ -94,6 +94,7 @@ import pandas as pd
 
 from pivotlib.data import calendar as cal
 from pivotlib.data import synthetic_lifeboat as lbt
+from pivotlib.data import synthetic_report as _report
 from pivotlib.data.synthetic_params import (
     AI_DF,
     AI_MU,
@@ -131,7 +132,6 @@ from pivotlib.data.synthetic_params import (
     SPY_VOL,
     Params,
 )
-from pivotlib.data import synthetic_report as _report
 from pivotlib.data.synthetic_report import measured_stats  # noqa: F401 (API)
 from pivotlib.errors import DataError, InputError
 
