@@ -228,6 +228,15 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
             tail = (r.get("error") or "")[:160]
         lines.append(f"{str(r.get('key'))[:34]:<34} {str(r.get('status')):<13} {car_s:>8} "
                      f"{p_s:>7} {float(r.get('elapsed') or 0):>6.1f}  {tail}")
+    notes: dict[str, list[str]] = {}
+    for r in results:
+        for n in (r.get("records") or {}).get("notes") or []:
+            notes.setdefault(str(n), []).append(str(r.get("key")))
+    if notes:
+        lines.append("notes (what the reports left out or changed, and why):")
+        for n, keys in notes.items():
+            where = keys[0] if len(keys) == 1 else f"{len(keys)} reports"
+            lines.append(f"  [{where}] {n[:300]}")
     n_ok = sum(1 for r in results if r.get("ok"))
     n_ns = sum(1 for r in results if r.get("status") == NOT_STUDIABLE)
     tail = f", {n_ns} not studiable (not run; reason shown)" if n_ns else ""

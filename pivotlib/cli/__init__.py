@@ -72,7 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pivot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `pivot events list | head`: the reader left; no traceback
+        _silence_stdout()
+        return 0
     return int(rc or 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit-time flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout already closed
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     vp = sub.add_parser("validate", help="validate the catalog and your events files")
     vp.add_argument("files", nargs="*", metavar="FILE", help="your events CSV files")
+    vp.add_argument("--events-file", metavar="FILE", action="append", default=[],
+                    dest="events_file", help="your events CSV (repeatable; same as FILE)")
     vp.add_argument("--catalog", metavar="FILE", default=None)
     vp.set_defaults(func=_cmd_validate)
 
@@ -135,7 +137,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from pivotlib.events.catalog import company_events, load_catalog
 
-    cat = load_catalog(args.catalog, extra=args.files or None)
+    files = [*args.files, *args.events_file]
+    cat = load_catalog(args.catalog, extra=files or None)
     comp = company_events(cat)
     print(f"OK: {len(cat)} events valid ({len(comp)} company events across "
           f"{comp['symbol'].nunique()} symbols, {len(cat) - len(comp)} sector rows) in "

@@ -102,6 +102,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise InputError("--dataset and -p dataset disagree; give the dataset once")
         prm["dataset"] = args.dataset
     _say_dataset(prm.get("dataset"))
+    _say_changes(args.notebook, prm)
     res = run_report(args.notebook, prm, date=args.date,
                      timeout=args.timeout, html_export=not args.no_html,
                      single_file=args.single_file, force=args.force)
@@ -124,6 +125,21 @@ def _say_dataset(dataset: str | None) -> None:
               "or --dataset csv:<folder> for real data", file=sys.stderr)
     else:
         print(f"dataset: {spec.describe()}", file=sys.stderr)
+
+
+def _say_changes(notebook: str, prm: dict[str, Any]) -> None:
+    """Print what parameter validation normalised (the report's notes box says it too)."""
+    from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
+    from pivotlib.studies.params import check_overrides
+
+    try:
+        nb = resolve_notebook(notebook)
+        checked = check_overrides(nb.stem, prm, notebook_parameters(nb))
+    except InputError:
+        return  # run_report raises the same error with its fix
+    for c in getattr(checked, "changes", []):
+        if any(f"parameter {k} " in c for k in prm):
+            print(f"note: {c}", file=sys.stderr)
 
 
 def _print_results(results: list[dict[str, Any]]) -> int:

@@ -357,7 +357,13 @@ SPECS["00-explore"] = SPECS["02-event-study"]  # the explorer starts from notebo
 
 
 class Params(dict):
-    """Validated parameters: a dict that also allows attribute access (``p.window``)."""
+    """Validated parameters: a dict that also allows attribute access (``p.window``).
+
+    ``changes`` lists every value validation normalised (``"apld"`` read as ``"APLD"``, a
+    relative csv folder made absolute), so the report and the terminal can say so.
+    """
+
+    changes: tuple[str, ...] | list[str] = ()
 
     def __getattr__(self, key: str) -> Any:
         try:
@@ -418,7 +424,17 @@ def validate(notebook: str, /, **values: Any) -> Params:
     for name, field in spec.items():
         out[name] = field.check(name, values[name])
     _cross_checks(key, out)
+    out.changes = [f"parameter {k} = {json.dumps(values[k])} was read as "
+                   f"{json.dumps(_plain(v))}" for k, v in out.items()
+                   if _plain(v) != _plain(values[k]) and values[k] not in ("", None)]
     return out
+
+
+def _plain(v: Any) -> Any:
+    """JSON-comparable form of a parameter value (tuples as lists)."""
+    if isinstance(v, tuple | list):
+        return [_plain(x) for x in v]
+    return v
 
 
 def _cross_checks(key: str, p: Params) -> None:

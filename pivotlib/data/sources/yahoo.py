@@ -318,8 +318,10 @@ def extract_symbol(frame: pd.DataFrame | None, symbol: str) -> pd.DataFrame:
         ``frame`` is None or empty, or holds no columns for ``symbol``.
     """
     if frame is None or not isinstance(frame, pd.DataFrame) or frame.empty:
-        raise SourceError(f"{symbol}: Yahoo returned no data (empty answer; unknown symbol, "
-                          "delisted, or no network)")
+        raise SourceError(f"{symbol}: Yahoo returned no data (an empty answer, which yfinance "
+                          "also gives when the network is down or blocked); check the "
+                          "connection and retry, and if it persists check the symbol with "
+                          "`pivot data status` / data/universe.csv")
     cols = frame.columns
     if isinstance(cols, pd.MultiIndex):
         for lvl in range(cols.nlevels):
