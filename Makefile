@@ -86,6 +86,7 @@ bench: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Regenerate the embedded SYNTHETIC dataset after changing the catalog or the model.
 synthetic: install

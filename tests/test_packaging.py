@@ -52,3 +52,52 @@ def test_console_script_and_kernel_name():
     from pivotlib.config import KERNEL_NAME
 
     assert KERNEL_NAME in (ROOT / "Makefile").read_text()
+
+
+# import name -> distribution name, where they differ
+_DIST = {"yaml": "pyyaml", "IPython": "ipython", "exchange_calendars": "exchange-calendars",
+         "dask": "dask", "distributed": "dask", "jupyter_client": "jupyter_client"}
+
+
+def _declared() -> set[str]:
+    proj = _pyproject()["project"]
+    reqs = list(proj["dependencies"]) + [r for v in proj["optional-dependencies"].values()
+                                         for r in v]
+    return {re.split(r"[<>=\[ ;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
+
+
+def test_every_imported_package_is_declared():
+    """pivotlib imports nothing that arrives only as someone else's dependency."""
+    import ast
+    import sys
+
+    names: set[str] = set()
+    for path in (ROOT / "pivotlib").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    third = {n for n in names if n not in sys.stdlib_module_names and n != "pivotlib"}
+    declared = _declared()
+    missing = sorted(n for n in third
+                     if _DIST.get(n, n).lower().replace("_", "-") not in declared)
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_import_layers_contract_holds():
+    """The layering (data -> events -> analytics -> studies -> presentation -> runner -> batch
+    -> cli) is a checked contract: import-linter, imports inside functions included."""
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if exe is None:
+        import pytest
+
+        pytest.skip("import-linter is not installed (make test installs it)")
+    out = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "1 kept, 0 broken" in out.stdout
