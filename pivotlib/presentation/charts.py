@@ -277,6 +277,11 @@ def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
     return _finish(fig, _syn(synthetic, prices), height=480)
 
 
+AROUND_BEFORE = 365
+AROUND_AFTER = 183
+"""Calendar days the event price chart opens on, before and after the event."""
+
+
 def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int] | None = None,
                      label: str = "event", title: str | None = None,
                      synthetic: bool | None = None) -> Chart:
@@ -298,8 +303,19 @@ def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int
         hi = s.index[max(0, min(len(s) - 1, pos + int(window[1])))]
         fig.add_vrect(x0=lo.strftime("%Y-%m-%d"), x1=hi.strftime("%Y-%m-%d"),
                       fillcolor="#d62728", opacity=0.12, line_width=0)
+    # open on the year before and the half year after the event (zoom out for the rest), with
+    # the price axis fitted to what is shown
+    lo_d, hi_d = ev - pd.Timedelta(days=AROUND_BEFORE), ev + pd.Timedelta(days=AROUND_AFTER)
+    shown = s[(s.index >= lo_d) & (s.index <= hi_d)]
+    xaxis: dict[str, Any] = {}
+    yaxis: dict[str, Any] = {"title": "close"}
+    if len(shown) > 1:
+        xaxis["range"] = [max(lo_d, s.index[0]).strftime("%Y-%m-%d"),
+                          min(hi_d, s.index[-1]).strftime("%Y-%m-%d")]
+        pad = 0.05 * float(shown.max() - shown.min() or abs(shown.max()) or 1.0)
+        yaxis["range"] = [float(shown.min()) - pad, float(shown.max()) + pad]
     fig.update_layout(title={"text": title or f"{prices.name} close with the event marked"},
-                      yaxis={"title": "close"}, showlegend=False)
+                      xaxis=xaxis, yaxis=yaxis, showlegend=False)
     return _finish(fig, _syn(synthetic, prices))
 
 
@@ -328,7 +344,7 @@ def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | 
     if lower is not None and upper is not None:
         fig.add_trace(go.Scatter(x=x + x[::-1],
                                  y=_vals(upper * 100.0) + _vals(lower * 100.0)[::-1],
-                                 fill="toself", fillcolor="rgba(31,119,180,0.18)",
+                                 fill="toself", fillcolor="rgba(31,119,180,0.18)", mode="lines",
                                  line={"width": 0}, name="95% band", hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=x, y=_vals(car * 100.0), mode="lines+markers", name=name,
                              line={"color": COLORS[0], "width": 2.5}))

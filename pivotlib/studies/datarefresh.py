@@ -71,7 +71,7 @@ def study_data(*, dataset: str | None = None, symbols: Sequence[str] = (),
     if missing and not symbols:
         kind = DatasetSpec.parse(ds).kind
         how = {"store": "`pivot data fetch SYMBOL` or `pivot data import FILE --symbol SYMBOL`",
-               "csv": "add <SYMBOL>.csv to one of the folders"}.get(kind,
+               "csv": "a <SYMBOL>.csv file in one of the folders"}.get(kind,
                                                                      "`pivot data synthesize`")
         notes.add(f"Not in this dataset ({len(missing)} universe symbols): "
                   f"{', '.join(missing)}; get them with {how}.")
