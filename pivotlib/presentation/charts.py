@@ -163,8 +163,9 @@ class Table:
         df.columns = ["_<wbr>".join(markup.escape(part) for part in str(c).split("_"))
                       for c in df.columns]
         df.index = [cell(i) for i in df.index]
-        df.index.name = None if self.frame.index.name is None else markup.escape(
-            self.frame.index.name)
+        # the index name goes in the header's corner cell, not in a second, empty header row
+        df.columns = pd.Index(df.columns, name=None if self.frame.index.name is None else
+                              markup.escape(str(self.frame.index.name)))
         body = df.to_html(escape=False, index=self.index, border=0, na_rep="",
                           classes="pivot-table")
         if self.align == "left":
