@@ -263,6 +263,8 @@ def test_check_and_scores_exit_0(messy, which):
     run = messy.runs[which]
     assert run.rc == 0, _say(run)
     assert run.out.strip()
+    if which == "scores":  # HUT is in the default cohort: left out with a note, no failure
+        assert "note: HUT left out" in run.err, _say(run)
 
 
 def test_no_forward_filled_returns(messy):
@@ -283,3 +285,21 @@ def test_no_forward_filled_returns(messy):
     assert r.loc[r.index < messy.corz_start, LATE_SYMBOL].isna().all()
     for s in MISSING:
         assert s not in r.columns
+
+
+def test_crypto_gap_is_not_forward_filled(tmp_path):
+    """A hole of 15 calendar days in a BTC-USD file gives NaN returns inside the hole, as an
+    equity gap does (``load_returns``: "a gap gives NaN returns, never a fake zero"); only
+    weekend and holiday closes fold into the next session."""
+    from pivotlib import config
+    from pivotlib.data.loading import load_prices, load_returns
+    from pivotlib.data.store import PriceStore
+
+    btc = PriceStore(config.synthetic_dir()).read("BTC-USD")[0]["close"]
+    hole = pd.date_range("2025-03-10", "2025-03-24")
+    _write(tmp_path / "BTC-USD.csv", btc.drop(hole, errors="ignore"))
+    _write(tmp_path / "SPY.csv", load_prices(["SPY"], dataset="demo")["SPY"])
+    r = load_returns(["SPY", "BTC-USD"], dataset=f"csv:{tmp_path}")["BTC-USD"]
+    inside = r[(r.index > hole[0]) & (r.index <= hole[-1])]
+    assert len(inside) >= 9
+    assert inside.isna().all(), inside[inside.notna()]

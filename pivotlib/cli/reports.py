@@ -101,7 +101,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         if "dataset" in prm and prm["dataset"] != args.dataset:
             raise InputError("--dataset and -p dataset disagree; give the dataset once")
         prm["dataset"] = args.dataset
-    _say_dataset(prm.get("dataset"))
     _say_changes(args.notebook, prm)
     res = run_report(args.notebook, prm, date=args.date,
                      timeout=args.timeout, html_export=not args.no_html,
@@ -128,13 +127,17 @@ def _say_dataset(dataset: str | None) -> None:
 
 
 def _say_changes(notebook: str, prm: dict[str, Any]) -> None:
-    """Print what parameter validation normalised (the report's notes box says it too)."""
+    """Print the dataset a notebook runs on and what parameter validation normalised (the
+    report's notes box says it too)."""
     from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
     from pivotlib.studies.params import check_overrides
 
     try:
         nb = resolve_notebook(notebook)
-        checked = check_overrides(nb.stem, prm, notebook_parameters(nb))
+        defaults = notebook_parameters(nb)
+        if "dataset" in defaults:
+            _say_dataset(prm.get("dataset"))
+        checked = check_overrides(nb.stem, prm, defaults)
     except InputError:
         return  # run_report raises the same error with its fix
     for c in getattr(checked, "changes", []):

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import write_ipynb
 
 from pivotlib import config
 from pivotlib.errors import RunError
@@ -102,49 +109,45 @@ class WarmKernel:
             self.km = None
 
 
-def _engine() -> str:
-    """Register (once) and return papermill's ``pivot`` engine.
+class PivotEngine(NBClientEngine):
+    """Papermill's ``pivot`` engine: nbclient as papermill runs it, plus two things.
 
-    nbclient as papermill runs it, plus two things: it can run on a given (warm) kernel
-    manager (``km``), and when execution stops abnormally (the kernel died, a cell timed out,
-    an interrupt) it writes the partially executed notebook to ``pivot_output`` before
-    re-raising, so the analyst can read what ran up to the failure. Papermill itself only
-    writes the output after a normal finish or a cell error, unless asked to save after every
-    cell, which re-serialises the whole notebook (plotly payloads included) twice per cell and
-    cost ~0.7 s per report.
+    It can run on a given (warm) kernel manager (``km``), and when execution stops abnormally
+    (the kernel died, a cell timed out, an interrupt) it writes the partially executed
+    notebook to ``pivot_output`` before re-raising, so the analyst can read what ran up to the
+    failure. Papermill itself only writes the output after a normal finish or a cell error,
+    unless asked to save after every cell, which re-serialises the whole notebook (plotly
+    payloads included) twice per cell and cost ~0.7 s per report.
     """
-    import logging
 
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.iorw import write_ipynb
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                 stdout_file: Any = None, stderr_file: Any = None,
+                                 start_timeout: int = 60, execution_timeout: int | None = None,
+                                 km: Any = None, pivot_output: str | None = None,
+                                 **kwargs: Any) -> Any:
+        for k in ("input_path", "timeout", "startup_timeout"):
+            kwargs.pop(k, None)
+        client = PapermillNotebookClient(
+            nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+            kernel_name=kernel_name, log=logging.getLogger("papermill"),
+            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        try:
+            return client.execute()
+        except BaseException:
+            if pivot_output:
+                try:
+                    write_ipynb(nb_man.nb, pivot_output)
+                except Exception:  # noqa: BLE001 - never mask the original failure
+                    pass
+            raise
+        finally:
+            if km is not None and client.kc is not None:
+                client.kc.stop_channels()  # a warm kernel outlives its client
 
-    class PivotEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, km=None, pivot_output=None,
-                                     **kwargs):
-            for k in ("input_path", "timeout", "startup_timeout"):
-                kwargs.pop(k, None)
-            client = PapermillNotebookClient(
-                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logging.getLogger("papermill"),
-                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
-                **kwargs)
-            try:
-                return client.execute()
-            except BaseException:
-                if pivot_output:
-                    try:
-                        write_ipynb(nb_man.nb, pivot_output)
-                    except Exception:  # noqa: BLE001 - never mask the original failure
-                        pass
-                raise
-            finally:
-                if km is not None and client.kc is not None:
-                    client.kc.stop_channels()  # a warm kernel outlives its client
 
+def _engine() -> str:
+    """Register (once) and return the name of :class:`PivotEngine`."""
     if "pivot" not in papermill_engines._engines:
         papermill_engines.register("pivot", PivotEngine)
     return "pivot"
@@ -160,18 +163,31 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
     # the kernel inherits this process's environment (PIVOT_HOME, PIVOT_DATASET, ...); its
     # cwd is the notebooks folder, and pivotlib.config finds the project from the package
     ensure_kernel(kernel_name)
-    extra: dict[str, Any] = {"engine_name": _engine(), "pivot_output": str(out)}
-    if warm is not None:
-        warm.reset()
-        extra["km"] = warm.manager()
-    try:
-        pm.execute_notebook(
-            str(nb_path), str(out), parameters=dict(parameters), kernel_name=kernel_name,
-            language="python", cwd=str(nb_path.parent), progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False, execution_timeout=timeout,
-            extra_arguments=list(_KERNEL_ARGS), **extra,
-        )
-    except BaseException:
-        if warm is not None:
-            warm.shutdown()  # unknown state after a failure or timeout: start afresh next time
-        raise
+    for attempt in (1, 2):
+        extra: dict[str, Any] = {"engine_name": _engine(), "pivot_output": str(out)}
+        try:
+            if warm is not None:
+                warm.reset()
+                extra["km"] = warm.manager()
+            pm.execute_notebook(
+                str(nb_path), str(out), parameters=dict(parameters), kernel_name=kernel_name,
+                language="python", cwd=str(nb_path.parent), progress_bar=False,
+                log_output=False, request_save_on_cell_execute=False,
+                execution_timeout=timeout, extra_arguments=list(_KERNEL_ARGS), **extra,
+            )
+            return
+        except BaseException as exc:
+            if warm is not None:
+                warm.shutdown()  # unknown state after a failure or timeout: start afresh
+            if attempt == 1 and _died_at_startup(exc):
+                # kernels started at the same moment can race for the same free TCP ports
+                # (jupyter_client picks them before the kernel binds): the loser exits before
+                # its first reply. Nothing ran yet, so one fresh start is safe.
+                time.sleep(0.2 + random.random())
+                continue
+            raise
+
+
+def _died_at_startup(exc: BaseException) -> bool:
+    """True when a kernel exited before answering its first request (no cell ran)."""
+    return "died before replying to kernel_info" in str(exc)
