@@ -19,12 +19,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
-from pivotlib.data.store import PriceStore, StoreWriteError, SymbolMeta, _fsync_dir, check_symbol
+from pivotlib.data.store import (
+    PriceStore,
+    StoreWriteError,
+    SymbolMeta,
+    _fsync_dir,
+    atomic_write,
+    check_symbol,
+)
 from pivotlib.errors import DataError, InputError
 
 BACKUP_DIR = ".backups"
@@ -53,20 +60,11 @@ def backup_root(store: PriceStore) -> Path:
 
 
 def _copy_atomic(src: Path, dest: Path) -> None:
-    tmp = dest.parent / f".{dest.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with open(src, "rb") as fi, open(tmp, "wb") as fo:
+    def copy(fo: BinaryIO) -> None:
+        with open(src, "rb") as fi:
             shutil.copyfileobj(fi, fo, 1 << 20)
-            fo.flush()
-            os.fsync(fo.fileno())
-        os.replace(tmp, dest)
-    finally:
-        try:
-            if tmp.exists():
-                tmp.unlink()
-        except OSError:
-            pass
-    _fsync_dir(dest.parent)
+
+    atomic_write(dest, copy)
 
 
 def _new_name(folder: Path, reason: str) -> Path:

@@ -30,12 +30,12 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -374,20 +374,7 @@ class PriceStore:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with self._lock(symbol):
-                tmp = self.root / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-                try:
-                    with open(tmp, "wb") as fh:
-                        pq.write_table(table, fh)
-                        fh.flush()
-                        os.fsync(fh.fileno())
-                    os.replace(tmp, target)
-                finally:
-                    try:
-                        if tmp.exists():
-                            tmp.unlink()
-                    except OSError:
-                        pass
-                _fsync_dir(self.root)
+                atomic_write(target, lambda fh: pq.write_table(table, fh))
         except Timeout as exc:
             raise DataError(
                 f"{symbol}: another process has held {target.name}.lock for over "
@@ -573,6 +560,25 @@ class StoreWriteError(DataError, OSError):
 
 class _Invalid(Exception):
     """Internal: a file failed validation (turned into DataError after quarantine)."""
+
+
+def atomic_write(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``target`` atomically: ``write(fh)`` into a unique hidden temporary file beside
+    it, fsync, ``os.replace``, fsync the folder; the temporary file never outlives a failure."""
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        try:
+            if tmp.exists():
+                tmp.unlink()
+        except OSError:
+            pass
+    _fsync_dir(target.parent)
 
 
 def _fsync_dir(path: Path) -> None:

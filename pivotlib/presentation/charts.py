@@ -220,9 +220,10 @@ def label_synthetic(fig: Any, synthetic: bool) -> Any:
     return fig
 
 
-def _finish(fig: Any, synthetic: bool, height: int = HEIGHT) -> Chart:
+def _finish(fig: Any, synthetic: bool, height: int = HEIGHT, left: int = 60) -> Chart:
+    """The house style (template, height, margins, legend below) and the SYNTHETIC label."""
     fig.update_layout(template="plotly_white", height=height,
-                      margin={"l": 60, "r": 30, "t": 70, "b": 50},
+                      margin={"l": left, "r": 30, "t": 70, "b": 50},
                       legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0})
     label_synthetic(fig, synthetic)
     return Chart(fig, synthetic)

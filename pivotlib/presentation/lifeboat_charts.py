@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pivotlib.presentation.charts import HEIGHT, Chart, label_synthetic
+from pivotlib.presentation.charts import HEIGHT, Chart
+from pivotlib.presentation.charts import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
 __all__ = ["COHORT_COLORS", "capture_table", "downside_arrows", "persistence_paths",
@@ -21,11 +22,7 @@ COHORT_COLORS = {"pivoter": "#1f77b4", "loyalist": "#f7931a", "": "#7f7f7f"}
 
 
 def _finish(fig: Any, synthetic: bool, height: int = HEIGHT) -> Chart:
-    fig.update_layout(template="plotly_white", height=height,
-                      margin={"l": 70, "r": 30, "t": 70, "b": 50},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0})
-    label_synthetic(fig, synthetic)
-    return Chart(fig, synthetic)
+    return _house_style(fig, synthetic, height, left=70)
 
 
 def _f(v: Any) -> float | None:
