@@ -217,6 +217,10 @@ def shift_sessions(date: str | pd.Timestamp, n: int, calendar: str = DEFAULT_CAL
     return alls[pos]
 
 
+FOLD_DAYS = 4
+"""Calendar days a 24/7 close may be carried to a session (a long weekend); older is a gap."""
+
+
 def align_to_sessions(close: pd.Series, session_index: pd.DatetimeIndex) -> pd.Series:
     """Align a 7-day (crypto) close series to equity sessions.
 
@@ -233,7 +237,8 @@ def align_to_sessions(close: pd.Series, session_index: pd.DatetimeIndex) -> pd.S
     Returns
     -------
     pandas.Series
-        Closes on ``session_index``; NaN before the first and after the last available close.
+        Closes on ``session_index``; NaN before the first and after the last available close,
+        and inside gaps longer than :data:`FOLD_DAYS`.
     """
     s = close.dropna().sort_index()
     idx = pd.DatetimeIndex(s.index)
@@ -241,11 +246,19 @@ def align_to_sessions(close: pd.Series, session_index: pd.DatetimeIndex) -> pd.S
         idx = idx.tz_localize(None)
     s = pd.Series(s.to_numpy(), index=idx.normalize().as_unit("ns"), name=close.name)
     s = s[~s.index.duplicated(keep="last")]
-    out = s.reindex(s.index.union(session_index)).ffill().reindex(session_index)
-    # A series ends where its data end: no session after the last real close gets a value
-    # (a forward-filled close there would invent 0.0% returns).
-    if len(s):
-        out[session_index > s.index[-1]] = np.nan
+    full = s.index.union(session_index)
+    out = s.reindex(full).ffill().reindex(session_index)
+    # The last close on or before a session, taken only when it is newer than the previous
+    # session (and at most FOLD_DAYS old): weekends and holidays fold into the next session,
+    # while a gap in the file (or the days after its last close) stays a gap, never a run of
+    # invented 0.0% returns.
+    stamp = pd.DatetimeIndex(pd.Series(s.index, index=s.index).reindex(full).ffill()
+                             .reindex(session_index))
+    prev = pd.DatetimeIndex([pd.NaT, *session_index[:-1]]) if len(session_index) else \
+        session_index
+    age = np.asarray((session_index - stamp).days)
+    fresh = (age <= FOLD_DAYS) & (np.asarray(prev.isna()) | np.asarray(stamp > prev))
+    out[~fresh] = np.nan
     return out
 
 

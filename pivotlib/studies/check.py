@@ -59,10 +59,18 @@ def check_events(returns: pd.DataFrame, catalog: pd.DataFrame, *, market: str = 
     measurable = subj[(subj["symbol"].astype(str) != "") & subj["symbol"].isin(rets.columns)]
     engine = None
     if len(measurable) and all(r in rets.columns for r in spec.regressors()):
-        res = run_study(rets, measurable, spec,
-                        catalog=load_catalog() if all_events is None else all_events, n_boot=0)
-        ar0 = res.ar[res.ar["rel_day"] == 0].set_index("event_id")["ar"]
-        engine = res.events.assign(ar_d0=ar0.reindex(res.events.index))
+        cat = load_catalog() if all_events is None else all_events
+        parts = []
+        # company events exactly as notebook 02 runs them; a sector row measured on its subject
+        # in a run of its own, so its window is never masked out of a company event's estimation
+        is_sector = measurable["event_id"].isin(catalog.loc[sector, "event_id"])
+        for chunk in [measurable[~is_sector]] + [measurable[is_sector].iloc[[k]]
+                                                 for k in range(int(is_sector.sum()))]:
+            if len(chunk):
+                res = run_study(rets, chunk, spec, catalog=cat, n_boot=0)
+                ar0 = res.ar[res.ar["rel_day"] == 0].set_index("event_id")["ar"]
+                parts.append(res.events.assign(ar_d0=ar0.reindex(res.events.index)))
+        engine = pd.concat(parts)
     rows = []
     for (_, ev), sym in zip(catalog.iterrows(), subj["symbol"]):
         pct, basis = parse_reported_move(ev.get("reported_move", ""))
