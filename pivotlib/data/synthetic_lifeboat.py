@@ -1,7 +1,7 @@
-r"""The planted *lifeboat* of the SYNTHETIC demo data (called from :mod:`pivotlib.synthetic`).
+r"""The planted *lifeboat* of the SYNTHETIC demo data (called from :mod:`pivotlib.data.synthetic`).
 
 From the session of a pivoter's first signed AI/HPC contract in the catalog (the pivot date of
-:func:`pivotlib.lifeboat.pivot_cohorts`: first ``ai_hosting_lease`` or ``ai_cloud_contract``),
+:func:`pivotlib.analytics.lifeboat.pivot_cohorts`: first ``ai_hosting_lease`` or ``ai_cloud_contract``),
 its BTC beta becomes asymmetric: ``b - DELTA`` on BTC down days and ``b + DELTA`` on BTC up days,
 
 .. math:: r_{it} \mathrel{+}= \delta \, 1[t \ge T_i] \, \big(|BTC_t| - \overline{|BTC|}_{t \ge T_i}\big),

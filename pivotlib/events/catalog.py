@@ -1,4 +1,5 @@
-"""AI-pivot event catalog: load, validate, derive event dates, and check against prices.
+"""AI-pivot event catalog: load, validate, derive event dates (measured against prices in
+:mod:`pivotlib.studies.check`).
 
 The catalog ``data/events/ai_pivot_events.csv`` (schema: ``data/events/SCHEMA.md``) holds one
 row per public announcement. Its ``event_date`` column -- the first NYSE session on which the

@@ -1,1 +1,1 @@
-"""Presentation layer: narrative text (:mod:`.narrative`) and plotly charts (:mod:`.charts`)."""
+"""Presentation layer: narrative text, plotly charts, the views of each study and escaping."""

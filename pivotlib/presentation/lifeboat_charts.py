@@ -1,6 +1,6 @@
 """Plotly charts of the lifeboat analysis (notebook 06): figures only, no analytics.
 
-Every builder takes a :mod:`pivotlib.lifeboat` result and returns a
+Every builder takes a :mod:`pivotlib.analytics.lifeboat` result and returns a
 :class:`pivotlib.charts.Chart` (offline-friendly display, SYNTHETIC label when asked).
 """
 

@@ -1,4 +1,5 @@
-"""Run research notebooks with papermill, export HTML briefings, keep an index of every report.
+"""Run one report: :func:`run_report` executes a notebook with papermill, exports its HTML and
+writes its sidecar; never overwrites an earlier report.
 
 Layout of ``reports/`` (``PIVOT_REPORTS_DIR``)::
 

@@ -1,4 +1,4 @@
-"""Shared helpers of :mod:`pivotlib.lifeboat`: input checks, batched OLS with Newey-West HAC
+"""Shared helpers of :mod:`pivotlib.analytics.lifeboat`: input checks, batched OLS with Newey-West HAC
 covariance, and the result base class (``.table``, ``.summary()``, ``_repr_html_``)."""
 
 from __future__ import annotations

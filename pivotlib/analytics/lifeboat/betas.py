@@ -128,7 +128,7 @@ def downside_betas(returns: pd.DataFrame, symbols: Sequence[str],
         Miners to analyse; symbols absent from ``returns`` keep a row with a note.
     split_dates : mapping symbol -> date
         First session of the "after" regime for each symbol (e.g. its first signed AI/HPC
-        contract, :func:`pivotlib.lifeboat.pivot_cohorts`). A symbol without one gets a note.
+        contract, :func:`pivotlib.analytics.lifeboat.pivot_cohorts`). A symbol without one gets a note.
     market, btc : str
         Column roles (keyword only; validated present and distinct).
     threshold : float, default 0

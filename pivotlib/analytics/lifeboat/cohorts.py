@@ -14,7 +14,7 @@ loyalist up to that date).
 Difference-in-differences (:func:`downside_did`)
 ------------------------------------------------
 With :math:`\Delta_i = \beta^{-}_{i,after} - \beta^{-}_{i,before}` from
-:func:`~pivotlib.lifeboat.downside_betas` at each firm's split date,
+:func:`~pivotlib.analytics.lifeboat.downside_betas` at each firm's split date,
 
 .. math:: \widehat{DiD} = \bar\Delta_{pivoters} - \bar\Delta_{loyalists},
 
@@ -203,7 +203,7 @@ def downside_did(returns: pd.DataFrame, cohorts: pd.DataFrame, *, market: str = 
     cohorts : DataFrame
         :func:`pivot_cohorts` output (index symbol; ``cohort``, ``split_date``).
     market, btc, threshold, level, min_obs, start, end
-        As in :func:`~pivotlib.lifeboat.downside_betas`.
+        As in :func:`~pivotlib.analytics.lifeboat.downside_betas`.
     placebo_shift : int, default 250
         Sessions by which the placebo split precedes the real one (0 disables the placebo).
     max_exact, n_perm, seed
