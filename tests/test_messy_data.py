@@ -17,17 +17,16 @@ files keep every calendar day (the demo store's raw BTC-USD/ETH-USD closes), as 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _clikit import Run
+from _clikit import cli as _cli
 
 pytestmark = pytest.mark.slow
 
@@ -39,17 +38,6 @@ EARLY_END = {"WULF": 1, "CIFR": 2, "MARA": 3}   # months before the demo's last 
 BTC_MONTHS_EARLY = 6
 GAP_SYMBOL, GAP_START, GAP_LEN = "IREN", "2025-06-02", 15
 LATE_SYMBOL, LATE_SESSIONS = "CORZ", 90
-
-
-@dataclass
-class Run:
-    """One CLI invocation: exit code, captured stdout/stderr, wall seconds."""
-
-    argv: list[str]
-    rc: int
-    out: str
-    err: str
-    seconds: float
 
 
 @dataclass
@@ -69,17 +57,6 @@ class Messy:
     @property
     def dataset(self) -> str:
         return f"csv:{self.miners},{self.factors}"
-
-
-def _cli(argv: list[str]) -> Run:
-    """``pivot ARGV`` in-process, stdout and stderr captured."""
-    from pivotlib.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    t0 = time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return Run(argv, rc, out.getvalue(), err.getvalue(), time.perf_counter() - t0)
 
 
 def _write(path: Path, series: pd.Series) -> None:

@@ -16,17 +16,16 @@ Run with ``pytest -m realdata tests/test_realdata_e2e.py -s`` to see the headlin
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _clikit import Run
+from _clikit import cli as _cli
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -48,17 +47,6 @@ CHECKED_EVENTS = (
 
 
 @dataclass
-class Run:
-    """One CLI invocation: exit code, captured stdout/stderr, wall seconds."""
-
-    argv: list[str]
-    rc: int
-    out: str
-    err: str
-    seconds: float
-
-
-@dataclass
 class World:
     """The module's shared store, reports folder and every command's outcome.
 
@@ -75,17 +63,6 @@ class World:
     runs: dict[str, Run] = field(default_factory=dict)
     built: bool = False
     error: BaseException | None = None
-
-
-def _cli(argv: list[str]) -> Run:
-    """``pivot ARGV`` in-process, stdout and stderr captured."""
-    from pivotlib.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    t0 = time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return Run(argv, rc, out.getvalue(), err.getvalue(), time.perf_counter() - t0)
 
 
 def _import_all(w: World, realdata: Path) -> None:
