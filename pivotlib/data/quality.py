@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +78,6 @@ def dataset_status(dataset: str | None = None, *, stale_days: int = 5,
             raise  # the user named a bad file: say so
         missing = []  # no default universe (custom install): just list the files
     return ds, st, missing
-
-
-def data_status(dataset: str | None = None, symbols: Iterable[str] | None = None, *,
-                stale_days: int = 5) -> pd.DataFrame:
-    """Status table (:data:`STATUS_COLUMNS`) of a dataset, optionally of some symbols only."""
-    _, st, _ = dataset_status(dataset, stale_days=stale_days)
-    if symbols:
-        st = st[st["symbol"].isin(list(symbols))]
-    return st.reset_index(drop=True)
 
 
 def _day(d: Any) -> str:
