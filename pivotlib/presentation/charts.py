@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.defaults import BITCOIN
-from pivotlib.presentation import markup
+from pivotlib.presentation.tables import Table, table  # the table style lives in .tables
 
 __all__ = [
     "Chart",
@@ -108,82 +108,6 @@ class Chart:
 
     def __repr__(self) -> str:
         return f"<Chart: {self.title}>"
-
-
-_WRAP_AT = 30  # cells longer than this wrap (with a minimum width); shorter ones never wrap
-
-
-class Table:
-    """A DataFrame shown as a plain, escaped, deterministic HTML table with a caption."""
-
-    def __init__(self, frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:.4f}",
-                 formats: Mapping[str, str] | None = None, index: bool = True,
-                 align: str = "right") -> None:
-        self.frame = frame
-        self.caption = caption
-        self.floatfmt = floatfmt
-        self.formats = dict(formats or {})
-        self.index = index
-        self.align = align
-
-    def _formatted(self) -> pd.DataFrame:
-        df = self.frame.copy()
-        for c in df.columns:
-            fmt = self.formats.get(str(c))
-            if fmt is None and pd.api.types.is_float_dtype(df[c]):
-                fmt = self.floatfmt
-            if fmt is not None:
-                df[c] = [("" if (v is None or (isinstance(v, float) and np.isnan(v)))
-                          else fmt.format(v)) for v in df[c]]
-        return df
-
-    def _repr_html_(self) -> str:
-        """Every cell, header and the caption go through :func:`pivotlib.presentation.markup.escape`; the
-        table sits in a MathJax-ignored box that scrolls sideways instead of overflowing.
-        Numbers and dates never wrap, long text wraps at a minimum width, headers may break
-        after ``_`` (so a wide table such as 04's pivot scores fits the notebook)."""
-        df = self._formatted()
-
-        def cell(v: Any) -> str:
-            try:
-                if v is None or (not isinstance(v, list | tuple | dict) and pd.isna(v)):
-                    return ""
-            except (TypeError, ValueError):
-                pass
-            if isinstance(v, pd.Timestamp | np.datetime64):
-                t = pd.Timestamp(v)
-                v = t.strftime("%Y-%m-%d") if t == t.normalize() else str(t)
-            text = str(v)
-            if len(text) > _WRAP_AT:  # prose (notes, headlines): wraps, but not to a sliver
-                return f'<div style="min-width:14em">{markup.escape(text)}</div>'
-            return f'<span style="white-space:nowrap">{markup.escape(text)}</span>'
-
-        df = df.map(cell) if hasattr(df, "map") else df.applymap(cell)
-        # long snake_case headers may break after an underscore, so numeric columns stay narrow
-        df.columns = ["_<wbr>".join(markup.escape(part) for part in str(c).split("_"))
-                      for c in df.columns]
-        df.index = [cell(i) for i in df.index]
-        # the index name goes in the header's corner cell, not in a second, empty header row
-        df.columns = pd.Index(df.columns, name=None if self.frame.index.name is None else
-                              markup.escape(str(self.frame.index.name)))
-        body = df.to_html(escape=False, index=self.index, border=0, na_rep="",
-                          classes="pivot-table")
-        if self.align == "left":
-            body = body.replace("<td>", "<td style=\"text-align:left\">").replace(
-                "<th>", "<th style=\"text-align:left\">")
-        cap = f"<p><b>{markup.escape(self.caption)}</b></p>" if self.caption else ""
-        return markup.block(cap + body, cls="pivot-table-box",
-                            style="max-width:100%;overflow-x:auto")
-
-    def __repr__(self) -> str:
-        return (self.caption + "\n" if self.caption else "") + self._formatted().to_string()
-
-
-def table(frame: pd.DataFrame, caption: str = "", floatfmt: str = "{:.4f}",
-          formats: Mapping[str, str] | None = None, index: bool = True,
-          align: str = "right") -> Table:
-    """Wrap a DataFrame for display (escaped HTML, fixed float format, ``align`` cells)."""
-    return Table(frame, caption, floatfmt, formats, index, align)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -55,8 +55,10 @@ def inline(text: Any) -> str:
     return _BOLD.sub(r"<strong>\1</strong>", s)
 
 
-def block(inner_html: str, *, cls: str = "", style: str = "", tag: str = "div") -> str:
-    """Wrap already-escaped HTML in ``<tag class="NOMATH_CLASS cls" style=...>``."""
+def block(inner_html: str, *, cls: str = "", style: str = "", tag: str = "div",
+          id: str = "") -> str:  # noqa: A002 - the HTML attribute
+    """Wrap already-escaped HTML in ``<tag id=... class="NOMATH_CLASS cls" style=...>``."""
     classes = " ".join(c for c in (cls, NOMATH_CLASS) if c)
     st = f' style="{html.escape(style, quote=True)}"' if style else ""
-    return f'<{tag} class="{html.escape(classes, quote=True)}"{st}>{inner_html}</{tag}>'
+    ident = f' id="{html.escape(id, quote=True)}"' if id else ""
+    return f'<{tag}{ident} class="{html.escape(classes, quote=True)}"{st}>{inner_html}</{tag}>'
