@@ -3,7 +3,9 @@
 Pick a catalog event (or a symbol + date), the normal-return model, the estimation and event
 windows and the dataset; the verdict, the price chart, the AR and CAR charts (with the 95% band)
 and the test table update in place, and a text box shows the ``pivot report 02-event-study -p
-...`` command that reproduces the view as a scheduled report.
+...`` command that reproduces the view as a scheduled report. That box only ever holds a command
+``pivot report`` accepts: after a bad input it keeps the last valid one, greyed, and the status
+line names the invalid input.
 
 Three layers, only the last needs a front end:
 
@@ -316,6 +318,7 @@ class Explorer:
             state = replace(state, event_id=str(ev["event_id"].iloc[0]))
         self.state = state
         self.study: Study | None = None
+        self.valid_state: State | None = None
         self.error: str = ""
         self._busy = False
 
@@ -362,7 +365,8 @@ class Explorer:
         from pivotlib.presentation.charts import HEIGHT
 
         self._css = w.HTML(f"<style>.pivot-explorer .jp-RenderedPlotly {{height: {HEIGHT}px; "
-                           "min-height: " f"{HEIGHT}px}}</style>")
+                           "min-height: " f"{HEIGHT}px}} .pivot-explorer-stale textarea "
+                           "{color: #999; background: #f3f3f3}</style>")
         self.widget = w.VBox([
             self._css, self.outputs["banner"], w.HBox([c["source"], c["dataset"]]), c["event_id"], self._adhoc_box,
             w.HBox([c["model"]]), c["estimation"], c["window"], self.status, self.command,
@@ -420,21 +424,33 @@ class Explorer:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute for the current state and replace the outputs in place."""
+        """Recompute for the current state and replace the outputs in place.
+
+        The command box only ever holds a command ``pivot report`` accepts: it changes when the
+        new choice validates *and* studies; after a bad input it keeps the last valid command,
+        greyed and read-only (or stays empty if there was none), and the status line names the
+        inputs that differ from that choice with the reason."""
         from pivotlib.presentation.markup import escape
 
-        self.command.value = self.state.command_line()
         try:
             p = self.state.validated()
             s = study(p, catalog=self.catalog, cache=self._cache)
         except (PivotError, ValueError, KeyError) as exc:
             self.error = str(exc)
-            self.status.value = ("<div style='color:#b00020'><b>Cannot study this choice:</b> "
-                                 f"{escape(self.error)} (the charts below show the last "
-                                 "valid choice)</div>")
+            bad = self.invalid_inputs()
+            which = ", ".join(f"{k} {v}" for k, v in bad.items()) or "this choice"
+            self.status.value = (
+                "<div class='pivot-explorer-error' style='color:#b00020'>"
+                f"<b>Invalid input: {escape(which)}.</b> {escape(self.error)}<br>"
+                "<span style='color:#555'>The charts and the scheduled-run command "
+                + ("show the last valid choice (greyed)." if self.valid_state is not None
+                   else "stay empty until a valid choice.") + "</span></div>")
+            self._show_command(valid=False)
             return
         self.error = ""
         self.study = s
+        self.valid_state = self.state
+        self._show_command(valid=True)
         self.outputs["banner"].outputs = (_bundle(s.banner),)
         self.outputs["verdict"].outputs = (_bundle(s.verdict),)
         for k in ("price", "ar", "car", "tests"):
@@ -443,6 +459,27 @@ class Explorer:
         self.status.value = (f"<span class='pivot-explorer-status'>{escape(s.event_id)}: "
                              f"CAR {s.res.events.iloc[0]['car'] * 100:+.1f}%, {escape(name)} "
                              f"p = {pv:.3f}; updated in {s.seconds:.2f} s</span>")
+
+    def _show_command(self, *, valid: bool) -> None:
+        """The last valid command (greyed and disabled after a bad input), or nothing."""
+        good = self.valid_state
+        self.command.value = good.command_line() if good is not None else ""
+        self.command.disabled = not valid
+        if valid:
+            self.command.remove_class("pivot-explorer-stale")
+        else:
+            self.command.add_class("pivot-explorer-stale")
+
+    def invalid_inputs(self) -> dict[str, str]:
+        """The inputs that differ from the last valid choice (``name -> value as shown``); all
+        of the current choice's inputs when there was no valid one."""
+        cur = self.state.overrides()
+        if self.valid_state is None:
+            return {k: cli_value(v) for k, v in cur.items()}
+        old = self.valid_state.overrides()
+        names = {"window": "event window", "estimation": "estimation window",
+                 "event_id": "event", "date": "announced"}
+        return {names.get(k, k): cli_value(v) for k, v in cur.items() if old.get(k) != v}
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -109,12 +109,48 @@ def test_adhoc_prefills_from_current_event(panel):
 
 
 def test_invalid_choice_is_explained_and_last_result_kept(panel):
-    good = panel.study
+    good, good_cmd = panel.study, panel.command.value
     panel.controls["estimation"].value = (-250, -1)  # overlaps the event window
-    assert "overlaps" in panel.error and "Cannot study" in panel.status.value
+    assert "overlaps" in panel.error and "Invalid input: estimation window" in panel.status.value
     assert panel.study is good
+    assert panel.command.value == good_cmd and panel.command.disabled  # last valid, greyed
+    assert "pivot-explorer-stale" in panel.command._dom_classes
     panel.controls["estimation"].value = (-250, -11)
-    assert panel.error == ""
+    assert panel.error == "" and not panel.command.disabled
+    assert "pivot-explorer-stale" not in panel.command._dom_classes
+
+
+@pytest.mark.parametrize("control, value, named", [
+    ("window", (-20, 20), "event window [-20, 20]"),
+    ("dataset", "csv:/nonexistent/pivot-prices", "dataset csv:/nonexistent/pivot-prices"),
+])
+def test_bad_input_never_leaves_a_command_pivot_report_rejects(panel, control, value, named,
+                                                               defaults):
+    good_cmd = panel.command.value
+    old = panel.controls[control].value
+    panel.controls[control].value = value
+    try:
+        assert panel.error and f"Invalid input: {named}" in panel.status.value
+        assert panel.command.value == good_cmd and panel.command.disabled
+        assert named.split(" ", 1)[-1] not in panel.command.value
+        # what the box shows is still a command the CLI accepts
+        notebook, overrides = explorer.parse_command_line(panel.command.value)
+        params.check_overrides(notebook, overrides, defaults)
+    finally:
+        panel.controls[control].value = old
+    assert panel.error == "" and not panel.command.disabled
+
+
+def test_no_valid_choice_yet_shows_no_command():
+    bad = State(event_id=EID, window=(-20, 20))
+    ex = explorer.Explorer.__new__(explorer.Explorer)  # the refresh logic without a first study
+    import ipywidgets as w
+
+    ex.state, ex.valid_state, ex.study, ex.catalog = bad, None, None, None
+    ex._cache, ex.status, ex.command = explorer._Cache(), w.HTML(), w.Textarea()
+    ex.refresh()
+    assert ex.command.value == "" and ex.command.disabled
+    assert "stay empty" in ex.status.value and "window [-20, 20]" in ex.status.value
 
 
 def test_study_is_notebook_02s_computation(panel):
