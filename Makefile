@@ -76,10 +76,14 @@ test-fast: install-dev
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # Jupyter refuses to start as root without --allow-root: add it only when uid is 0, and say so.
+# The project's Lab settings (jupyter-config/: no "official Jupyter news?" pop-up) are put on
+# JUPYTER_CONFIG_PATH, the same folder tests/test_lab_browser.py uses; the home folder is not touched.
+LAB_CONFIG := $(CURDIR)/jupyter-config
 lab: install
 	@flags=""; if [ "$$(id -u)" = 0 ]; then flags="--allow-root"; \
 	  echo "make lab: running as root, adding --allow-root (a normal user does not need it)"; fi; \
-	set -x; PIVOT_HOME=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_HOOK) $$flags $(LAB_ARGS)
+	set -x; PIVOT_HOME=$(CURDIR) JUPYTER_CONFIG_PATH=$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+	  $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_HOOK) $$flags $(LAB_ARGS)
 
 bench: install-dev
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done

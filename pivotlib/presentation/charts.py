@@ -31,6 +31,7 @@ __all__ = [
     "Table",
     "table",
     "is_synthetic",
+    "event_day_axis",
     "label_synthetic",
     "normalised_prices",
     "price_with_event",
@@ -161,6 +162,17 @@ def _dates(idx: Any) -> list[str]:
     return [pd.Timestamp(d).strftime("%Y-%m-%d") for d in idx]
 
 
+def event_day_axis(days: Sequence[Any], title: str = "event day") -> dict[str, Any]:
+    """A plotly x axis of whole event days: ticks on integers only (a step of 1, 2, 5, 10, 20,
+    ... chosen for about 5-20 ticks from ``tick0 = 0``), never at half days."""
+    vals = [int(d) for d in days] or [0]
+    span = max(vals) - min(vals)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9)
+                if span / s <= 20)
+    return {"title": title, "tickmode": "linear", "tick0": 0, "dtick": step,
+            "tickformat": "d"}
+
+
 def _vals(s: Any) -> list[float | None]:
     return [None if (v is None or not np.isfinite(v)) else float(v)
             for v in np.asarray(s, dtype=float)]
@@ -254,7 +266,7 @@ def ar_bars(ar: pd.Series, *, title: str = "Abnormal returns by event day",
     colors = ["#d62728" if (window is not None and window[0] <= d <= window[1]) else "#7f7f7f"
               for d in x]
     fig = go.Figure(go.Bar(x=x, y=_vals(ar * 100.0), marker={"color": colors}, name="AR"))
-    fig.update_layout(title={"text": title}, xaxis={"title": "event day"},
+    fig.update_layout(title={"text": title}, xaxis=event_day_axis(x),
                       yaxis={"title": "abnormal return (%)"}, showlegend=False)
     return _finish(fig, _syn(synthetic, ar))
 
@@ -276,7 +288,7 @@ def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | 
                              line={"color": COLORS[0], "width": 2.5}))
     fig.add_hline(y=0, line={"color": "#444", "width": 1})
     fig.add_vline(x=0, line={"color": "#d62728", "dash": "dot", "width": 1})
-    fig.update_layout(title={"text": title}, xaxis={"title": "event day"},
+    fig.update_layout(title={"text": title}, xaxis=event_day_axis(x),
                       yaxis={"title": f"{name} (%)"})
     return _finish(fig, _syn(synthetic, car))
 

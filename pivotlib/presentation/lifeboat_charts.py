@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pivotlib.presentation.charts import HEIGHT, Chart
+from pivotlib.presentation.charts import HEIGHT, Chart, event_day_axis
 from pivotlib.presentation.charts import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
@@ -90,9 +90,20 @@ def capture_table(capture: Any, *, synthetic: bool = False,
                                colorscale="RdBu", zmid=0, zmin=-100, zmax=100,
                                colorbar={"title": "move %"},
                                hovertemplate="%{x}, %{y}: %{z:.1f}%<extra></extra>"))
+    # miner labels on both axes: with many episodes (about 40 on real data since 2014) the top
+    # rows are read without scrolling down to the bottom axis (an invisible twin axis on top)
+    fig.add_trace(go.Scatter(x=syms, y=[rows[0]] * len(syms) if rows else [], xaxis="x2",
+                             mode="markers", marker={"opacity": 0}, showlegend=False,
+                             hoverinfo="skip"))
     fig.update_layout(title={"text": title + " (* = after the miner's split)"},
-                      yaxis={"autorange": "reversed"})
-    return _finish(fig, synthetic, height=max(HEIGHT, 32 * len(rows) + 160))
+                      yaxis={"autorange": "reversed", "automargin": True},
+                      xaxis={"side": "bottom", "categoryorder": "array", "categoryarray": syms},
+                      xaxis2={"overlaying": "x", "side": "top", "matches": "x",
+                              "categoryorder": "array", "categoryarray": syms,
+                              "showgrid": False})
+    chart = _finish(fig, synthetic, height=max(HEIGHT, 26 * len(rows) + 200))
+    chart.figure.update_layout(margin={"t": 110})  # room for the top labels under the title
+    return chart
 
 
 def persistence_paths(persistence: Any, *, measure: str = "CAR", synthetic: bool = False,
@@ -124,7 +135,8 @@ def persistence_paths(persistence: Any, *, measure: str = "CAR", synthetic: bool
     fig.update_layout(title={"text": title or f"Mean {measure} after AI deals, day 0 to "
                              f"+{max(persistence.horizons)} (95% band; n falls as horizons run "
                              "past the data)"},
-                      xaxis={"title": "sessions after day 0"}, yaxis={"title": f"{measure} %"})
+                      xaxis=event_day_axis([0, *persistence.horizons], "sessions after day 0"),
+                      yaxis={"title": f"{measure} %"})
     return _finish(fig, synthetic)
 
 

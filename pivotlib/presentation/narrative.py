@@ -186,8 +186,30 @@ def synthetic_banner(frame_or_flag: Any, dataset: str | None = None) -> Prose:
                              "below)."], kind="real")
 
 
-def provenance(prices: pd.DataFrame, *, title: str = "Data provenance") -> Prose:
-    """Where the prices came from: dataset, sources per symbol, span, adjustment."""
+def provenance(prices: pd.DataFrame, *more: pd.DataFrame | None,
+               title: str = "Data provenance") -> Prose:
+    """Where the prices came from: dataset, sources per symbol, span, adjustment.
+
+    Several frames (a page that uses several studies' data, e.g. the briefing) are listed as
+    one: every column of every frame, sessions from the earliest to the latest row."""
+    frames = [f for f in (prices, *more) if f is not None]
+    if len(frames) > 1:
+        merged = pd.concat([f for f in frames], axis=1)
+        merged = merged.loc[:, ~merged.columns.duplicated()]
+        attrs: dict[str, Any] = {}
+        for f in reversed(frames):  # the first frame's values win
+            for k, v in (getattr(f, "attrs", {}) or {}).items():
+                if isinstance(v, dict):
+                    attrs[k] = {**attrs.get(k, {}), **v}
+                elif isinstance(v, list | tuple):
+                    attrs[k] = list(dict.fromkeys([*attrs.get(k, []), *v]))
+                else:
+                    attrs[k] = v
+        attrs["synthetic"] = any((getattr(f, "attrs", {}) or {}).get("synthetic") for f in frames)
+        if attrs.get("missing"):
+            attrs["missing"] = [m for m in attrs["missing"] if m not in merged.columns]
+        merged.attrs = attrs
+        prices = merged
     attrs = dict(getattr(prices, "attrs", {}) or {})
     ds = attrs.get("dataset", "unknown")
     sources = attrs.get("sources", {}) or {}

@@ -137,3 +137,11 @@ def lifeboat_headline(study: Any) -> narrative.Prose:
         return narrative.Prose(paragraphs=["No lifeboat headline for this dataset (see the "
                                            "notes)."])
     return headline(study.analysis, synthetic=study.synthetic)
+
+
+# -------------------------------------------------------------------------------- briefing
+def briefing_provenance(brief: Any) -> narrative.Prose:
+    """Provenance of every series the briefing page uses: the event study's, the regime
+    study's and the lifeboat's (when there is one)."""
+    life = brief.lifeboat.returns if getattr(brief, "lifeboat", None) is not None else None
+    return narrative.provenance(brief.event.returns, brief.regimes.returns, life)

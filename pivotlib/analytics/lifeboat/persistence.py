@@ -80,6 +80,29 @@ def _events_frame(events: pd.DataFrame) -> pd.DataFrame:
     return ev.sort_values(["event_date", "event_id"]).reset_index(drop=True)
 
 
+def _no_day0(returns: pd.DataFrame, pos: int, names: Sequence[str]) -> str:
+    """Why an event has no return on day 0, naming the limiting series and its dates (the
+    wording of the event-study engine's reasons, so 06 reads like 02)."""
+    day = returns.index[pos].date()
+    for name in names:
+        col = returns[name]
+        if np.isfinite(col.iloc[pos]):
+            continue
+        valid = col[np.isfinite(col.to_numpy(float))]
+        if valid.empty:
+            return f"no return on day 0 ({day}): {name} has no data at all; load it"
+        first, last = valid.index[0].date(), valid.index[-1].date()
+        if last < day:
+            return (f"no return on day 0 ({day}): {name} data end {last}; extend {name} "
+                    f"past {day} or pick an earlier event")
+        if first > day:
+            return (f"no return on day 0 ({day}): {name} data start {first}; load earlier "
+                    f"history of {name}")
+        return (f"no return on day 0 ({day}): {name} has a gap on that session (data "
+                f"{first} to {last}, not filled); fill the gap or pick another event")
+    return f"no return on day 0 ({day})"
+
+
 def event_paths(returns: pd.DataFrame, events: pd.DataFrame, *, market: str, btc: str,
                 controls: Sequence[str] = (), horizon: int = 120,
                 est_window: tuple[int, int] = (-250, -11), min_est: int = 60) -> dict[str, Any]:
@@ -139,7 +162,7 @@ def event_paths(returns: pd.DataFrame, events: pd.DataFrame, *, market: str, btc
                         if np.isfinite(cm).any() else np.full(L, np.nan)
                 EC[e, :L] = mean
             if L == 0:
-                rec["note"] = "no return on day 0"
+                rec["note"] = _no_day0(returns, pos, [s, market, btc])
         info.append(rec)
     return {"events": ev, "info": pd.DataFrame(info), "r": R, "exp_model": EM,
             "exp_control": EC}
