@@ -4,7 +4,7 @@ What a reader sees, in JupyterLab and in the exported HTML alike (plain HTML and
 no JavaScript, nothing the Lab sanitizer or nbconvert drops):
 
 * **Units, one rule per kind of number** (:data:`KINDS`): returns and CARs in percent with a sign
-  (``+12.3%``), shares in whole percent, deal sizes in ``$ bn``, betas and test statistics to two
+  (``+12.3%``), shares in whole percent, deal sizes in ``$bn``, betas and test statistics to two
   places, p-values to three (``<0.001`` below that), counts as integers with thousands
   separators, multiples of a BTC move with ``x``. A column's kind comes from the glossary
   (:data:`GLOSSARY`, by column name, with table-specific entries for names such as ``mean``
@@ -57,15 +57,14 @@ def _p(v: float) -> str:
 
 
 def _usd(v: float) -> str:
-    if abs(v) >= 1e9:
-        return f"${v / 1e9:,.2f}bn"
-    return f"${v / 1e6:,.0f}m"
+    """Dollars in billions: two places, three below $0.1bn (so $44m reads $0.044bn)."""
+    return f"${v / 1e9:,.2f}bn" if abs(v) >= 1e8 or v == 0 else f"${v / 1e9:,.3f}bn"
 
 
 KINDS: dict[str, Callable[[float], str]] = {
     "pct": lambda v: f"{v:+.1%}",        # a return, CAR, drawdown (fraction -> signed percent)
     "share": lambda v: f"{v:.0%}",       # a share of something (fraction -> whole percent)
-    "usd": _usd,                         # a dollar amount: $0.46bn, $180m
+    "usd": _usd,                         # a dollar amount: $0.46bn, $0.044bn
     "beta": lambda v: f"{v:.2f}",        # a beta or a change of beta
     "stat": lambda v: f"{v:.2f}",        # a test statistic (t, Z, F, DW)
     "p": _p,                             # a p-value
