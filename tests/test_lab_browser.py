@@ -7,8 +7,13 @@ is never written. For each notebook: open, run all cells, then check that plotly
 MathJax output (dollar amounts read as text) and no visible empty output box is left; save, and
 check the saved file is the committed one (the pre-save hook strips outputs). A control notebook
 shows that this Lab does typeset ``$...$`` in a raw HTML output, so the check means something.
-The explorer: changing a widget redraws the chart. The server (and its process group) is stopped
-by process id in the fixture's teardown. Screenshots: ``reports/screenshots/lab-*.png``.
+The explorer: changing a widget redraws the chart; a bad input greys the last valid command.
+Every output table fits its box or scrolls sideways inside it, with no cell text cut off and no
+header wrapped; a bad parameter (a typo in 02's ``event_id``) renders the short error box with the
+traceback folded. Lab reads the project's own settings (``jupyter-config/``, as ``make lab``
+does), so no "official Jupyter news" pop-up shows. The server (and its process group) is stopped
+by process id in the fixture's teardown. Screenshots at 1400x900:
+``reports/screenshots/lab-*.png``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "reports" / "screenshots"
 HEADLINE_DOLLARS = "$9.8B"  # in the default event's headline (Hut 8, Beacon Point)
+BAD_EVENT_ID = "APLD-2025-06-02-coreweave-lease"  # a typo of APLD-2025-06-02-coreweave-leases
 
 CONTROL = {
     "cells": [
@@ -53,6 +59,18 @@ CONTROL = {
                                 "name": "pivotlib"}, "language_info": {"name": "python"}},
     "nbformat": 4, "nbformat_minor": 5,
 }
+
+
+def _bad_param_notebook() -> dict:
+    """Notebook 02 with a typo in its ``event_id`` parameter (what an analyst might type)."""
+    nb = json.loads((ROOT / "notebooks" / "02-event-study.ipynb").read_text(encoding="utf-8"))
+    for c in nb["cells"]:
+        if "parameters" in c["metadata"].get("tags", []):
+            src = "".join(c["source"])
+            src = src.replace('event_id = ""', f'event_id = "{BAD_EVENT_ID}"', 1)
+            assert BAD_EVENT_ID in src
+            c["source"] = src
+    return nb
 
 
 def _free_port() -> int:
@@ -82,12 +100,12 @@ def lab(tmp_path_factory):
     for name in NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / name, nbdir / name)
     (nbdir / "control.ipynb").write_text(json.dumps(CONTROL), encoding="utf-8")
+    (nbdir / "bad-param.ipynb").write_text(json.dumps(_bad_param_notebook()), encoding="utf-8")
     settings = tmp / "settings"
     for rel, value in {
-        # render every cell (Lab 4 windowing would leave off-screen outputs out of the DOM)
+        # render every cell (Lab 4 windowing would leave off-screen outputs out of the DOM);
+        # the news pop-up is off by the project's own jupyter-config (JUPYTER_CONFIG_PATH)
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false", "checkForUpdates": False},
     }.items():
         (settings / rel).parent.mkdir(parents=True, exist_ok=True)
         (settings / rel).write_text(json.dumps(value), encoding="utf-8")
@@ -96,7 +114,8 @@ def lab(tmp_path_factory):
     env = {**os.environ, "PIVOT_HOME": str(ROOT), "PIVOT_REPORTS_DIR": str(tmp / "reports"),
            "PIVOT_OFFLINE": "1", "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp / "cfg")}
+           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp / "cfg"),
+           "JUPYTER_CONFIG_PATH": str(ROOT / "jupyter-config")}  # what `make lab` uses
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}",
            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={nbdir}",
@@ -163,8 +182,9 @@ _OUTPUTS_JS = """() => {
 }"""
 
 
-def _open_and_run(browser, lab, name: str, height: int = 1600):
-    """Open ``name`` in Lab, run all cells, wait until every code cell has run."""
+def _open_and_run(browser, lab, name: str, height: int = 900, *, until_error: bool = False):
+    """Open ``name`` in Lab (1400 x ``height``), run all cells, wait until every code cell has
+    run (``until_error``: until the kernel is idle after the first failing cell)."""
     base, token, _ = lab
     page = browser.new_page(viewport={"width": 1400, "height": height})
     errors: list[str] = []
@@ -180,6 +200,12 @@ def _open_and_run(browser, lab, name: str, height: int = 1600):
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext"
                            ".kernelDisplayStatus === 'idle'", timeout=60_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    if until_error:
+        page.wait_for_function(f"() => ({_OUTPUTS_JS})().some(c => c.outputs.some("
+                               "o => o.output_type === 'error')) && window.jupyterapp.shell"
+                               ".currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
+                               timeout=120_000)
+        return page, errors
     page.wait_for_function(
         "() => { const w = window.jupyterapp.shell.currentWidget;"
         " const cells = w.content.model.cells; let ok = true;"
@@ -215,13 +241,43 @@ def _check_common(page, errors, name):
         " && !c.querySelector('svg, img, canvas, .widget-box, .jupyter-widgets, input, select'))"
         ".length")
     assert empty == 0, f"{empty} empty output box(es) in {name}"
-    # no table wider than the notebook
-    over = page.evaluate(
-        "() => [...document.querySelectorAll('.jp-Notebook .pivot-table-box')]"
-        ".filter(b => b.getBoundingClientRect().right > "
-        "document.querySelector('.jp-Notebook').getBoundingClientRect().right + 1).length")
-    assert over == 0
+    _check_tables(page, name)
+    # the project's Lab settings keep the "official Jupyter news?" pop-up away
+    assert page.get_by_text("official Jupyter news").count() == 0
     assert not errors, errors
+
+
+_TABLES_JS = """() => {
+  const nbRight = document.querySelector('.jp-Notebook').getBoundingClientRect().right;
+  return [...document.querySelectorAll('.jp-Notebook .pivot-table-box')].map(b => {
+    const r = b.getBoundingClientRect(), ox = getComputedStyle(b).overflowX;
+    const cut = [...b.querySelectorAll('td, th')].filter(c => c.offsetParent !== null
+      && c.scrollWidth > c.clientWidth + 1).map(c => c.innerText.slice(0, 40));
+    const lh = parseFloat(getComputedStyle(b).fontSize) * 1.9;
+    const wrapped = [...b.querySelectorAll('thead th')].filter(c => c.offsetParent !== null
+      && c.getBoundingClientRect().height > lh + 10).map(c => c.innerText);
+    const first = b.querySelector('tbody tr > *');
+    return {caption: (b.closest('.pivot-table-wrap') || b).innerText.slice(0, 60),
+            visible: b.offsetParent !== null, right: r.right, nbRight,
+            scrolls: b.scrollWidth > b.clientWidth + 1, overflowX: ox, cut, wrapped,
+            frozen: first ? getComputedStyle(first).position : ''};
+  });
+}"""
+
+
+def _check_tables(page, name):
+    """Every output table fits its box or scrolls inside it; no cell text is cut off, no
+    header wraps, the first column is frozen (sticky) while the rest scrolls."""
+    boxes = [b for b in page.evaluate(_TABLES_JS) if b["visible"]]
+    for b in boxes:
+        where = f"{name}: {b['caption']!r}"
+        assert b["right"] <= b["nbRight"] + 1, f"table wider than the notebook in {where}"
+        if b["scrolls"]:
+            assert b["overflowX"] in ("auto", "scroll"), f"overflowing, not scrolling: {where}"
+        assert not b["cut"], f"text cut off in {where}: {b['cut']}"
+        assert not b["wrapped"], f"header wraps in {where}: {b['wrapped']}"
+        assert b["frozen"] == "sticky", where
+    return boxes
 
 
 def _save_and_check_stripped(page, lab, name):
@@ -263,13 +319,46 @@ def test_notebook_runs_in_lab(browser, lab, name):
     if name.startswith("05-"):
         key = page.locator(".jp-Notebook .pivot-table-box").first.inner_text()
         assert HEADLINE_DOLLARS in key
-    tables = page.locator(".jp-Notebook .pivot-table-box")
+    tables = page.locator(".jp-Notebook .pivot-table-wrap")
     if name.startswith(("04-", "05-")) and tables.count():  # the score / key-numbers table
         tables.first.screenshot(path=str(SHOTS / f"lab-{Path(name).stem}-table.png"))
+    if name.startswith("06-"):  # the worst case: 15 columns, scrolled to the right
+        wrap = page.locator(".jp-Notebook .pivot-table-wrap:has-text('Per event: day-0 AR')")
+        wrap.scroll_into_view_if_needed()
+        _shot(page, name.replace(".ipynb", "-events"))
+        box = wrap.locator(".pivot-table-box").first
+        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+        first = box.locator("tbody tr > *").first
+        assert first.is_visible() and first.bounding_box()["x"] <= box.bounding_box()["x"] + 1
+        _shot(page, name.replace(".ipynb", "-events-scrolled"))
     target = verdicts.first if verdicts.count() else page.locator(".pivot-synthetic").first
     target.scroll_into_view_if_needed()
     _shot(page, name)
     _save_and_check_stripped(page, lab, name)
+    page.close()
+
+
+def test_bad_parameter_renders_the_short_error_box(browser, lab):
+    page, errors = _open_and_run(browser, lab, "bad-param.ipynb", until_error=True)
+    box = page.locator(".jp-Notebook .pivot-error")
+    box.wait_for(timeout=30_000)
+    assert box.count() == 1
+    msg = box.locator(".pivot-error-message").inner_text()
+    assert BAD_EVENT_ID in msg and "APLD-2025-06-02-coreweave-leases" in msg  # the nearest ids
+    assert "Bad input" in box.inner_text()
+    details = box.locator("details")
+    assert details.count() == 1 and details.get_attribute("open") is None  # traceback folded
+    assert "Traceback" not in box.locator(".pivot-error-message").inner_text()
+    assert box.bounding_box()["height"] < 300, "the box is short"
+    # the cell failed (run-all stopped): one short error line under the box, not a stack
+    cells = page.evaluate(_OUTPUTS_JS)
+    errs = [o for c in cells for o in c["outputs"] if o.get("output_type") == "error"]
+    assert len(errs) == 1 and errs[0]["ename"] == "InputError" and len(errs[0]["traceback"]) == 1
+    box.scroll_into_view_if_needed()
+    _shot(page, "bad-param")
+    details.locator("summary").click()
+    assert "params.py" in details.inner_text() or "Traceback" in details.inner_text()
+    assert not errors, errors
     page.close()
 
 
@@ -305,6 +394,22 @@ def test_explorer_widgets_update_the_chart(browser, lab):
     status = page.locator(".pivot-explorer-status").inner_text()
     assert "updated in" in status
     print(f"explorer redraw after a widget change: {redraw:.2f} s ({status})")
+    # a bad input: the box keeps the last valid command, greyed and read-only
+    good = page.locator(".pivot-explorer textarea").input_value()
+    combo = page.locator(".pivot-explorer .widget-text:has(label:text-is('dataset')) input")
+    combo.fill("csv:/nonexistent/pivot-prices")
+    combo.press("Enter")
+    page.locator(".pivot-explorer-error").wait_for(timeout=15_000)
+    assert "Invalid input: dataset csv:/nonexistent/pivot-prices" in \
+        page.locator(".pivot-explorer-error").inner_text()
+    area = page.locator(".pivot-explorer textarea")
+    assert area.input_value() == good and area.is_disabled()
+    assert "nonexistent" not in area.input_value()
+    page.locator(".pivot-explorer").screenshot(path=str(SHOTS / "lab-00-explore-bad-input.png"))
+    combo.fill("demo")
+    combo.press("Enter")
+    page.wait_for_function("() => !document.querySelector('.pivot-explorer textarea').disabled",
+                           timeout=15_000)
     page.locator(".pivot-explorer").screenshot(path=str(SHOTS / "lab-00-explore-panel.png"))
     _shot(page, name)
     _save_and_check_stripped(page, lab, name)

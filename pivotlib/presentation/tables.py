@@ -255,7 +255,7 @@ def _cell(v: Any, *, frozen: bool = False) -> str:
         v = t.strftime("%Y-%m-%d") if t == t.normalize() else str(t)
     text = str(v)
     if len(text) > _WRAP_AT and not frozen:  # prose (notes, headlines): wraps, not to a sliver
-        return f'<div style="min-width:14em;max-width:32em">{markup.escape(text)}</div>'
+        return f'<div style="min-width:16em;max-width:40em">{markup.escape(text)}</div>'
     return markup.escape(text)
 
 
@@ -336,30 +336,44 @@ class Table:
         return df
 
     # -- HTML ------------------------------------------------------------------------------
+    def _aligns(self) -> list[str]:
+        """Per shown column: numbers right (or all ``align="left"``), text and the frozen first
+        column left."""
+        out = ["left"] if self.index else []
+        for c in self.frame.columns:
+            s = self.frame[c]
+            num = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            out.append(self.align if num else "left")
+        out[0] = "left"
+        return out
+
     def _header(self) -> list[str]:
         cells = []
+        al = self._aligns()
         if self.index:
             name = self.frame.index.name
-            cells.append(self._th("" if name is None else str(name), frozen=True))
+            cells.append(self._th("" if name is None else str(name), frozen=True, align="left"))
         for i, c in enumerate(self.frame.columns):
-            cells.append(self._th(str(c), frozen=not self.index and i == 0))
+            j = i + int(self.index)
+            cells.append(self._th(str(c), frozen=j == 0, align=al[j]))
         return cells
 
-    def _th(self, name: str, *, frozen: bool) -> str:
+    def _th(self, name: str, *, frozen: bool, align: str) -> str:
         col = self.column(name) if name else Column("")
         tip = f"{col.meaning} ({name})" if col.meaning else name
-        style = _TH + (_FROZEN if frozen else "") + f"text-align:{self.align}"
+        style = _TH + (_FROZEN if frozen else "") + f"text-align:{align}"
         title = f' title="{html.escape(tip, quote=True)}"' if tip else ""  # MathJax skips attributes
         return f'<th style="{style}"{title}>{markup.escape(col.label)}</th>'
 
     def _rows(self, df: pd.DataFrame) -> list[str]:
         rows = []
+        al = self._aligns()
         for idx, r in zip(df.index, df.itertuples(index=False), strict=True):
             vals = ([idx] if self.index else []) + list(r)
             tds = []
             for j, v in enumerate(vals):
                 frozen = j == 0
-                st = _TD + f"text-align:{'left' if frozen else self.align};"
+                st = _TD + f"text-align:{al[j]};"
                 if frozen:
                     st += _FROZEN + "white-space:nowrap;"
                 elif not (isinstance(v, str) and len(v) > _WRAP_AT):
