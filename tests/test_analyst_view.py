@@ -240,3 +240,30 @@ def test_no_day0_return_names_the_limiting_series_and_date():
     assert note.startswith(f"no return on day 0 ({idx[360].date()}): BTC-USD data end "
                            f"{idx[349].date()}"), note
     assert "extend BTC-USD" in note
+
+
+def test_every_number_in_06s_tables_has_a_unit():
+    """Each table notebook 06 shows (with the context its cell passes) formats every numeric
+    column by a kind: no bare ratio like -22.80 and no raw 460,000,000."""
+    from pivotlib.runner import notebooks as nbs
+    from pivotlib.studies import params
+    from pivotlib.studies.lifeboat import study_lifeboat
+
+    nb = json.loads((ROOT / "notebooks" / "06-lifeboat.ipynb").read_text())
+    shown: dict[str, str | None] = {}
+    for c in nb["cells"]:
+        src = "".join(c["source"])
+        m = re.search(r'charts\.table\(t\["(\w+)"\]', src)
+        if m:
+            ctx = re.search(r'context="(\w+)"', src)
+            shown[m.group(1)] = ctx.group(1) if ctx else None
+    assert {"betas", "did", "capture", "persistence", "events", "spillover"} <= set(shown)
+    p = params.validate("06-lifeboat", **nbs.notebook_parameters(
+        nbs.resolve_notebook("06-lifeboat")))
+    t = study_lifeboat(**p).tables()
+    for name, ctx in shown.items():
+        tbl = charts.table(t[name], context=ctx, index=False)
+        bare = [c for c in t[name].columns if t[name][c].dtype.kind in "fi"
+                and tbl.column(c).kind is None]
+        assert not bare, (name, bare)
+        assert not any("_" in tbl.column(c).label for c in t[name].columns), name

@@ -99,7 +99,7 @@ def score_table(study: Any, *, brief: bool = False) -> Any:
                         caption="Pivot score = change in AI beta minus change in BTC beta "
                                 "(95% HAC interval; " + study.scores.attrs.get("hac_rule", "")
                                 + ")",
-                        formats={"rank": "{:.0f}", "p_value": "{:.4f}"}, floatfmt="{:.2f}")
+                        floatfmt="{:.2f}", labels={"date": "split date"})
 
 
 def regime_arrows(study: Any) -> Any:
