@@ -27,6 +27,7 @@ import pandas as pd
 
 from pivotlib.defaults import AI, ALPHA, BITCOIN
 from pivotlib.presentation import markup
+from pivotlib.presentation.tables import KINDS
 
 __all__ = [
     "Prose",
@@ -436,7 +437,7 @@ def key_numbers(brief: Any) -> pd.DataFrame:
     ]
     deal = ev.get("deal_usd")
     if deal == deal and deal:
-        items.append(("Deal size (reported)", f"USD {float(deal) / 1e9:.2f} bn"))
+        items.append(("Deal size (reported)", KINDS["usd"](float(deal))))  # $9.80bn, as tables
     ok = brief.regimes.top
     if len(ok):
         top = ok.iloc[0]
