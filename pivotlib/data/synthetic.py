@@ -32,7 +32,8 @@ Benchmarks and ETFs (simple returns on sessions)
 
 * ``QQQ = 1.22 SPY + 0.15 AI + 0.33 % t_nu``; ``SMH = 1.77 SPY + 1.0 AI + 0.35 % t_nu`` (so
   the AI factor is visible in SMH and is not the market); ``IWM = 1.10 SPY + 0.85 % t_nu``
-  (``nu`` per symbol in the parameter table, see ``tail_df``).
+  (``nu`` per symbol in the parameter table, see ``tail_df``); ``NVDA = 1.9 SPY + 1.4 AI +
+  2.0 % t_nu`` (a single-stock AI proxy for notebook 07; an assumption).
 * ``WGMI`` = equal-weighted mean of the universe's ``miner`` symbols listed that session plus
   a 1.5 % ``t_nu`` tracking error (a miner basket).
 
