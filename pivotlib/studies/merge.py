@@ -87,6 +87,11 @@ class MergeReport:
         """True when the ether parts ran (the dataset has ether)."""
         return self.analysis.ether is not None
 
+    @property
+    def ether_method(self) -> str:
+        """How the ether betas were estimated ("" without ether)."""
+        return self.analysis.ether.method if self.analysis.ether is not None else ""
+
     def headline(self) -> str:
         """The Merge line of the briefing and the index (plain text)."""
         a = self.analysis
@@ -141,7 +146,10 @@ class MergeReport:
         """Display-ready tables (cohort added)."""
         a, co = self.analysis, self.analysis.cohorts
         out: dict[str, pd.DataFrame] = {}
-        if a.ether is not None:
+        if a.ether is None:
+            out["ether"] = pd.DataFrame({"note": ["no ETH-USD in this dataset: the ether betas "
+                                                  "were not measured"]})
+        else:
             t = a.ether.table.copy()
             t.insert(1, "cohort", t["symbol"].map(co))
             out["ether"] = t[["symbol", "cohort", "n_before", "n_after", "eth_before",
