@@ -104,7 +104,7 @@ class MergeReport:
                          f"{e['p_floor']:.3f})")
         h = a.ai_did.row
         if np.isfinite(h.get("did", np.nan)):
-            parts.append(f"their {self.ai} beta rose {h['mean_gpu']:+.2f} from before the Merge "
+            parts.append(f"their {self.ai} beta changed {h['mean_gpu']:+.2f} from before the Merge "
                          f"to after ChatGPT vs {h['mean_bitcoin_only']:+.2f} (p = "
                          f"{h['perm_p']:.3f})")
         return "; ".join(parts) + "." if parts else "No Merge result (see the notes)."
