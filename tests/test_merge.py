@@ -345,3 +345,37 @@ def test_realdata_notebook07_runs(real_folder, tmp_reports_dir):
                                           "end": REAL_END}, date="2030-01-02")
     assert res.status == "ok", res.error
     assert "SYNTHETIC" not in _sidecar(res)["records"].get("merge_line", "")
+
+
+# --- briefing line and index -------------------------------------------------------------------
+def test_briefing_without_ether_drops_only_its_merge_line(tmp_path):
+    from pivotlib.data import load_prices
+    from pivotlib.presentation import merge_charts
+    from pivotlib.studies.briefing import study_briefing
+
+    px = load_prices(dataset="demo")
+    for s in px.columns:
+        if s != "ETH-USD":
+            px[s].dropna().rename("Close").rename_axis("Date").to_csv(tmp_path / f"{s}.csv")
+    brief = study_briefing(dataset=f"csv:{tmp_path}")
+    assert brief.merge is None and merge_charts.briefing_line(brief.merge) is None
+    assert any(n.startswith("No Merge line") for n in brief.notes)
+    assert brief.lifeboat is not None and len(brief.regimes.top)
+    rec = brief.record()
+    assert "merge_line" not in rec and np.isfinite(rec["car"])
+
+
+def test_briefing_and_index_carry_the_merge_line(demo_study, tmp_path):
+    from pivotlib.presentation import merge_charts
+    from pivotlib.runner.index import build_index
+
+    line = merge_charts.briefing_line(demo_study)
+    assert "ether beta" in line.paragraphs[0] and "SYNTHETIC" in line.paragraphs[0]
+    day = tmp_path / "2030-01-02"
+    day.mkdir()
+    (day / "07-merge-default.json").write_text(json.dumps(
+        {"notebook": "07-merge", "name": "07-merge-default", "status": "ok",
+         "records": demo_study.record()}), encoding="utf-8")
+    html = build_index(tmp_path).read_text(encoding="utf-8")
+    did = demo_study.record()["merge_eth_did"]
+    assert f"Merge ETH-beta DiD {did:+.2f}" in html

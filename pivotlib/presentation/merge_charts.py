@@ -17,7 +17,7 @@ from pivotlib.presentation.charts import _finish as _house_style
 from pivotlib.presentation.lifeboat_charts import cohort_arrows
 from pivotlib.presentation.narrative import Prose
 
-__all__ = ["MERGE_COLORS", "car_paths", "ether_arrows", "headline", "permutation_histogram",
+__all__ = ["MERGE_COLORS", "briefing_line", "car_paths", "ether_arrows", "headline", "permutation_histogram",
            "rolling_cohort_betas"]
 
 MERGE_COLORS = {"gpu": "#2ca02c", "bitcoin_only": "#f7931a", "": "#7f7f7f"}
@@ -195,3 +195,13 @@ def headline(report: Any) -> Prose:
                      "Merge (see data/synthetic/MODEL.md), not how the stocks traded.")
     return Prose(title="The Merge: the answers", paragraphs=paras, bullets=bullets,
                  kind="verdict")
+
+
+def briefing_line(report: Any) -> Prose | None:
+    """The briefing's one Merge line (None - nothing shown - when the study could not run)."""
+    if report is None:
+        return None
+    text = report.headline()
+    if report.synthetic:
+        text += " (SYNTHETIC demo: the planted Merge, not market history.)"
+    return Prose(paragraphs=[f"**The Merge** (2022-09-15; notebook 07): {text}"], kind="verdict")
