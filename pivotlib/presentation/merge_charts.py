@@ -17,7 +17,7 @@ from pivotlib.presentation.charts import _finish as _house_style
 from pivotlib.presentation.lifeboat_charts import cohort_arrows
 from pivotlib.presentation.narrative import Prose
 
-__all__ = ["MERGE_COLORS", "briefing_line", "car_paths", "ether_arrows", "headline", "permutation_histogram",
+__all__ = ["MERGE_COLORS", "briefing_line", "car_paths", "ether_panel", "ether_arrows", "headline", "permutation_histogram",
            "rolling_cohort_betas"]
 
 MERGE_COLORS = {"gpu": "#2ca02c", "bitcoin_only": "#f7931a", "": "#7f7f7f"}
@@ -205,3 +205,28 @@ def briefing_line(report: Any) -> Prose | None:
     if report.synthetic:
         text += " (SYNTHETIC demo: the planted Merge, not market history.)"
     return Prose(paragraphs=[f"**The Merge** (2022-09-15; notebook 07): {text}"], kind="verdict")
+
+
+def ether_panel(prices: pd.DataFrame, *, eth: str = "ETH-USD", btc: str = "BTC-USD",
+                window: int = 120) -> Chart | Prose:
+    """Notebook 01's ether check: rolling correlation of session-aligned ETH and BTC returns
+    (the Merge study's ether factor is ETH net of BTC), or a note when ether is missing."""
+    import plotly.graph_objects as go
+
+    from pivotlib.analytics.merge import rolling_correlation
+    from pivotlib.presentation.charts import is_synthetic
+
+    if eth not in prices.columns or btc not in prices.columns:
+        return _missing("ether panel", f"{eth} or {btc} is not in this dataset (notebook 07 "
+                        f"needs ether: `pivot data fetch {eth}` or a {eth}.csv file)")
+    rets = prices[[eth, btc]].pct_change(fill_method=None)
+    c = rolling_correlation(rets, eth, btc, window)
+    full = rets.dropna().corr().iloc[0, 1]
+    fig = go.Figure(go.Scatter(x=c.index.strftime("%Y-%m-%d").tolist(), y=c.round(4).tolist(),
+                               mode="lines", line={"color": "#627eea", "width": 2},
+                               name=f"{window}-session correlation"))
+    fig.add_hline(y=float(full), line={"color": "#444", "dash": "dot"})
+    fig.update_layout(title={"text": f"Ether vs bitcoin on NYSE sessions: rolling {window}-session "
+                                     f"correlation (whole sample {full:.2f})"},
+                      yaxis={"title": "correlation", "range": [-0.2, 1.0]}, showlegend=False)
+    return _house_style(fig, is_synthetic(prices), HEIGHT, left=70)

@@ -25,6 +25,7 @@ from pivotlib.analytics.merge.betas import (
     ai_handover,
     ether_betas,
     orthogonalize,
+    rolling_correlation,
     rolling_merge_betas,
 )
 from pivotlib.analytics.merge.did import BTC_ONLY, GPU, CohortContrast, cohort_contrast
@@ -40,4 +41,5 @@ from pivotlib.analytics.merge.run import (
 __all__ = ["AI_PERP", "BTC_ONLY", "DATE_KEYS", "ETH_PERP", "GPU", "HEADLINE_TESTS",
            "CohortContrast", "EtherBetas", "HandoverBetas", "MergeAnalysis", "MergeCARs",
            "ai_handover", "check_cohorts", "check_dates", "cohort_contrast", "ether_betas",
-           "merge_cars", "orthogonalize", "rolling_merge_betas", "run_merge"]
+           "merge_cars", "orthogonalize", "rolling_correlation", "rolling_merge_betas",
+           "run_merge"]

@@ -62,7 +62,7 @@ from pivotlib.analytics.lifeboat import (
 from pivotlib.errors import InputError
 
 __all__ = ["ETH_PERP", "AI_PERP", "EtherBetas", "HandoverBetas", "ai_handover", "ether_betas",
-           "orthogonalize", "rolling_merge_betas"]
+           "orthogonalize", "rolling_correlation", "rolling_merge_betas"]
 
 ETH_PERP = "ETH_perp_BTC"
 """Column name of ether's residual on bitcoin."""
@@ -349,3 +349,14 @@ def rolling_merge_betas(returns: pd.DataFrame, symbols: Sequence[str], *, market
     res.attrs["skipped"] = skipped
     res.attrs["window"] = window
     return res
+
+
+def rolling_correlation(returns: pd.DataFrame, a: str = "ETH-USD", b: str = "BTC-USD",
+                        window: int = 120) -> pd.Series:
+    """Rolling Pearson correlation of two return columns over ``window`` common sessions
+    (rows where either is missing are dropped first, never filled)."""
+    _check(returns, a=a, b=b)
+    d = returns[[a, b]].dropna()
+    out = d[a].rolling(window).corr(d[b]).dropna()
+    out.name = f"corr({a}, {b})"
+    return out
