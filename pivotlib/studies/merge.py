@@ -213,5 +213,16 @@ def study_merge(*, dataset: str | None = None, cohorts_file: str | None = None,
     if eth not in returns.columns:
         notes.add(f"No {eth} in this dataset: the ether betas and their DiD are left out; get "
                   f"ether with `pivot data fetch {eth}` (or a {eth}.csv file for csv:) and rerun.")
-    notes.extend(a.all_notes())
+    merge_day = a.dates["merge"]
+    late = {s: returns[s].first_valid_index() for s in have
+            if returns[s].first_valid_index() is not None
+            and returns[s].first_valid_index() > merge_day}
+    for s, first in late.items():
+        notes.add(f"{s}: its data start {first.date()}, after the Merge ({merge_day.date()}): left "
+                  "out of the ether betas, the Merge CARs and the AI-beta change (shown after "
+                  "ChatGPT only)" + (" - HUT before 2023-11-30 is Hut 8 Mining, another issuer "
+                                     "(data/merge/README.md)" if s == "HUT" else ""))
+    notes.extend(n for n in a.all_notes()
+                 if not any(n.startswith((f"{s}:", f"merge {s}:", f"merge_fixed {s}:"))
+                            for s in late))
     return MergeReport(dataset=ds, miners=have, analysis=a, returns=returns, ai=ai, notes=notes)
