@@ -140,3 +140,14 @@ class FactorRoles:
                                  f"(default {dict(bitcoin=BITCOIN, ai=AI, market=MARKET)[r]}) "
                                  "to the factors")
         return self
+
+
+# --- the Merge (notebook 07) -------------------------------------------------------------------
+ETHER = "ETH-USD"
+"""Ether (Yahoo's 00:00 UTC daily close, aligned to NYSE sessions like bitcoin)."""
+MERGE_SIDE = 250
+"""Sessions each side of the Merge (and of ChatGPT) for the before/after betas."""
+MERGE_MIN_SIDE = 40
+"""Fewest sessions on a side (or in the Merge-to-ChatGPT window) before a beta is reported."""
+MERGE_ROLLING = 120
+"""Rolling window of the ETH and AI betas, sessions."""

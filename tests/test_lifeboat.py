@@ -108,9 +108,11 @@ def test_pivot_cohorts_from_catalog():
     co = lb.pivot_cohorts(cat, MINERS)
     assert co.loc["APLD", "pivot_date"] == pd.Timestamp("2023-05-16")
     assert co.loc["CORZ", "first_contract"] == "CORZ-2024-06-03-coreweave-200mw"
-    for s in ("MARA", "CLSK", "BITF", "BTDR", "HIVE", "BTBT"):
+    for s in ("MARA", "CLSK", "BITF", "BTDR", "HIVE"):
         assert co.loc[s, "cohort"] == "loyalist" and pd.isna(co.loc[s, "pivot_date"])
         assert co.loc[s, "split_date"] == co.attrs["loyalist_date"]
+    # Bit Digital's GPU-cloud contract (issue 19's catalog rows) makes it a pivoter
+    assert co.loc["BTBT", "first_contract"] == "BTBT-2024-06-25-gpu-contract-expansion"
     piv = co.loc[co["cohort"] == "pivoter", "pivot_date"].sort_values()
     assert co.attrs["loyalist_date"] == piv.iloc[(len(piv) - 1) // 2]
     # RIOT's AMD lease (2026-01-16) makes it a pivoter unless the cut-off is before it

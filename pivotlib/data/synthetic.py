@@ -32,7 +32,8 @@ Benchmarks and ETFs (simple returns on sessions)
 
 * ``QQQ = 1.22 SPY + 0.15 AI + 0.33 % t_nu``; ``SMH = 1.77 SPY + 1.0 AI + 0.35 % t_nu`` (so
   the AI factor is visible in SMH and is not the market); ``IWM = 1.10 SPY + 0.85 % t_nu``
-  (``nu`` per symbol in the parameter table, see ``tail_df``).
+  (``nu`` per symbol in the parameter table, see ``tail_df``); ``NVDA = 1.9 SPY + 1.4 AI +
+  2.0 % t_nu`` (a single-stock AI proxy for notebook 07; an assumption).
 * ``WGMI`` = equal-weighted mean of the universe's ``miner`` symbols listed that session plus
   a 1.5 % ``t_nu`` tracking error (a miner basket).
 
@@ -53,6 +54,9 @@ Miners and AI hosts (simple returns on sessions)
 * Lifeboat (``planted_lifeboat.csv``, :mod:`pivotlib.synthetic_lifeboat`): from a pivoter's
   first signed AI/HPC contract its BTC beta is ``b - 0.5`` on BTC down days and ``b + 0.5`` on
   up days (a de-meaned ``0.5 |BTC_t|`` term): the downside beta falls, the all-days beta does not.
+* Merge (``planted_merge.csv``, :mod:`pivotlib.data.synthetic_merge`): the GPU miners HIVE and BTBT
+  load 0.5 on ether's own move (net of 1.1 x BTC) until the Merge (2022-09-15), 0 after, and
+  gain 1.0 of AI beta from ChatGPT (2022-11-30) on.
 * ``J_it``: planted abnormal returns on catalog event days (``planted_effects.csv``); see
   :func:`planted_abnormal_return` for the rule.
 * Returns are floored at -90 % (a price never goes to zero); the number of floored days is in
@@ -94,6 +98,7 @@ import pandas as pd
 
 from pivotlib.data import calendar as cal
 from pivotlib.data import synthetic_lifeboat as lbt
+from pivotlib.data import synthetic_merge as mrg
 from pivotlib.data import synthetic_report as _report
 from pivotlib.data.synthetic_params import (
     AI_DF,
@@ -319,6 +324,7 @@ class SyntheticResult:
     params: pd.DataFrame
     floored: dict[str, int] = field(default_factory=dict)
     lifeboat: pd.DataFrame = field(default_factory=pd.DataFrame)
+    merge: pd.DataFrame = field(default_factory=pd.DataFrame)
     seed: int = DEFAULT_SEED
     start: str = DEFAULT_START
     end: str = DEFAULT_END
@@ -377,6 +383,10 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
     btc_ret = btc_aligned.pct_change(fill_method=None)
     btc_ret.iloc[0] = btc_aligned.iloc[0] / prev - 1.0
     btc = btc_ret.to_numpy()
+    eth_aligned = cal.align_to_sessions(eth_close, sess)
+    eth_ret = eth_aligned.pct_change(fill_method=None)
+    eth_ret.iloc[0] = eth_aligned.iloc[0] / eth_close[eth_close.index < sess[0]].iloc[-1] - 1.0
+    eth_own = eth_ret.to_numpy() - ETH_BETA * btc  # ether net of bitcoin (the Merge plant)
 
     rng = _rng(seed, "factor:AI")
     ai = AI_MU + AI_VOL * _t(rng, AI_DF, n)
@@ -470,7 +480,8 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
             sys_r = basket
         else:
             sys_r = p.b_spy * spy + b_btc * np.nan_to_num(btc) + b_ai * ai + p.sector * sector
-            sys_r = sys_r + lbt.lifeboat_component(sym, sess, btc)
+            sys_r = sys_r + lbt.lifeboat_component(sym, sess, btc) + \
+                mrg.merge_component(sym, sess, eth_own, ai)
             b_after[sym] = float(b_btc[-1])
         var = float(np.var(sys_r) + own ** 2)
         alpha = 0.5 * var - float(np.mean(sys_r)) if sym not in BENCHMARK_PARAMS else 0.0
@@ -507,6 +518,7 @@ def simulate(seed: int = DEFAULT_SEED, start: str = DEFAULT_START, end: str = DE
     return SyntheticResult(frames=frames, factors=factors, planted=planted, skipped=skipped,
                            regimes=pd.DataFrame(regime_rows), params=pd.DataFrame(param_rows),
                            floored=floored, lifeboat=lbt.lifeboat_table(sess, b_after),
+                           merge=mrg.merge_table(sess),
                            seed=seed, start=str(start), end=str(end))
 
 
@@ -629,13 +641,15 @@ def write_default_dataset(out_dir: str | Path | None = None, seed: int = DEFAULT
     res.planted.to_csv(out / "planted_effects.csv", index=False, lineterminator="\n")
     res.regimes.to_csv(out / "planted_regimes.csv", index=False, lineterminator="\n")
     res.lifeboat.to_csv(out / "planted_lifeboat.csv", index=False, lineterminator="\n")
+    res.merge.to_csv(out / "planted_merge.csv", index=False, lineterminator="\n")
     (out / "MODEL.md").write_text(model_markdown(res), encoding="utf-8")
     return {"out_dir": str(out), "dataset": DATASET, "synthetic": True, "seed": res.seed,
             "start": res.start, "end": res.end, "symbols": list(res.frames),
             "rows": {s: int(len(f)) for s, f in res.frames.items()},
             "files": [str(p) for p in files] + [str(out / n) for n in
                                                  ("planted_effects.csv", "planted_regimes.csv",
-                                                  "planted_lifeboat.csv", "MODEL.md")],
+                                                  "planted_lifeboat.csv", "planted_merge.csv",
+                                                  "MODEL.md")],
             "planted_events": int(len(res.planted)), "skipped_events": int(len(res.skipped)),
             "regimes": int(len(res.regimes)), "floored": int(sum(res.floored.values())),
             "removed": removed}

@@ -11,7 +11,8 @@ with the mean of ``|BTC|`` over the post-contract sessions subtracted so no drif
 downside BTC beta (Ang, Chen and Xing 2006; BTC down days, market held fixed) therefore falls by
 ``DELTA`` at the contract date, on top of any planted regime switch at that date
 (``planted_regimes.csv``: APLD, CORZ, WULF and CIFR switch on the same day; IREN and HUT
-switched earlier, on their H200 purchase and Coatue financing). Because ``|x|`` is uncorrelated
+switched earlier, on their H200 purchase and Coatue financing; RIOT and BTBT have no regime
+switch). Because ``|x|`` is uncorrelated
 with ``x`` for a symmetric ``x``, the all-days BTC beta - and so every planted regime switch -
 is unchanged in expectation. Loyalists (no signed contract) get nothing. The dates are constants
 here (checked against the catalog by ``tests/test_lifeboat.py``), written to
@@ -47,6 +48,7 @@ LIFEBOATS: dict[str, Lifeboat] = {
     "IREN": Lifeboat("2025-11-03", "IREN-2025-11-03-microsoft"),
     "HUT": Lifeboat("2025-12-17", "HUT-2025-12-17-fluidstack-anthropic"),
     "RIOT": Lifeboat("2026-01-16", "RIOT-2026-01-16-amd-lease"),
+    "BTBT": Lifeboat("2024-06-25", "BTBT-2024-06-25-gpu-contract-expansion"),
 }
 
 

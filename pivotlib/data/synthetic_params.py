@@ -85,6 +85,8 @@ BENCHMARK_PARAMS: dict[str, Params] = {
     "SMH": Params(1.77, 0.0, 0.0035, 5.0, 1.0, 0.0, 230.0, 7e6),
     "IWM": Params(1.10, 0.0, 0.0085, 2.0, 0.0, 0.0, 195.0, 3e7, calibrated=False),
     "WGMI": Params(0.0, 0.0, WGMI_TRACKING, 2.0, 0.0, 0.0, 20.0, 2e5),
+    # single-stock AI proxy (notebook 07's alternative to SMH): an assumption, not calibrated
+    "NVDA": Params(1.90, 0.0, 0.0200, 5.0, 1.40, 0.0, 15.0, 4e8, calibrated=False),
 }
 
 

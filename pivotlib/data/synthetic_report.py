@@ -11,6 +11,7 @@ import pandas as pd
 
 from pivotlib.data import calendar as cal
 from pivotlib.data import synthetic_lifeboat as lbt
+from pivotlib.data import synthetic_merge as mrg
 from pivotlib.data.synthetic_params import (
     AI_VOL,
     BENCHMARK_PARAMS,
@@ -104,6 +105,7 @@ def model_markdown(res: Any, doc: str | None = None) -> str:
         _md_table(res.regimes) if len(res.regimes) else "(none)",
         "",
         lbt.lifeboat_markdown(res.lifeboat, _md_table),
+        mrg.merge_markdown(res.merge, _md_table),
         f"## Planted abnormal returns (`planted_effects.csv`, {len(res.planted)} events)",
         "",
         "Rule (`planted_abnormal_return`): the first number of `reported_move` with a `close` "

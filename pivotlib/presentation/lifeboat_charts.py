@@ -15,7 +15,7 @@ from pivotlib.presentation.charts import HEIGHT, Chart, event_day_axis
 from pivotlib.presentation.charts import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
-__all__ = ["COHORT_COLORS", "capture_table", "downside_arrows", "persistence_paths",
+__all__ = ["COHORT_COLORS", "capture_table", "cohort_arrows", "downside_arrows", "persistence_paths",
            "spillover_heatmap"]
 
 COHORT_COLORS = {"pivoter": "#1f77b4", "loyalist": "#f7931a", "": "#7f7f7f"}
@@ -37,38 +37,54 @@ def downside_arrows(betas: Any, cohorts: pd.DataFrame, *, synthetic: bool = Fals
                     title: str = "Downside BTC beta before -> after the split") -> Chart:
     """One horizontal arrow per miner from its downside beta before to after, with the after
     interval as a whisker; coloured by cohort, pivoters on top."""
-    import plotly.graph_objects as go
-
     t = betas.table.dropna(subset=["down_change"]).copy()
     t["cohort"] = cohorts["cohort"].reindex(t["symbol"]).fillna("").to_numpy()
-    t = t.sort_values(["cohort", "down_change"], ascending=[False, False])
+    t["label"] = [f"{r.symbol} ({pd.Timestamp(r.split_date).date()})" for r in t.itertuples()]
+    return cohort_arrows(t, prefix="down", colors=COHORT_COLORS, synthetic=synthetic,
+                         title=title, xtitle="BTC beta on BTC down days (hollow = before; band = "
+                                             "after 95% CI)")
+
+
+def cohort_arrows(t: pd.DataFrame, *, prefix: str, colors: dict[str, str], title: str,
+                  xtitle: str, synthetic: bool = False) -> Chart:
+    """Before -> after arrows, one row per firm, coloured by ``cohort``, whisker = after CI.
+
+    ``t`` has ``symbol, label, cohort`` and ``<prefix>_before``, ``_after``, ``_after_low``,
+    ``_after_high``, ``_change``, ``_low``, ``_high``, ``_p`` (the layout of
+    :class:`~pivotlib.analytics.lifeboat.DownsideBetas` and the Merge's ether betas). Rows are
+    sorted by cohort (descending) then change (descending).
+    """
+    import plotly.graph_objects as go
+
+    c = {k: f"{prefix}_{k}" for k in ("before", "after", "after_low", "after_high", "change",
+                                      "low", "high", "p")}
+    t = t.sort_values(["cohort", c["change"]], ascending=[False, False])
     fig = go.Figure()
     shown: set[str] = set()
-    for r in t.itertuples():
-        col = COHORT_COLORS.get(r.cohort, "#7f7f7f")
-        lab = f"{r.symbol} ({pd.Timestamp(r.split_date).date()})"
-        fig.add_trace(go.Scatter(x=[_f(r.down_after_low), _f(r.down_after_high)], y=[lab, lab],
-                                 mode="lines", line={"color": col, "width": 6}, opacity=0.25,
-                                 showlegend=False, hoverinfo="skip"))
+    for _, r in t.iterrows():
+        col = colors.get(r["cohort"], "#7f7f7f")
+        lab = r["label"]
+        fig.add_trace(go.Scatter(x=[_f(r[c["after_low"]]), _f(r[c["after_high"]])],
+                                 y=[lab, lab], mode="lines", line={"color": col, "width": 6},
+                                 opacity=0.25, showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(
-            x=[_f(r.down_before)], y=[lab], mode="markers", showlegend=False,
+            x=[_f(r[c["before"]])], y=[lab], mode="markers", showlegend=False,
             marker={"color": col, "size": 10, "symbol": "circle-open"},
-            hovertemplate=f"{r.symbol} before: %{{x:.2f}}<extra></extra>"))
+            hovertemplate=f"{r['symbol']} before: %{{x:.2f}}<extra></extra>"))
         fig.add_trace(go.Scatter(
-            x=[_f(r.down_after)], y=[lab], mode="markers", name=r.cohort or "other",
-            legendgroup=r.cohort, showlegend=r.cohort not in shown,
+            x=[_f(r[c["after"]])], y=[lab], mode="markers", name=r["cohort"] or "other",
+            legendgroup=r["cohort"], showlegend=r["cohort"] not in shown,
             marker={"color": col, "size": 12},
-            hovertemplate=(f"{r.symbol} after: %{{x:.2f}}<br>change {r.down_change:+.2f} "
-                           f"[{r.down_low:+.2f}, {r.down_high:+.2f}], p={r.down_p:.3f}"
+            hovertemplate=(f"{r['symbol']} after: %{{x:.2f}}<br>change {r[c['change']]:+.2f} "
+                           f"[{r[c['low']]:+.2f}, {r[c['high']]:+.2f}], p={r[c['p']]:.3f}"
                            "<extra></extra>")))
-        shown.add(r.cohort)
-        fig.add_annotation(x=_f(r.down_after), y=lab, ax=_f(r.down_before), ay=lab, xref="x",
+        shown.add(r["cohort"])
+        fig.add_annotation(x=_f(r[c["after"]]), y=lab, ax=_f(r[c["before"]]), ay=lab, xref="x",
                            yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
                            arrowwidth=2, arrowcolor=col, text="")
     fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
-    fig.update_layout(title={"text": title},
-                      xaxis={"title": "BTC beta on BTC down days (hollow = before; band = "
-                                      "after 95% CI)"}, yaxis={"autorange": "reversed"})
+    fig.update_layout(title={"text": title}, xaxis={"title": xtitle},
+                      yaxis={"autorange": "reversed"})
     return _finish(fig, synthetic, height=max(HEIGHT, 40 * len(t) + 150))
 
 

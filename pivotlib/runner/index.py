@@ -80,6 +80,11 @@ def build_index(reports_root: Path | None = None) -> Path:
             lp = rec.get("lifeboat_p", rec.get("p_value"))
             sig_txt += (f"; lifeboat DiD {life:+.2f}"
                         + (f" (p={lp:.3f})" if isinstance(lp, int | float) else ""))
+        merge = rec.get("merge_eth_did")
+        if isinstance(merge, int | float):
+            mp = rec.get("merge_p", rec.get("p_value") if rec.get("kind") == "merge" else None)
+            sig_txt += (f"; Merge ETH-beta DiD {merge:+.2f}"
+                        + (f" (p={mp:.3f})" if isinstance(mp, int | float) else ""))
         rows.append(
             f"<tr class='{html.escape(status)}'><td>{html.escape(d)}</td>"
             f"<td>{html.escape(str(title))}{syn}<br><small>{html.escape(m.get('name', ''))}"

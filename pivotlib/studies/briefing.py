@@ -1,8 +1,9 @@
-"""The one-page briefing (notebook 05): the headline event and the regime headline, together.
+"""The one-page briefing (notebook 05): the headline event, the regime headline and a Merge line.
 
 :func:`study_briefing` is :func:`~pivotlib.studies.event.study_event` plus
 :func:`~pivotlib.studies.regime.study_regimes` (without the break search) plus
-:func:`~pivotlib.studies.lifeboat.study_lifeboat` (the lifeboat headline): the briefing's
+:func:`~pivotlib.studies.lifeboat.study_lifeboat` (the lifeboat headline) plus
+:func:`~pivotlib.studies.merge.study_merge` (one Merge line; dropped without ether): the briefing's
 numbers are the same objects notebooks 02 and 04 show, never a copy.
 """
 
@@ -20,6 +21,7 @@ from pivotlib.events.catalog import load_catalog
 from pivotlib.studies.common import Summary
 from pivotlib.studies.event import EventReport, study_event
 from pivotlib.studies.lifeboat import LifeboatReport, study_lifeboat
+from pivotlib.studies.merge import MergeReport, study_merge
 from pivotlib.studies.regime import RegimeReport, study_regimes
 
 
@@ -30,6 +32,8 @@ class BriefingReport:
     event: EventReport
     regimes: RegimeReport
     lifeboat: LifeboatReport | None = None
+    merge: MergeReport | None = None
+    """The Merge line's study; None (line dropped, with a note) without ether data."""
 
     @property
     def synthetic(self) -> bool:
@@ -69,6 +73,10 @@ class BriefingReport:
             lb = self.lifeboat.record()
             rec.update(lifeboat_did=lb["did_downside_beta"], lifeboat_p=lb["p_value"],
                        lifeboat_ci=lb["did_ci"])
+        if self.merge is not None:
+            mg = self.merge.record()
+            rec.update(merge_line=mg["merge_line"], merge_eth_did=mg.get("merge_eth_did"),
+                       merge_p=mg.get("p_value"))
         return rec
 
 
@@ -91,4 +99,12 @@ def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
     except PivotError as exc:  # e.g. no BTC column: the briefing still stands, and says why
         lb = None
         ev.notes.add(f"No lifeboat headline: {exc}")
-    return BriefingReport(event=ev, regimes=rg, lifeboat=lb)
+    mg: MergeReport | None = None
+    try:
+        mg = study_merge(dataset=ev.dataset, catalog=cat)
+    except PivotError as exc:  # the briefing drops only its Merge line, and says why
+        ev.notes.add(f"No Merge line: {exc}")
+    if mg is not None and not mg.has_ether:
+        ev.notes.add("No Merge line: this dataset has no ETH-USD (notebook 07 shows what it can)")
+        mg = None
+    return BriefingReport(event=ev, regimes=rg, lifeboat=lb, merge=mg)

@@ -290,6 +290,13 @@ def _horizons(name: str, v: Any) -> tuple[int, ...]:
     return tuple(sorted(set(v)))
 
 
+def _path_or_empty(name: str, v: Any) -> str:
+    if not isinstance(v, str):
+        raise InputError(f"parameter {name!r} = {v!r} must be a file path string or \"\" for "
+                         "the default table")
+    return v.strip()
+
+
 SPECS: dict[str, dict[str, Field]] = {
     "01-data-refresh": {
         **_COMMON,
@@ -350,6 +357,24 @@ SPECS: dict[str, dict[str, Field]] = {
         "end": _f(lambda n, v: _date(n, v, True), "last date (\"\" = latest)"),
         "seed": _f(_int_in(0, 2**31 - 1), "seed of the bootstrap"),
         "n_boot": _f(_int_in(99, 99999), "bootstrap draws"),
+    },
+    "07-merge": {
+        **_COMMON,
+        "cohorts_file": _f(lambda n, v: _path_or_empty(n, v),
+                           "cohort table (\"\" = data/merge/cohorts.csv)"),
+        "dates_file": _f(lambda n, v: _path_or_empty(n, v),
+                         "Merge/ChatGPT dates table (\"\" = data/merge/dates.csv)"),
+        "market": _f(lambda n, v: _symbol(n, v), "market column"),
+        "btc": _f(lambda n, v: _symbol(n, v), "bitcoin column"),
+        "eth": _f(lambda n, v: _symbol(n, v), "ether column"),
+        "ai": _f(lambda n, v: _symbol(n, v), "AI proxy (SMH or NVDA)"),
+        "before": _f(_int_in(40, 1000), "sessions before the Merge"),
+        "after": _f(_int_in(40, 1000), "sessions after the Merge and after ChatGPT"),
+        "rolling_window": _f(_int_in(20, 1000), "rolling-beta window in sessions"),
+        "estimation": _f(_window, "event-study estimation window [start, end]"),
+        "window": _f(_window, "Merge CAR window [start, end] in event days"),
+        "end": _f(lambda n, v: _date(n, v, True), "last date (\"\" = latest)"),
+        "seed": _f(_int_in(0, 2**31 - 1), "seed (random labelings if not exact)"),
     },
 }
 """Parameter specs, one per notebook (keyed by the notebook's file stem)."""
@@ -461,6 +486,9 @@ def _cross_checks(key: str, p: Params) -> None:
     if key == "06-lifeboat" and p["market"] == p["btc"]:
         raise InputError("parameters market and btc must be different columns, e.g. "
                          'market = "SPY", btc = "BTC-USD"')
+    if key == "07-merge" and len({p["market"], p["btc"], p["eth"], p["ai"]}) < 4:
+        raise InputError("parameters market, btc, eth and ai must be four different columns, "
+                         'e.g. market = "SPY", btc = "BTC-USD", eth = "ETH-USD", ai = "SMH"')
     if key == "05-briefing":
         from pivotlib.defaults import FactorRoles
 

@@ -23,6 +23,7 @@ from pivotlib.analytics.lifeboat.cohorts import (
     CONTRACT_CATEGORIES,
     DiDResult,
     downside_did,
+    label_permutation_null,
     label_permutation_p,
     pivot_cohorts,
 )
@@ -46,6 +47,6 @@ __all__ = [
     "DownsideBetas", "LifeboatAnalysis", "LifeboatResult", "PersistenceResult",
     "SpilloverResult", "ai_deal_events", "crash_episodes", "deal_persistence", "downside_betas",
     "downside_did", "episode_capture", "event_paths", "hac_lags", "interaction_fit",
-    "label_permutation_p", "ols_hac", "peer_spillover", "pivot_cohorts", "run_lifeboat",
+    "label_permutation_null", "label_permutation_p", "ols_hac", "peer_spillover", "pivot_cohorts", "run_lifeboat",
     "zigzag_episodes",
 ]

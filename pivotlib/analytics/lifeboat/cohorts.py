@@ -57,8 +57,8 @@ from pivotlib.analytics.lifeboat._common import LifeboatResult, check_returns
 from pivotlib.analytics.lifeboat.betas import DownsideBetas, downside_betas
 from pivotlib.errors import InputError
 
-__all__ = ["CONTRACT_CATEGORIES", "DiDResult", "downside_did", "label_permutation_p",
-           "pivot_cohorts"]
+__all__ = ["CONTRACT_CATEGORIES", "DiDResult", "downside_did", "label_permutation_null",
+           "label_permutation_p", "pivot_cohorts"]
 
 CONTRACT_CATEGORIES: tuple[str, ...] = ("ai_hosting_lease", "ai_cloud_contract")
 """Catalog categories that count as a *signed* AI/HPC contract."""
@@ -125,7 +125,27 @@ def label_permutation_p(values: np.ndarray, treated: np.ndarray, *, max_exact: i
     """Randomisation p-value of ``mean(treated) - mean(control)`` over cohort labels.
 
     Returns ``(p, n_labelings, exact)``. All labelings are built as a 0/1 matrix ``L`` and the
-    pseudo-statistics computed at once, ``L v / n_t - (1 - L) v / n_c``.
+    pseudo-statistics computed at once, ``L v / n_t - (1 - L) v / n_c``
+    (:func:`label_permutation_null`).
+    """
+    obs, null, exact = label_permutation_null(values, treated, max_exact=max_exact,
+                                              n_perm=n_perm, seed=seed)
+    if not len(null):
+        return float("nan"), 0, False
+    p = float((np.abs(null) >= abs(obs) - 1e-12).mean())
+    return p, int(len(null)), exact
+
+
+def label_permutation_null(values: np.ndarray, treated: np.ndarray, *, max_exact: int = 20000,
+                           n_perm: int = 9999, seed: int = 0) -> tuple[float, np.ndarray, bool]:
+    """The observed difference of means and its randomisation distribution over cohort labels.
+
+    Returns ``(observed, null, exact)``: ``null`` holds the pseudo-statistic of every labeling
+    (exact enumeration of all ``C(n, n_t)`` when at most ``max_exact``, else the observed one
+    plus ``n_perm`` seeded random labelings); empty when a cohort is empty. NaN values are
+    dropped first. The smallest attainable two-sided p is
+    ``#{|null| >= max |null|} / len(null)``: ``1 / C(n, n_t)`` at best, and ``2 / C(n, n_t)``
+    with equal cohorts, where every labeling has a mirror image with the opposite sign.
     """
     v = np.asarray(values, float)
     t = np.asarray(treated, bool)
@@ -133,8 +153,8 @@ def label_permutation_p(values: np.ndarray, treated: np.ndarray, *, max_exact: i
     v, t = v[ok], t[ok]
     n, nt = len(v), int(t.sum())
     if nt == 0 or nt == n:
-        return float("nan"), 0, False
-    obs = v[t].mean() - v[~t].mean()
+        return float("nan"), np.empty(0), False
+    obs = float(v[t].mean() - v[~t].mean())
     exact = math.comb(n, nt) <= max_exact
     if exact:
         L = np.zeros((math.comb(n, nt), n))
@@ -145,8 +165,7 @@ def label_permutation_p(values: np.ndarray, treated: np.ndarray, *, max_exact: i
         L = (np.argsort(rng.random((n_perm, n)), axis=1) < nt).astype(float)
         L = np.vstack([t.astype(float), L])
     null = L @ v / nt - (1 - L) @ v / (n - nt)
-    p = float((np.abs(null) >= abs(obs) - 1e-12).mean())
-    return p, int(L.shape[0]), exact
+    return obs, null, exact
 
 
 @dataclass
