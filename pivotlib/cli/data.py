@@ -1,8 +1,10 @@
 """``pivot data ...``: fetch, status, import, backups, restore, remove, verify, synthesize.
 
 Exit codes (see :data:`pivotlib.errors.EXIT_CODES`): 0 success; 2 bad input (including an
-unknown symbol); 3 data missing or invalid (including offline mode, refused imports and files
-that failed ``verify``); 4 the source failed for at least one symbol (the others were written).
+unknown symbol); 3 data missing or invalid (including offline mode, refused imports, a fetched
+answer refused because it would corrupt or shrink stored history, and files that failed
+``verify``); 4 the source failed for at least one symbol (the others were written; cannot reach
+Yahoo, rate limits that outlasted the retries).
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ def register(subparsers: Any) -> None:
                    help="sessions re-fetched before the stored last date (5)")
     f.add_argument("--auto-adjust", action="store_true",
                    help="store dividend-adjusted OHLC (default: raw Close + Adj Close)")
-    f.add_argument("--full", action="store_true", help="ignore stored data and refetch everything (also replaces CSV imports)")
+    f.add_argument("--full", action="store_true",
+                   help="fetch the whole history even when some is stored (still checked "
+                        "against the stored rows; also checks and merges over a CSV import)")
+    f.add_argument("--replace", action="store_true",
+                   help="take Yahoo's answer as the history even when it rewrites or shortens "
+                        "the stored one (the old file is kept as a backup); content checks "
+                        "still apply")
     f.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fetch)
 
@@ -121,7 +129,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     try:
         rep = fetch_symbols(syms, args.start, args.end, store, universe=uni,
                             overlap=args.overlap, auto_adjust=args.auto_adjust,
-                            batch_size=args.batch_size, full=args.full, pause=args.pause,
+                            batch_size=args.batch_size, full=args.full,
+                            replace=args.replace, pause=args.pause,
                             retries=args.retries, progress=bar.update)
     finally:
         bar.close()
@@ -132,8 +141,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         print(f"{s:10s} {rep.new_rows[s]:6d} rows fetched, {n} stored{note}")
     for s, msg in rep.errors.items():
         print(f"{s:10s} FAILED: {msg}", file=sys.stderr)
+    for s, msg in rep.refused.items():
+        print(f"{s:10s} REFUSED: {msg}", file=sys.stderr)
     print(f"fetched {len(rep.written)}, up to date {len(rep.up_to_date)}, "
-          f"failed {len(rep.errors)} -> {store.root}")
+          f"failed {len(rep.errors)}"
+          + (f", refused {len(rep.refused)} (stored files unchanged)" if rep.refused else "")
+          + f" -> {store.root}")
+    if rep.refused:  # a human must look: the answer would have corrupted or shrunk history
+        return DataError.exit_code
     if rep.errors:
         return SourceError.exit_code
     return 0

@@ -389,7 +389,10 @@ class FetchReport:
     errors : dict
         symbol -> message (the existing file, if any, is untouched).
     notes : dict
-        symbol -> remark (full refetch after a split, replaced a CSV import...).
+        symbol -> remark (re-adjusted after a split, backup kept, ...).
+    refused : dict
+        symbol -> why Yahoo's answer was not written (it would corrupt or shrink the stored
+        history) and how to accept it; the stored file is untouched.
     """
 
     written: dict[str, int] = field(default_factory=dict)
@@ -397,29 +400,32 @@ class FetchReport:
     up_to_date: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.refused
 
 
 def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | None = None,
                   end: str | pd.Timestamp | None = None, store: PriceStore | None = None, *,
                   universe: pd.DataFrame | Path | str | None = None, overlap: int = DEFAULT_OVERLAP,
                   auto_adjust: bool = False, batch_size: int = 10, full: bool = False,
-                  revision_tolerance: float = 0.005, today: str | pd.Timestamp | None = None,
+                  replace: bool = False, today: str | pd.Timestamp | None = None,
                   progress: Callable[[int], None] | None = None,
                   **yahoo_kwargs: Any) -> FetchReport:
-    """Fetch symbols from Yahoo into the store, incrementally.
+    """Fetch symbols from Yahoo into the store, incrementally; never corrupt or shrink it.
 
-    For a symbol already stored from Yahoo with the same ``auto_adjust``: fetch only from
-    ``overlap`` sessions before the stored last date (to pick up revisions) to ``end``, merge
-    (new rows win), and write atomically. If the overlapping closes moved by more than
-    ``revision_tolerance`` (relative) - a split or a dividend re-adjustment rewrote history -
-    the whole range is refetched instead. A symbol that is missing, unreadable (quarantined)
-    or stored with a different adjustment is fetched in full. Data imported from CSV is never
-    replaced unless ``full=True`` (it is reported as an error instead). A failed fetch never
-    touches the existing file.
+    For a symbol already stored from Yahoo: fetch only from ``overlap`` sessions before the
+    stored last date to ``end``. Every answer then goes through the import's content checks
+    and merge rules (:func:`pivotlib.data.ingest.plan_fetch`): an answer that agrees with the
+    stored rows is merged (stored rows kept, Yahoo's values win on common dates); one that
+    rewrites stored history is written only when Yahoo's own split or dividend events in it
+    explain the difference (the full history is fetched for that, and the old file is backed
+    up, with a note); an unexplained rewrite, a history that would drop stored rows, absurd
+    values (a x100 day) or the other adjustment convention are refused
+    (:attr:`FetchReport.refused`) unless ``replace``. Data imported from CSV is only
+    re-checked against Yahoo with ``full``. A failed or refused fetch never touches the file.
 
     Parameters
     ----------
@@ -434,7 +440,11 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
         Sessions re-fetched before the stored last date.
     auto_adjust, batch_size : see :func:`pivotlib.data.sources.yahoo.fetch_yahoo`.
     full : bool
-        Ignore stored data and refetch everything.
+        Fetch the whole history (from ``start``) even when some is stored; it is still
+        checked against the stored rows.
+    replace : bool
+        Take Yahoo's answer as the history even when it disagrees with the stored one or is
+        shorter (the old file is backed up first); the content checks still apply.
     progress : callable, optional
         Called with the number of symbols finished after each batch.
     **yahoo_kwargs
@@ -488,12 +498,11 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
                 # never overwrite a user's import behind their back
                 report.errors[s] = (f"{s}: the stored data came from {meta.source} "
                                     f"({meta.extra.get('path', 'an import')}); kept as is. "
-                                    f"Pass --full (full=True) to replace it with Yahoo data")
+                                    "Pass --full (full=True) to check Yahoo's history against "
+                                    "it and merge (add --replace to replace it)")
                 continue
             if meta.adjusted != bool(auto_adjust):
-                report.notes[s] = (f"replacing {meta.source} data (adjusted={meta.adjusted}) "
-                                   f"with Yahoo auto_adjust={auto_adjust}")
-                plan["old"] = None
+                plan["old"] = None  # fetched in full; the store keeps it only with --replace
             elif (start is not None and old.index[0] > s_start + pd.Timedelta(days=7)
                   and _requested_start(meta, old) > s_start):
                 # the file was fetched from a later start than asked now: backfill in full
@@ -537,49 +546,101 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
                 continue
             plan = plans[s]
             new = res.frames[ysym]
+            events = dict(new.attrs.get("events") or {})
             new = new[new.index >= plan["start"]]
             if new.empty:
                 report.errors[s] = (f"{s}: Yahoo returned no rows on or after "
                                     f"{plan['start'].date()}")
                 continue
-            old = plan["old"]
-            if old is not None:
-                if _revised(old, new, revision_tolerance):
-                    try:
-                        new = _refetch_full(ysym, plan["full_start"], end_ts, auto_adjust, today_ts,
-                                            yahoo_kwargs)
-                    except DataError as exc:
-                        report.errors[s] = (f"{s}: history was revised (split?) and the full "
-                                            f"refetch failed: {exc}; the stored file is kept")
-                        continue
-                    if new.index[0] > plan["full_start"] + pd.Timedelta(days=7):
-                        report.errors[s] = (
-                            f"{s}: history was revised (split?) but Yahoo's full history starts "
-                            f"{new.index[0].date()}, after the stored start "
-                            f"{plan['full_start'].date()}; the stored file is kept. Re-run "
-                            f"with `pivot data fetch {s} --full` to accept the shorter history")
-                        continue
-                    report.notes[s] = "overlap disagreed with stored closes (split or re-adjustment): refetched full history"
-                    merged = new
-                else:
-                    merged = pd.concat([old[old.index < new.index[0]], new])
-                    merged = merged[~merged.index.duplicated(keep="last")].sort_index()
-            else:
-                merged = new
-            meta = SymbolMeta(symbol=s, source="yahoo", adjusted=bool(auto_adjust),
-                              extra={"yahoo_symbol": ysym, "auto_adjust": bool(auto_adjust),
-                                     "requested_start": plan["requested_start"].date().isoformat(),
-                                     "close_is": ("split- and dividend-adjusted" if auto_adjust
-                                                  else "split-adjusted, not dividend-adjusted "
-                                                  "(adj_close is fully adjusted)")})
-            try:
-                store.write(s, merged, meta)
-            except DataError as exc:
-                report.errors[s] = str(exc)
-                continue
-            report.written[s] = len(merged)
-            report.new_rows[s] = len(new)
+            _store_answer(s, ysym, new, events, plan, store, report, uni,
+                          auto_adjust=auto_adjust, replace=replace, end_ts=end_ts,
+                          today_ts=today_ts, yahoo_kwargs=yahoo_kwargs)
     return report
+
+
+def _store_answer(s: str, ysym: str, new: pd.DataFrame, events: dict[str, Any],
+                  plan: dict[str, Any], store: PriceStore, report: FetchReport,
+                  uni: pd.DataFrame, *, auto_adjust: bool, replace: bool, end_ts: pd.Timestamp,
+                  today_ts: pd.Timestamp, yahoo_kwargs: dict[str, Any]) -> None:
+    """Check one symbol's answer against the store and write it (or refuse), under its lock.
+
+    The checks and merge rules are :func:`pivotlib.data.ingest.plan_fetch` (the import's
+    content checks and overlap tolerances); a rewrite or ``replace`` backs the old file up first.
+    """
+    from pivotlib.data.backups import make_backup
+    from pivotlib.data.ingest import plan_fetch
+    from pivotlib.data.store import utc_now_iso
+    from pivotlib.data.universe import symbol_info
+
+    info = symbol_info(s, uni)
+    where = f"Yahoo's answer for {ysym}"
+    with store.locked(s):
+        stored = stored_meta = None
+        if store.exists(s):
+            try:
+                stored, stored_meta = store.read(s)
+            except DataError:
+                stored = stored_meta = None  # quarantined by the read: nothing to protect
+        full_answer = stored is None or new.index[0] <= stored.index[0] + pd.Timedelta(days=7)
+        try:
+            fp = plan_fetch(new, stored, symbol=s, info=info, where=where, adjusted=auto_adjust,
+                            stored_adjusted=None if stored_meta is None else stored_meta.adjusted,
+                            events=events, full_answer=full_answer, replace=replace)
+            if fp.action == "needs_full":
+                assert stored is not None
+                try:
+                    new = _refetch_full(ysym, stored.index[0], end_ts, auto_adjust, today_ts,
+                                        yahoo_kwargs)
+                except DataError as exc:
+                    report.errors[s] = (f"{s}: the answer re-adjusts stored history ({fp.notes[0]}) "
+                                        f"and the full refetch failed: {exc}; the stored file is kept")
+                    return
+                events = dict(new.attrs.get("events") or {})
+                fp = plan_fetch(new, stored, symbol=s, info=info, where=where,
+                                adjusted=auto_adjust, stored_adjusted=stored_meta.adjusted
+                                if stored_meta is not None else None, events=events,
+                                full_answer=True, replace=False)
+        except DataError as exc:
+            report.refused[s] = str(exc)
+            return
+        notes = list(fp.notes)
+        if fp.action == "unchanged":
+            report.up_to_date.append(s)
+            return
+        backup = None
+        if fp.action in ("rewritten", "replaced") and stored is not None:
+            backup = make_backup(store, s, "fetch")
+            notes.append(f"the previous file is kept as {backup.name} (`pivot data restore {s} "
+                         f"--backup {backup.stem}`)")
+        if stored_meta is not None and stored_meta.source != "yahoo":
+            notes.append(f"the stored data came from {stored_meta.source}: Yahoo's rows agree "
+                         "with them" if fp.action == "merged" else
+                         f"replaced {stored_meta.source} data")
+        req = plan["requested_start"]
+        if stored_meta is not None:
+            req = min(req, _requested_start(stored_meta, stored))
+        meta = SymbolMeta(symbol=s, source="yahoo", adjusted=bool(auto_adjust),
+                          extra={"yahoo_symbol": ysym, "auto_adjust": bool(auto_adjust),
+                                 "requested_start": req.date().isoformat(),
+                                 "close_is": ("split- and dividend-adjusted" if auto_adjust
+                                              else "split-adjusted, not dividend-adjusted "
+                                              "(adj_close is fully adjusted)"),
+                                 "repair": ("none: yfinance repair=False (see "
+                                            "pivotlib.data.ingest: answers with price errors "
+                                            "are refused, not repaired)"),
+                                 "last_fetch": {"at": utc_now_iso(), "action": fp.action,
+                                                "notes": notes, "events": events,
+                                                "backup": backup.name if backup else None}})
+        try:
+            store.write(s, fp.frame, meta)
+        except DataError as exc:
+            report.errors[s] = str(exc)
+            return
+    report.written[s] = len(fp.frame)
+    report.new_rows[s] = len(new)
+    said = notes if fp.action != "merged" else notes[1:]  # a plain merge needs no remark
+    if said:
+        report.notes[s] = "; ".join(([report.notes[s]] if s in report.notes else []) + said)
 
 
 def _requested_start(meta: SymbolMeta, old: pd.DataFrame) -> pd.Timestamp:
@@ -602,18 +663,6 @@ def _back(last: pd.Timestamp, n: int, calendar: str) -> pd.Timestamp:
         return shift_sessions(to_session(last, "previous"), -n)
     except InputError:
         return last - pd.Timedelta(days=2 * n)
-
-
-def _revised(old: pd.DataFrame, new: pd.DataFrame, tol: float) -> bool:
-    common = old.index.intersection(new.index)
-    if len(common) == 0:
-        return False
-    a = old.loc[common, "close"].to_numpy()
-    b = new.loc[common, "close"].to_numpy()
-    ok = (a > 0) & np.isfinite(a) & np.isfinite(b)
-    if not ok.any():
-        return False
-    return bool(np.nanmax(np.abs(b[ok] / a[ok] - 1)) > tol)
 
 
 def _refetch_full(ysym: str, start: pd.Timestamp, end: pd.Timestamp, auto_adjust: bool,

@@ -62,14 +62,27 @@ _COLUMN_ALIASES = {"open": "open", "high": "high", "low": "low", "close": "close
 _TRANSIENT_MARKERS = ("ratelimit", "rate limit", "rate-limit", "too many requests", "429",
                       "timed out", "timeout", "connectionerror", "connection error",
                       "connection aborted", "connection reset", "temporarily unavailable",
-                      "max retries exceeded", "failed to establish", "curl: (28)", "curl: (7)",
-                      "curl: (6)", "could not resolve", "502", "503", "504")
+                      "max retries exceeded", "curl: (28)", "curl: (18)", "curl: (52)",
+                      "curl: (56)", "partial file", "500", "502", "503", "504",
+                      "service unavailable", "internal server error", "bad gateway",
+                      "expecting value", "unterminated string", "jsondecodeerror")
+HOST_ENV = "PIVOT_YAHOO_HOST"
+"""Environment variable: a base URL (``http://127.0.0.1:PORT``) that replaces every Yahoo host.
+
+Set by the replay tests (``tests/_yahoo_replay.py``) so the real ``yfinance`` client runs
+against recorded answers; only the scheme and host change, the path and query stay Yahoo's
+(``https://query2.finance.yahoo.com/v8/...`` becomes ``BASE/query2.finance.yahoo.com/v8/...``).
+Unset (the default), yfinance talks to Yahoo itself."""
 
 
 _NETWORK_MARKERS = ("could not resolve", "name or service not known", "dnserror",
                     "temporary failure in name resolution", "failed to establish",
-                    "connection refused", "network is unreachable", "no route to host",
-                    "curl: (6)", "curl: (7)")
+                    "connection refused", "couldn't connect", "could not connect",
+                    "network is unreachable", "no route to host", "curl: (5)", "curl: (6)",
+                    "curl: (7)")
+"""Errors that mean "no route to Yahoo at all": one attempt, no retry, never a delisting."""
+_GUESS_RE = re.compile(r"\s*[;,]?\s*\(?possibly delisted[^;)]*\)?|\s*[;,]?\s*no timezone found",
+                       re.I)
 
 
 @dataclass
@@ -197,7 +210,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
             # a whole batch already failed to connect after every retry: do not wait through
             # the same backoff for each remaining batch
             for s in batch:
-                result.errors[s] = (f"{s}: not requested: Yahoo is unreachable ({network_down}); "
+                result.errors[s] = (f"{s}: not requested: cannot reach Yahoo ({network_down}); "
                                     "check the connection and retry, or import a CSV "
                                     f"(`pivot data import FILE --symbol {s}`)")
             if on_batch is not None:
@@ -214,7 +227,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
             try:
                 frame, errors = dl(list(pending), start_s, end_excl, auto_adjust, timeout)
             except Exception as exc:  # noqa: BLE001 - classified below
-                if is_transient(exc):
+                if is_transient(exc) or _network_text(_describe(exc)):
                     # the exception itself says "retry" (type, HTTP status or text): every
                     # pending ticker is retried, whatever its message text looks like
                     errors = {s: _describe(exc) for s in pending}
@@ -225,8 +238,23 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
                         result.errors[s] = f"{s}: Yahoo request failed ({_describe(exc)})"
                     break
             retry: list[str] = []
+            unreachable = [s for s in pending
+                           if _network_text(errors.get(s) or errors.get(s.upper()) or "")]
+            if unreachable and len(unreachable) == len(pending):
+                # no route to Yahoo at all (DNS, refused, unreachable): retrying cannot help and
+                # yfinance's "possibly delisted; no timezone found" is a guess, not the cause
+                network_down = unreachable_reason(errors.get(unreachable[0])
+                                                  or errors.get(unreachable[0].upper()) or "")
+                for s in pending:
+                    result.errors[s] = (f"{s}: cannot reach Yahoo: {network_down}; nothing was "
+                                        "changed. Check the network (or proxy/DNS) and retry "
+                                        "(exit code 4), or import a CSV "
+                                        f"(`pivot data import FILE --symbol {s}`)")
+                break
             for s in pending:
                 err = errors.get(s) or errors.get(s.upper())
+                if err and _network_text(err):
+                    err = unreachable_reason(err)
                 if err and (whole_call_transient or _transient_text(err)):
                     retry.append(s)
                     last_err[s] = err
@@ -293,6 +321,22 @@ def _transient_text(text: str) -> bool:
     return any(m in t for m in _TRANSIENT_MARKERS)
 
 
+def unreachable_reason(text: str) -> str:
+    """One line saying why Yahoo cannot be reached, without yfinance's delisting guess.
+
+    ``yfinance`` turns a failed connection into "possibly delisted; no timezone found"; the
+    root cause is the first error it logged (e.g. ``curl: (6) Could not resolve host:
+    query2.finance.yahoo.com``). That cause is kept, the guess dropped.
+    """
+    parts = [p.strip() for p in re.split(r";\s*", text) if p.strip()]
+    keep = [p for p in parts if _network_text(p)] or parts
+    first = _GUESS_RE.sub("", keep[0] if keep else text).strip(" ;,")
+    at = first.find("curl: (")
+    if at >= 0:
+        first = first[at:].split(" See https://curl.se", 1)[0].rstrip(" .')\"")
+    return first or "connection failed"
+
+
 def _network_text(text: str) -> bool:
     """True for "cannot reach the host at all" errors (DNS, refused, unreachable)."""
     t = text.lower()
@@ -353,6 +397,8 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if frame is None or frame.empty:
         raise SourceError(f"{symbol}: Yahoo returned no rows")
     df = frame.copy()
+    actions = {name: pd.to_numeric(df[c], errors="coerce") for c in df.columns
+               for name in ("dividends", "stock splits") if str(c).strip().lower() == name}
     df.columns = [_COLUMN_ALIASES.get(str(c).strip().lower(), "") for c in df.columns]
     df = df.loc[:, [c for c in df.columns if c]]
     if "close" not in df.columns:
@@ -365,6 +411,12 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if idx.tz is not None:
         idx = idx.tz_convert("UTC" if is_crypto(symbol) else "America/New_York").tz_localize(None)
     df.index = idx.normalize()
+    events: dict[str, dict[str, float]] = {}
+    for name, sr in actions.items():
+        sr = pd.Series(sr.to_numpy(), index=df.index)
+        sr = sr[sr.notna() & (sr != 0)]
+        key = "splits" if name == "stock splits" else "dividends"
+        events[key] = {d.date().isoformat(): float(v) for d, v in sr.items()}
     for c in df.columns:
         df[c] = pd.to_numeric(df[c], errors="coerce")
     df = df[df["close"].notna()]
@@ -376,9 +428,11 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if bad.any():
         raise SourceError(f"{symbol}: Yahoo returned negative prices on {bad.idxmax().date()}")
     try:
-        return normalize_frame(df, symbol)
+        out = normalize_frame(df, symbol)
     except Exception as exc:  # noqa: BLE001
         raise SourceError(f"{symbol}: malformed Yahoo payload ({exc})") from exc
+    out.attrs["events"] = events  # Yahoo's own splits ({date: ratio}) and dividends ({date: $})
+    return out
 
 
 def drop_unfinished(df: pd.DataFrame, symbol: str, now: pd.Timestamp) -> pd.DataFrame:
@@ -476,6 +530,18 @@ def chart_to_frame(payload: dict[str, Any], symbol: str | None = None) -> pd.Dat
         if adj:
             cols["Adj Close"] = _series(adj[0].get("adjclose"), n, "adjclose")
         cols["Volume"] = _series(quote.get("volume"), n, "volume")
+        ev = res.get("events") or {}
+        if ev:  # as yf.download(actions=True): amounts on the bar of the event's day
+            day = idx.normalize()
+            for kind, name in [("dividends", "Dividends"), ("splits", "Stock Splits")]:
+                col = np.zeros(n)
+                for item in (ev.get(kind) or {}).values():
+                    when = pd.Timestamp(int(item["date"]), unit="s", tz="UTC").tz_convert(tz)
+                    hit = np.flatnonzero(day == when.normalize())
+                    if len(hit):
+                        col[hit[0]] = (float(item["amount"]) if kind == "dividends" else
+                                       float(item["numerator"]) / float(item["denominator"]))
+                cols[name] = col
     except SourceError:
         raise
     except (KeyError, IndexError, TypeError, ValueError) as exc:
@@ -533,9 +599,14 @@ def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto
                         timeout: float) -> tuple[pd.DataFrame, dict[str, str]]:
     """Call ``yf.download`` for one batch and return ``(frame, {ticker: error})``.
 
-    ``progress=False``, ``group_by="ticker"``, ``actions=False``, ``threads`` limited to
-    2, ``multi_level_index=True`` (so every answer has the same shape). Errors that yfinance
-    logs rather than raises are captured from its logger.
+    ``progress=False``, ``group_by="ticker"``, ``actions=True`` (Yahoo's own split and
+    dividend events travel with the prices: they are what may explain a rewritten history),
+    ``repair=False`` (see :mod:`pivotlib.data.ingest` on why), ``threads`` limited to 2,
+    ``multi_level_index=True`` (so every answer has the same shape). Errors that yfinance
+    logs rather than raises are captured from its logger. yfinance memoises identical chart
+    requests for a past range within a process (``YfData.cache_get``, responses of any
+    status): that memo is cleared before each call, so a retry asks Yahoo again instead of
+    replaying a 5xx.
     """
     import warnings
 
@@ -544,14 +615,63 @@ def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto
     logger = logging.getLogger("yfinance")
     cap = _ErrorCapture()
     logger.addHandler(cap)
+    _forget_memoised_answers()
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"yfinance(\..*)?")
             frame = yf.download(
                 tickers, start=start, end=end_exclusive, auto_adjust=auto_adjust,
-                actions=False, progress=False, group_by="ticker",
+                actions=True, progress=False, group_by="ticker", repair=False,
                 threads=min(2, len(tickers)), multi_level_index=True, timeout=timeout,
+                session=yahoo_session(),
             )
     finally:
         logger.removeHandler(cap)
     return (frame if frame is not None else pd.DataFrame()), cap.errors
+
+
+def _forget_memoised_answers() -> None:
+    """Clear yfinance's in-process memo of chart answers (it keeps a 503 as well as a 200)."""
+    try:
+        from yfinance.data import YfData
+
+        YfData.cache_get.cache_clear()
+    except Exception:  # noqa: BLE001 - another yfinance layout: nothing to clear
+        pass
+
+
+def yahoo_session() -> Any:
+    """The HTTP session for ``yf.download``: None (yfinance's own) unless :data:`HOST_ENV` is set.
+
+    With ``PIVOT_YAHOO_HOST=http://127.0.0.1:PORT`` every request yfinance makes to a
+    ``*.yahoo.com`` URL goes to ``PORT`` instead, the original host becoming the first path
+    segment; everything else (cookie, crumb, time-zone probe, chart request, parsing) is
+    yfinance's own code.
+
+    Raises
+    ------
+    InputError
+        :data:`HOST_ENV` is not an ``http(s)://host[:port]`` URL.
+    """
+    import os
+    from urllib.parse import urlsplit
+
+    base = os.environ.get(HOST_ENV, "").strip().rstrip("/")
+    if not base:
+        return None
+    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+        from pivotlib.errors import InputError
+
+        raise InputError(f"{HOST_ENV}={base!r} is not a base URL like http://127.0.0.1:8080; "
+                         "fix or unset it")
+    from curl_cffi import requests as curl_requests
+
+    class _HostReplacingSession(curl_requests.Session):  # type: ignore[misc]
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            parts = urlsplit(url)
+            if parts.hostname and parts.hostname.endswith("yahoo.com"):
+                url = f"{base}/{parts.hostname}{parts.path or '/'}" + (
+                    f"?{parts.query}" if parts.query else "")
+            return super().request(method, url, *args, **kwargs)
+
+    return _HostReplacingSession()
