@@ -616,6 +616,9 @@ def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto
     cap = _ErrorCapture()
     logger.addHandler(cap)
     _forget_memoised_answers()
+    session = yahoo_session()
+    seen: dict[str, str] = getattr(session, "seen", {})
+    seen.clear()
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module=r"yfinance(\..*)?")
@@ -623,11 +626,16 @@ def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto
                 tickers, start=start, end=end_exclusive, auto_adjust=auto_adjust,
                 actions=True, progress=False, group_by="ticker", repair=False,
                 threads=min(2, len(tickers)), multi_level_index=True, timeout=timeout,
-                session=yahoo_session(),
+                session=session,
             )
     finally:
         logger.removeHandler(cap)
-    return (frame if frame is not None else pd.DataFrame()), cap.errors
+    errors = dict(cap.errors)
+    for t in tickers:  # the real cause first (yfinance logs only its "possibly delisted" guess)
+        cause = seen.get(t) or seen.get(t.upper())
+        if cause:
+            errors[t] = cause + (f"; {errors[t]}" if errors.get(t) else "")
+    return (frame if frame is not None else pd.DataFrame()), errors
 
 
 def _forget_memoised_answers() -> None:
@@ -640,13 +648,23 @@ def _forget_memoised_answers() -> None:
         pass
 
 
-def yahoo_session() -> Any:
-    """The HTTP session for ``yf.download``: None (yfinance's own) unless :data:`HOST_ENV` is set.
+_SESSIONS: dict[str, Any] = {}
 
-    With ``PIVOT_YAHOO_HOST=http://127.0.0.1:PORT`` every request yfinance makes to a
-    ``*.yahoo.com`` URL goes to ``PORT`` instead, the original host becoming the first path
+
+def yahoo_session() -> Any:
+    """The HTTP session ``yf.download`` runs on: yfinance's own kind, observed, one per process.
+
+    A ``curl_cffi`` session impersonating Chrome, as yfinance makes itself, that also notes per
+    symbol the transport error or HTTP error status of its last chart request (``.seen``):
+    yfinance 1.7 swallows those (a 503, a truncated body, a timeout or an unresolvable host all
+    end as "possibly delisted; no price data found"), and the retry rules need the real cause.
+    The session object lives for the process, so yfinance's cookie and crumb stay valid.
+
+    With :data:`HOST_ENV` (``PIVOT_YAHOO_HOST=http://127.0.0.1:PORT``) every request to a
+    ``*.yahoo.com`` URL goes to that base instead, the original host becoming the first path
     segment; everything else (cookie, crumb, time-zone probe, chart request, parsing) is
-    yfinance's own code.
+    yfinance's own code. Returns None (yfinance's default session) when ``curl_cffi`` is not
+    importable.
 
     Raises
     ------
@@ -654,24 +672,46 @@ def yahoo_session() -> Any:
         :data:`HOST_ENV` is not an ``http(s)://host[:port]`` URL.
     """
     import os
-    from urllib.parse import urlsplit
+    from urllib.parse import unquote, urlsplit
 
     base = os.environ.get(HOST_ENV, "").strip().rstrip("/")
-    if not base:
-        return None
-    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+    if base and (urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc):
         from pivotlib.errors import InputError
 
         raise InputError(f"{HOST_ENV}={base!r} is not a base URL like http://127.0.0.1:8080; "
                          "fix or unset it")
-    from curl_cffi import requests as curl_requests
+    if base in _SESSIONS:
+        return _SESSIONS[base]
+    try:
+        from curl_cffi import requests as curl_requests
+    except ImportError:  # yfinance falls back to requests: let it make its own session
+        return None
 
-    class _HostReplacingSession(curl_requests.Session):  # type: ignore[misc]
+    class _ObservedSession(curl_requests.Session):  # type: ignore[misc]
+        seen: dict[str, str]
+
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             parts = urlsplit(url)
-            if parts.hostname and parts.hostname.endswith("yahoo.com"):
-                url = f"{base}/{parts.hostname}{parts.path or '/'}" + (
-                    f"?{parts.query}" if parts.query else "")
-            return super().request(method, url, *args, **kwargs)
+            host = parts.hostname or ""
+            sym = (unquote(parts.path.rsplit("/", 1)[-1])
+                   if "/v8/finance/chart/" in parts.path else "")
+            if base and host.endswith("yahoo.com"):
+                url = f"{base}/{host}{parts.path or '/'}" + (f"?{parts.query}" if parts.query
+                                                             else "")
+            try:
+                resp = super().request(method, url, *args, **kwargs)
+            except Exception as exc:
+                if sym:
+                    self.seen[sym] = f"{type(exc).__name__}: {exc}"
+                raise
+            if sym:
+                if resp.status_code >= 400:
+                    self.seen[sym] = f"HTTP {resp.status_code} from Yahoo for {host}{parts.path}"
+                else:
+                    self.seen.pop(sym, None)
+            return resp
 
-    return _HostReplacingSession()
+    sess = _ObservedSession() if base else _ObservedSession(impersonate="chrome")
+    sess.seen = {}
+    _SESSIONS[base] = sess
+    return sess
