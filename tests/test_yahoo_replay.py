@@ -174,7 +174,7 @@ def test_replay_synthetic_fetch_stores_the_recorded_answer(replay, tmp_path, uni
         assert meta.source == "yahoo" and meta.adjusted is False
     m = st.read_meta("MARA")
     assert m.extra["last_fetch"]["events"]["dividends"] == {d: 0.30 for d in divs}
-    assert "repair=False" in m.extra["repair"]
+    assert "repair=True" in m.extra["repair"] and m.extra["last_fetch"]["repaired"] == []
     # the real client asked the real endpoints (host replaced only)
     hosts = {e["host"] for e in rp.requests()}
     assert "query2.finance.yahoo.com" in hosts and "fc.yahoo.com" in hosts
@@ -236,14 +236,14 @@ def test_replay_absurd_or_unexplained_answers_are_refused(replay, tmp_path, univ
                   str(days[99].date())).rc == 0
     path = _store().path("APLD")
     stored = path.read_bytes()
-    # a x100 day in the new rows
+    # a x60 spike in the new rows (not one of the unit errors yfinance repairs): refused
     c = _synthetic("APLD").iloc[-120:].to_numpy().copy()
-    c[110] *= 100
-    bad, _ = _equity_answer(tmp_path, "APLD", days=days, name="x100", closes=c)
+    c[110] *= 60
+    bad, _ = _equity_answer(tmp_path, "APLD", days=days, name="x60", closes=c)
     rp.configure(bodies={"APLD": bad})
     r = _fetch(universe_file, "APLD")
-    assert r.rc == 3 and "REFUSED" in r.err and "x100" in r.err.replace("x99.9", "x100") \
-        or "in one day" in r.err, r.err
+    assert r.rc == 3 and "REFUSED" in r.err and "in one day" in r.err, r.err
+    assert str(days[110].date()) in r.err
     assert path.read_bytes() == stored
     # every close 10% lower and no split or dividend to explain it
     low, f_low = _equity_answer(tmp_path, "APLD", days=days, name="low",
@@ -259,6 +259,26 @@ def test_replay_absurd_or_unexplained_answers_are_refused(replay, tmp_path, univ
                                f_low["close"].to_numpy(), rtol=1e-12)
     assert "replace" in cli(["data", "backups", "APLD"]).out or "fetch" in cli(
         ["data", "backups", "APLD"]).out
+
+
+def test_replay_x100_day_is_repaired_by_yfinance_and_recorded(replay, tmp_path, universe_file):
+    """A day in cents instead of dollars (x100) and one x0.01: yfinance's repair=True restores
+    both (measured: exactly), the store says which dates were repaired; a genuine +79% day
+    that stays is left alone."""
+    days = _equity_days(250)
+    true = _synthetic("APLD").iloc[-250:].to_numpy().copy()
+    true[150:] *= 1.789  # a real AI-news day (APLD 2023-05-16 was +78.9%)
+    bad = true.copy()
+    bad[200] *= 100
+    bad[30] *= 0.01
+    body, _ = _equity_answer(tmp_path, "APLD", days=days, closes=bad)
+    replay({"APLD": body})
+    r = _fetch(universe_file, "APLD", "--start", str(days[0].date()))
+    assert r.rc == 0, r.err
+    df, meta = _store().read("APLD")
+    np.testing.assert_allclose(df["close"].to_numpy(), true, rtol=1e-9)
+    assert meta.extra["last_fetch"]["repaired"] == [str(days[30].date()), str(days[200].date())]
+    assert "repaired" in r.out
 
 
 # ---- faults -------------------------------------------------------------------------------

@@ -547,11 +547,13 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
             plan = plans[s]
             new = res.frames[ysym]
             events = dict(new.attrs.get("events") or {})
+            repaired = list(new.attrs.get("repaired") or [])
             new = new[new.index >= plan["start"]]
             if new.empty:
                 report.errors[s] = (f"{s}: Yahoo returned no rows on or after "
                                     f"{plan['start'].date()}")
                 continue
+            new.attrs["repaired"] = repaired
             _store_answer(s, ysym, new, events, plan, store, report, uni,
                           auto_adjust=auto_adjust, replace=replace, end_ts=end_ts,
                           today_ts=today_ts, yahoo_kwargs=yahoo_kwargs)
@@ -574,6 +576,7 @@ def _store_answer(s: str, ysym: str, new: pd.DataFrame, events: dict[str, Any],
 
     info = symbol_info(s, uni)
     where = f"Yahoo's answer for {ysym}"
+    repaired = list(new.attrs.get("repaired") or [])
     with store.locked(s):
         stored = stored_meta = None
         if store.exists(s):
@@ -596,6 +599,7 @@ def _store_answer(s: str, ysym: str, new: pd.DataFrame, events: dict[str, Any],
                                         f"and the full refetch failed: {exc}; the stored file is kept")
                     return
                 events = dict(new.attrs.get("events") or {})
+                repaired = list(new.attrs.get("repaired") or [])
                 fp = plan_fetch(new, stored, symbol=s, info=info, where=where,
                                 adjusted=auto_adjust, stored_adjusted=stored_meta.adjusted
                                 if stored_meta is not None else None, events=events,
@@ -604,6 +608,9 @@ def _store_answer(s: str, ysym: str, new: pd.DataFrame, events: dict[str, Any],
             report.refused[s] = str(exc)
             return
         notes = list(fp.notes)
+        if repaired:
+            notes.append(f"yfinance repaired Yahoo's price errors on {len(repaired)} day(s): "
+                         + ", ".join(repaired[:5]) + (" ..." if len(repaired) > 5 else ""))
         if fp.action == "unchanged":
             report.up_to_date.append(s)
             return
@@ -625,11 +632,13 @@ def _store_answer(s: str, ysym: str, new: pd.DataFrame, events: dict[str, Any],
                                  "close_is": ("split- and dividend-adjusted" if auto_adjust
                                               else "split-adjusted, not dividend-adjusted "
                                               "(adj_close is fully adjusted)"),
-                                 "repair": ("none: yfinance repair=False (see "
-                                            "pivotlib.data.ingest: answers with price errors "
-                                            "are refused, not repaired)"),
+                                 "repair": ("yfinance repair=True: Yahoo's known price "
+                                            "errors (e.g. a day in cents) are repaired by "
+                                            "yfinance; the dates it repaired are in "
+                                            "last_fetch.repaired"),
                                  "last_fetch": {"at": utc_now_iso(), "action": fp.action,
                                                 "notes": notes, "events": events,
+                                                "repaired": repaired,
                                                 "backup": backup.name if backup else None}})
         try:
             store.write(s, fp.frame, meta)
