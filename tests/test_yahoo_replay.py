@@ -228,6 +228,31 @@ def test_replay_split_rewrite_is_explained_backed_up_and_noted(replay, tmp_path,
     assert "fetch" in bk.out and "90 rows" in bk.out
 
 
+def test_replay_dividend_readjusts_adj_close_only_and_is_explained(replay, tmp_path,
+                                                                   universe_file):
+    """A dividend after the stored end: Yahoo scales every earlier adj_close by one factor and
+    leaves close alone; the answer's dividend event explains it (backup + note)."""
+    days = _equity_days(120)
+    c = _synthetic("MARA").iloc[-120:].to_numpy()
+    v1, _ = _equity_answer(tmp_path, "MARA", days=days[:90], name="v1", closes=c[:90])
+    rp = replay({"MARA": v1})
+    assert _fetch(universe_file, "MARA", "--start", str(days[0].date()), "--end",
+                  str(days[89].date())).rc == 0
+    ex = str(days[100].date())
+    v2, f2 = _equity_answer(tmp_path, "MARA", days=days, name="v2", closes=c,
+                            dividends={ex: 0.25})
+    rp.configure(bodies={"MARA": v2})
+    r = _fetch(universe_file, "MARA")
+    assert r.rc == 0, r.err
+    assert f"dividend 0.25 on {ex}" in r.out and "adj_close x" in r.out
+    df, meta = _store().read("MARA")
+    np.testing.assert_allclose(df["close"].to_numpy(), c, rtol=1e-12)
+    np.testing.assert_allclose(df["adj_close"].to_numpy(), f2["adj_close"].to_numpy(),
+                               rtol=1e-12)
+    assert meta.extra["last_fetch"]["action"] == "rewritten"
+    assert meta.extra["last_fetch"]["backup"]
+
+
 def test_replay_absurd_or_unexplained_answers_are_refused(replay, tmp_path, universe_file):
     days = _equity_days(120)
     good, f = _equity_answer(tmp_path, "APLD", days=days[:100], name="good")
@@ -516,3 +541,44 @@ def test_replay_real_gramistella_msft(replay, realdata, universe_file):
     np.testing.assert_allclose(df["close"].to_numpy(), rec["close"].to_numpy(), rtol=1e-12)
     assert sorted(meta.extra["last_fetch"]["events"]["dividends"]) == ["2025-05-15",
                                                                       "2025-08-21"]
+
+
+@pytest.mark.realdata
+def test_replay_real_nvda_split_rewrites_a_pre_split_store(replay, realdata, universe_file,
+                                                            tmp_path):
+    """A store fetched before NVDA's 2021-07-20 4:1 split holds as-traded closes (4x). Yahoo's
+    real recorded answer after the split divides them by 4 and carries the split event:
+    the rewrite is explained (x0.25 before 2021-07-20), backed up, and the store then equals
+    the recorded closes on all 252 days."""
+    fx = realdata / REAL["NVDA"][0]
+    data = json.loads(fx.read_text())["response"]["bodyJson"]
+    res = data["chart"]["result"][0]
+    split_ts = int(next(iter(res["events"]["splits"])))
+    pre = json.loads(json.dumps(data))  # as Yahoo answered before the split: unadjusted
+    r0 = pre["chart"]["result"][0]
+    r0.pop("events")
+    keep = [i for i, t in enumerate(r0["timestamp"]) if t < split_ts]
+    r0["timestamp"] = [r0["timestamp"][i] for i in keep]
+    for arrs in r0["indicators"].values():
+        for a in arrs:
+            for k, v in a.items():
+                a[k] = [(v[i] * 4 if k != "volume" and v[i] is not None else v[i]) for i in keep]
+    v1 = _write(tmp_path, "NVDA-pre-split", pre)
+    rp = replay({"NVDA": v1})
+    r = _fetch(universe_file, "NVDA", "--start", "2021-02-01", "--end", "2021-07-19")
+    assert r.rc == 0, r.err
+    before = _store().read("NVDA")[0]
+    rp.configure(bodies={"NVDA": fx})
+    r = _fetch(universe_file, "NVDA", "--end", "2022-01-28")
+    assert r.rc == 0, r.err
+    assert "split 4:1 on 2021-07-20" in r.out and "close x0.25" in r.out
+    df, meta = _store().read("NVDA")
+    rec = _recorded(fx)
+    assert len(df) == 252 and list(df.index) == list(rec.index)
+    np.testing.assert_allclose(df["close"].to_numpy(), rec["close"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(df["adj_close"].to_numpy(), rec["adj_close"].to_numpy(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(df.loc[before.index, "close"].to_numpy() * 4,
+                               before["close"].to_numpy(), rtol=1e-9)
+    assert meta.extra["last_fetch"]["action"] == "rewritten"
+    assert "fetch" in cli(["data", "backups", "NVDA"]).out
