@@ -11,7 +11,8 @@ segment by pivotlib's host-replacing session (``PIVOT_YAHOO_HOST``):
 * ``/<host>/v1/test/getcrumb``: a crumb;
 * ``/<host>/v8/finance/chart/<SYMBOL>``: the recorded chart body of ``SYMBOL``, its
   ``timestamp``/``indicators``/``events`` cut to ``[period1, period2)`` (``range=1d``, the
-  time-zone probe, gets the last bar), as Yahoo does; an unknown symbol gets Yahoo's 404 body.
+  time-zone probe, gets the last bar), as Yahoo does; an unknown symbol, or an interval other
+  than the recorded one, gets Yahoo's 404 body.
 
 CONFIG (re-read on every request, so a test can change answers between two fetches)::
 
@@ -179,6 +180,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "hang":
             time.sleep(float(cfg.get("hang_seconds", 5)))
+        granularity = ((body or {}).get("chart", {}).get("result", [{}])[0].get("meta", {})
+                       .get("dataGranularity") or "1d")
+        if body is not None and query.get("interval", granularity) != granularity:
+            body = None  # only the recorded interval was recorded (yfinance's repair may ask)
         if fault == "error" or body is None:
             entry["status"] = 404
             self._log(cfg, entry)
