@@ -82,7 +82,9 @@ def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | Non
     rewrites stored history is written only when Yahoo's own split or dividend events in it
     explain the difference (the full history is fetched for that, and the old file is backed
     up, with a note); an unexplained rewrite, a history that would drop stored rows, absurd
-    values (a x100 day) or the other adjustment convention are refused
+    values (a x60 day; the unit errors yfinance's ``repair=True`` fixes, such as a day in
+    cents, are repaired and listed in the metadata) or the other adjustment convention are
+    refused
     (:attr:`FetchReport.refused`) unless ``replace``. Data imported from CSV is only
     re-checked against Yahoo with ``full``. A failed or refused fetch never touches the file.
 

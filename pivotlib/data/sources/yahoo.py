@@ -26,13 +26,19 @@ What this module guarantees
 * **Dates.** Tz-aware indexes become tz-naive dates: equities take the exchange-local
   (America/New_York) date, crypto (``*-USD``) the **UTC** date - Yahoo's BTC-USD daily bar is the
   UTC calendar day ending at 00:00 UTC (see :mod:`pivotlib.data.calendar`).
+* **No route is not a delisting.** An unresolvable host or a refused connection is one
+  attempt and one line, ``cannot reach Yahoo: <cause>``, never yfinance's "possibly delisted;
+  no timezone found" guess; the remaining batches are not requested.
 
-Test seam
----------
+Test seams
+----------
 Every network call goes through a *downloader*: ``downloader(tickers, start, end_exclusive,
 auto_adjust, timeout) -> (frame, errors)`` where ``frame`` looks like ``yf.download(...,
-group_by="ticker")`` output and ``errors`` maps ticker -> error text. Tests pass a stub built
-from chart-v8 JSON (:func:`chart_to_frame`); production uses :func:`yfinance_downloader`.
+group_by="ticker")`` output and ``errors`` maps ticker -> error text. Unit tests pass a stub
+built from chart-v8 JSON (:func:`chart_to_frame`); production uses
+:func:`~pivotlib.data.sources.yfclient.yfinance_downloader`, which the replay tests
+(``tests/test_yahoo_replay.py``) run for real against recorded Yahoo answers on 127.0.0.1 by
+replacing only the host (:data:`~pivotlib.data.sources.yfclient.HOST_ENV`).
 """
 
 from __future__ import annotations
