@@ -528,19 +528,34 @@ def test_replay_real_recorded_answers(replay, realdata, universe_file, capsys):
 
 
 @pytest.mark.realdata
-def test_replay_real_gramistella_msft(replay, realdata, universe_file):
-    """The other recorder's raw chart body (yfinance-rs): same rules."""
-    fx = realdata / "gramistella__yfinance-rs/tests/fixtures/history_chart_MSFT.json"
+@pytest.mark.parametrize("symbol", ["MSFT", "AAPL"])
+def test_replay_real_gramistella(replay, realdata, universe_file, symbol):
+    """The other recorder's raw chart bodies (yfinance-rs, 2025): same rules; the dividends the
+    body lists are the ones stored, on New York dates."""
+    fx = realdata / f"gramistella__yfinance-rs/tests/fixtures/history_chart_{symbol}.json"
+    body = json.loads(fx.read_text())["chart"]["result"][0]
+    want = sorted(pd.Timestamp(int(k), unit="s", tz="UTC").tz_convert("America/New_York")
+                  .strftime("%Y-%m-%d") for k in (body.get("events") or {}).get("dividends", {}))
     rec = _recorded(fx)
-    replay({"MSFT": fx})
-    r = _fetch(universe_file, "MSFT", "--start", str(rec.index[0].date()), "--end",
+    replay({symbol: fx})
+    r = _fetch(universe_file, symbol, "--start", str(rec.index[0].date()), "--end",
                str(rec.index[-1].date()))
     assert r.rc == 0, r.err
-    df, meta = _store().read("MSFT")
+    df, meta = _store().read(symbol)
     assert list(df.index) == list(rec.index)
     np.testing.assert_allclose(df["close"].to_numpy(), rec["close"].to_numpy(), rtol=1e-12)
-    assert sorted(meta.extra["last_fetch"]["events"]["dividends"]) == ["2025-05-15",
-                                                                      "2025-08-21"]
+    np.testing.assert_allclose(df["adj_close"].to_numpy(), rec["adj_close"].to_numpy(),
+                               rtol=1e-12)
+    assert sorted(meta.extra["last_fetch"]["events"].get("dividends", {})) == want
+    if symbol == "MSFT":
+        assert want == ["2025-05-15", "2025-08-21"]
+
+
+def test_bad_replacement_host_is_bad_input(tmp_data_dir, universe_file, monkeypatch):
+    monkeypatch.delenv("PIVOT_OFFLINE", raising=False)
+    monkeypatch.setenv("PIVOT_YAHOO_HOST", "127.0.0.1:9")  # no scheme
+    r = _fetch(universe_file, "APLD", "--start", "2024-01-02")
+    assert r.rc == 2 and "PIVOT_YAHOO_HOST" in r.err and "fix or unset it" in r.err, r.err
 
 
 @pytest.mark.realdata

@@ -196,6 +196,10 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
         from pivotlib.errors import InputError
 
         raise InputError(f"end {end_ts.date()} is before start {start_ts.date()}; swap them")
+    if downloader is None:
+        from pivotlib.data.sources.yfclient import replacement_host
+
+        replacement_host()  # a bad PIVOT_YAHOO_HOST is bad input (exit 2), not a Yahoo failure
     dl = downloader or yfinance_downloader
     rng = rng or random.Random()
     ref = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))

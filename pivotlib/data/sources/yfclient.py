@@ -117,6 +117,26 @@ def _forget_memoised_answers() -> None:
 _SESSIONS: dict[str, Any] = {}
 
 
+def replacement_host() -> str:
+    """The validated :data:`HOST_ENV` base URL, or "" when unset.
+
+    Raises
+    ------
+    InputError
+        It is set but not an ``http(s)://host[:port]`` URL.
+    """
+    import os
+    from urllib.parse import urlsplit
+
+    base = os.environ.get(HOST_ENV, "").strip().rstrip("/")
+    if base and (urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc):
+        from pivotlib.errors import InputError
+
+        raise InputError(f"{HOST_ENV}={base!r} is not a base URL like http://127.0.0.1:8080; "
+                         "fix or unset it")
+    return base
+
+
 def yahoo_session() -> Any:
     """The HTTP session ``yf.download`` runs on: yfinance's own kind, observed, one per process.
 
@@ -137,15 +157,9 @@ def yahoo_session() -> Any:
     InputError
         :data:`HOST_ENV` is not an ``http(s)://host[:port]`` URL.
     """
-    import os
     from urllib.parse import unquote, urlsplit
 
-    base = os.environ.get(HOST_ENV, "").strip().rstrip("/")
-    if base and (urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc):
-        from pivotlib.errors import InputError
-
-        raise InputError(f"{HOST_ENV}={base!r} is not a base URL like http://127.0.0.1:8080; "
-                         "fix or unset it")
+    base = replacement_host()
     if base in _SESSIONS:
         return _SESSIONS[base]
     try:
