@@ -26,6 +26,7 @@ DEFAULT_OVERLAP = 5
 
 
 def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:
+    """The universe frame: ``universe`` itself, the file it names, or ``data/universe.csv``."""
     from pivotlib.data.universe import load_universe
 
     if isinstance(universe, pd.DataFrame):

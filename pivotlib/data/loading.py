@@ -42,6 +42,7 @@ from pivotlib.data.fetching import (  # noqa: F401 - re-exported (the fetch path
     DEFAULT_OVERLAP,
     DEFAULT_START,
     FetchReport,
+    _universe,
     fetch_symbols,
 )
 from pivotlib.data.store import PriceStore, SymbolMeta
@@ -148,14 +149,6 @@ def resolve_dataset(dataset: str | DatasetSpec | None = None, *, csv_adjusted: b
         return _Dataset(name, "store", store=PriceStore(config.store_dir()))
     return _Dataset(name, "csv", folders=list(spec.folders), csv_adjusted=csv_adjusted,
                     drop_after=pd.Timestamp(drop_after) if drop_after is not None else None)
-
-
-def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:
-    from pivotlib.data.universe import load_universe
-
-    if isinstance(universe, pd.DataFrame):
-        return universe
-    return load_universe(universe)
 
 
 # ----------------------------------------------------------------------------------------
