@@ -333,6 +333,19 @@ def test_replay_transient_faults_are_retried_with_backoff(replay, tmp_path, univ
     np.testing.assert_allclose(_store().read("APLD")[0]["close"].to_numpy(), f["close"])
 
 
+def test_replay_retry_of_a_past_range_asks_yahoo_again(replay, tmp_path, universe_file):
+    """yfinance memoises chart answers for a range that ended in the past (any status, a 503
+    too) for the life of the process: a retry must reach the server again, not the memo."""
+    days = _equity_days(60)
+    apld, f = _equity_answer(tmp_path, "APLD", 60, days=days)
+    rp = replay({"APLD": apld}, faults={"APLD": ["503"] * 3})
+    rep, sleeps = _lib_fetch(universe_file, ["APLD"], start=str(days[0].date()),
+                             end=str(days[-10].date()), retries=4, backoff=2.0)
+    assert rep.ok, (rep.errors, rep.refused)
+    assert [e["fault"] for e in rp.requests("APLD")].count("503") == 3
+    np.testing.assert_allclose(_store().read("APLD")[0]["close"].to_numpy(), f["close"][:-9])
+
+
 def test_replay_hang_past_timeout_is_retried(replay, tmp_path, universe_file):
     days = _equity_days(30)
     apld, _ = _equity_answer(tmp_path, "APLD", 30, days=days)
