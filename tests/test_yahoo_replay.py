@@ -180,6 +180,24 @@ def test_replay_synthetic_fetch_stores_the_recorded_answer(replay, tmp_path, uni
     assert "query2.finance.yahoo.com" in hosts and "fc.yahoo.com" in hosts
 
 
+@pytest.mark.parametrize("clock,kept", [("15:59", False), ("16:31", True)])
+def test_replay_equity_bar_of_a_session_still_trading_is_dropped(replay, tmp_path,
+                                                                 universe_file, clock, kept):
+    """The answer's last session, fetched at 15:59 New York that day, is still trading: not
+    stored; at 16:31 it is final and stored (the clock is passed in: no wall-clock race)."""
+    days = _equity_days(40)
+    apld, f = _equity_answer(tmp_path, "APLD", 40, days=days)
+    replay({"APLD": apld})
+    last = days[-1]
+    now = pd.Timestamp(f"{last.date()} {clock}", tz="America/New_York")
+    rep, _ = _lib_fetch(universe_file, ["APLD"], start=str(days[0].date()),
+                        end=str(last.date()), today=str(last.date()), now=now)
+    assert rep.ok, (rep.errors, rep.refused)
+    df = _store().read("APLD")[0]
+    assert (df.index[-1] == last) is kept
+    assert df.index[-1] == (last if kept else days[-2])
+
+
 def test_replay_second_fetch_asks_only_for_missing_days_and_merges(replay, tmp_path,
                                                                    universe_file):
     days = _equity_days(120)
