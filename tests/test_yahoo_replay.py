@@ -295,9 +295,11 @@ def test_replay_absurd_or_unexplained_answers_are_refused(replay, tmp_path, univ
     r = _fetch(universe_file, "APLD")
     assert r.rc == 3 and "do not explain" in r.err and "--full --replace" in r.err, r.err
     assert path.read_bytes() == stored
-    # the user accepts it: replaced, the old file backed up
-    r = _fetch(universe_file, "APLD", "--start", str(days[0].date()), "--full", "--replace")
+    # the user accepts it (--replace alone: the full history is fetched, never just the
+    # incremental days): replaced, the old file backed up
+    r = _fetch(universe_file, "APLD", "--replace")
     assert r.rc == 0, r.err
+    assert len(_store().read("APLD")[0]) == len(days)
     np.testing.assert_allclose(_store().read("APLD")[0]["close"].to_numpy(),
                                f_low["close"].to_numpy(), rtol=1e-12)
     assert "replace" in cli(["data", "backups", "APLD"]).out or "fetch" in cli(

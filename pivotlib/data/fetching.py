@@ -257,15 +257,15 @@ def _store_answer(s: str, ysym: str, new: pd.DataFrame, events: dict[str, Any],
                     new = _refetch_full(ysym, stored.index[0], end_ts, auto_adjust, today_ts,
                                         yahoo_kwargs)
                 except DataError as exc:
-                    report.errors[s] = (f"{s}: the answer re-adjusts stored history ({fp.notes[0]}) "
-                                        f"and the full refetch failed: {exc}; the stored file is kept")
+                    report.errors[s] = (f"{s}: the full history was needed ({fp.notes[0]}) "
+                                        f"but fetching it failed: {exc}; the stored file is kept")
                     return
                 events = dict(new.attrs.get("events") or {})
                 repaired = list(new.attrs.get("repaired") or [])
                 fp = plan_fetch(new, stored, symbol=s, info=info, where=where,
                                 adjusted=auto_adjust, stored_adjusted=stored_meta.adjusted
                                 if stored_meta is not None else None, events=events,
-                                full_answer=True, replace=False)
+                                full_answer=True, replace=replace)
         except DataError as exc:
             report.refused[s] = str(exc)
             return

@@ -177,6 +177,8 @@ def plan_fetch(new: pd.DataFrame, stored: pd.DataFrame | None, *, symbol: str, i
         return FetchPlan("created", new)
     span = f"{len(stored)} stored rows {stored.index[0].date()}..{stored.index[-1].date()}"
     if replace:
+        if not full_answer:  # never replace a history by the few days an incremental fetch asked
+            return FetchPlan("needs_full", new, ["--replace takes the full history"])
         ov = compare_overlap(stored["close"], new["close"])
         notes = [f"replaced {span} by Yahoo's {len(new)} rows {new.index[0].date()}.."
                  f"{new.index[-1].date()} (--replace)"]
