@@ -17,13 +17,14 @@ LAB_ARGS ?=
 NBSTRIP := $(VENV)/bin/python -m pivotlib.runner.nbstrip
 LAB_HOOK := --ContentsManager.pre_save_hook=pivotlib.runner.nbstrip.pre_save_hook
 
-.PHONY: demo test test-fast lab venv install install-dev kernel git-filter browser bench lint synthetic help
+.PHONY: demo test test-fast lab venv install install-dev kernel git-filter browser bench lint synthetic help lock
 
 help:
 	@echo "make demo   - set up and run the main job (briefing on SYNTHETIC demo data)"
 	@echo "make test   - set up with dev tools and run the test suite"
 	@echo "make lab    - open JupyterLab with the pivotlib kernel"
 	@echo "make bench  - run the benchmarks under benchmarks/"
+	@echo "make lock   - refresh constraints.txt (the tested versions) from pyproject.toml"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +32,25 @@ $(PY):
 
 venv: $(PY)
 
-$(STAMP_RUN): pyproject.toml | $(PY)
-	$(PIP) install --quiet --disable-pip-version-check -e '.[notebooks,dask]'
+# The versions the test suite passed with: pyproject.toml holds the ranges, constraints.txt the
+# exact tested versions (pip -c: a package it lists is installed at that version; anything it
+# does not list, e.g. a platform-only dependency, is resolved from pyproject.toml). Refresh with
+# `make lock` (pip-compile; LOCK_ARGS=--upgrade to move to the newest releases), then `make test`.
+LOCK := constraints.txt
+LOCK_ARGS ?=
+
+$(STAMP_RUN): pyproject.toml $(LOCK) | $(PY)
+	$(PIP) install --quiet --disable-pip-version-check -c $(LOCK) -e '.[notebooks,dask]'
 	touch $@
 
-$(STAMP_DEV): pyproject.toml $(STAMP_RUN)
-	$(PIP) install --quiet --disable-pip-version-check -e '.[notebooks,dask,dev]'
+$(STAMP_DEV): pyproject.toml $(LOCK) $(STAMP_RUN)
+	$(PIP) install --quiet --disable-pip-version-check -c $(LOCK) -e '.[notebooks,dask,dev]'
 	touch $@
+
+lock: $(STAMP_DEV)
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --extra notebooks --extra dask --extra dev --output-file $(LOCK) $(LOCK_ARGS) pyproject.toml
+	@echo "$(LOCK) refreshed from pyproject.toml; run 'make test' before committing it"
 
 install: $(STAMP_RUN) kernel git-filter
 

@@ -150,3 +150,103 @@ def test_cli_subprocess_help_is_fast_and_lists_actions():
     assert r.returncode == 0
     for a in ["fetch", "status", "import", "verify", "synthesize"]:
         assert a in r.stdout
+
+
+# ---- compare, verify --reference, backups --prune ---------------------------------------------
+def _csv_folder(path, frames):
+    path.mkdir(parents=True, exist_ok=True)
+    for sym, df in frames.items():
+        pd.DataFrame({"Date": df.index.strftime("%Y-%m-%d"), "Close": df["close"]}).to_csv(
+            path / f"{sym}.csv", index=False)
+    return path
+
+
+def test_compare_agree_constant_ratio_and_disagree(tmp_data_dir, tmp_path, capsys):
+    base = _eq()
+    moved = base.copy()
+    moved.iloc[10, 0] *= 1.05  # one revised close
+    a = _csv_folder(tmp_path / "a", {"APLD": base, "SPY": base, "IREN": base})
+    b = _csv_folder(tmp_path / "b", {"APLD": base, "SPY": base.assign(close=base["close"] * 0.98),
+                                     "IREN": moved})
+    rc = main(["data", "compare", f"csv:{a}", f"csv:{b}"])
+    out = capsys.readouterr().out
+    assert rc == 3  # IREN disagrees
+    lines = {ln.split()[0]: ln for ln in out.splitlines() if ln[:4] in ("APLD", "SPY ", "IREN")}
+    assert f"{len(base)}/{len(base)} agree" in lines["APLD"]
+    assert "B = A x 0.980000 on every day" in lines["SPY"]
+    assert "disagree on " + str(base.index[10].date()) in lines["IREN"]
+    assert f"{len(base) - 1}/{len(base)} agree" in lines["IREN"]
+    rc = main(["data", "compare", f"csv:{a}", f"csv:{b}", "--symbols", "APLD", "SPY",
+               "--format", "json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and [r["verdict"] for r in d] == ["agree", "constant ratio"]
+    assert d[1]["constant_ratio"] == pytest.approx(0.98)
+
+
+@pytest.mark.realdata
+def test_compare_real_benda931_against_dsturdy(realdata, capsys):
+    """The same history adjusted at another date: one constant ratio per file (SPY, QQQ)."""
+    a = realdata / "benda931__pairs_trading_system/data"
+    b = realdata / "dsturdy__Factor_Attribution_5_csvs/data"
+    main(["data", "compare", f"csv:{a}", f"csv:{b}", "--symbols", "SPY", "QQQ", "RIOT"])
+    out = capsys.readouterr().out
+    spy = next(ln for ln in out.splitlines() if ln.startswith("SPY"))
+    assert "0/123 agree" in spy and "B = A x 0.98" in spy
+    assert "123/123 agree" in next(ln for ln in out.splitlines() if ln.startswith("RIOT"))
+
+
+def test_verify_reference_flags_a_disagreeing_store(tmp_data_dir, tmp_path, capsys):
+    st = PriceStore(config.store_dir())
+    base = _eq()
+    st.write("APLD", base, SymbolMeta("APLD", "yahoo"))
+    st.write("SPY", base, SymbolMeta("SPY", "yahoo"))
+    ref = _csv_folder(tmp_path / "ref", {"APLD": base, "SPY": base.assign(
+        close=base["close"] * 1.5)})
+    ref_ok = _csv_folder(tmp_path / "ref_ok", {"APLD": base, "SPY": base})
+    assert main(["data", "verify", "--dataset", "store", "--reference", f"csv:{ref_ok}",
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    # SPY x1.5 everywhere is a constant ratio (adjusted at another date): a note, not a check
+    assert main(["data", "verify", "--dataset", "store", "--reference", f"csv:{ref}",
+                 "--quiet"]) == 0
+    assert "B = A x 1.500000" in capsys.readouterr().out
+    wrong = base.copy()
+    wrong.iloc[5:, 0] *= 2  # another symbol's file from day 5
+    ref2 = _csv_folder(tmp_path / "ref2", {"SPY": wrong})
+    assert main(["data", "verify", "--dataset", "store", "--reference", f"csv:{ref2}",
+                 "--quiet"]) == 3
+    assert "store/SPY: differs from" in capsys.readouterr().err
+
+
+def test_backups_prune_keeps_newest_young_and_only_copy(tmp_data_dir, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    from pivotlib.data import backups
+
+    st = PriceStore(config.store_dir())
+    st.write("APLD", _eq(), SymbolMeta("APLD", "yahoo"))
+    st.write("SPY", _eq(), SymbolMeta("SPY", "yahoo"))
+    now = datetime.now(UTC)
+    folder = backups.backup_root(st)
+
+    def old_backup(sym, days_ago, reason="replace"):
+        p = backups.make_backup(st, sym, reason)
+        stamp = (now - timedelta(days=days_ago)).strftime("%Y%m%dT%H%M%S%fZ")
+        dest = p.with_name(f"{stamp}-{reason}.parquet")
+        p.rename(dest)
+        return dest
+
+    apld = [old_backup("APLD", d) for d in (100, 90, 80, 70, 60, 50, 40, 2)]
+    spy_only = old_backup("SPY", 200, "remove")
+    st.path("SPY").unlink()  # the SPY history now lives only in its backup
+    rc = main(["data", "backups", "--prune", "--keep", "3", "--max-age-days", "45",
+               "--dry-run"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "would remove 5 backup(s)" in out  # APLD 60..100 days
+    assert all(p.exists() for p in apld)
+    assert main(["data", "backups", "--prune", "--keep", "3", "--max-age-days", "45"]) == 0
+    left = sorted(p.name for p in (folder / "APLD").glob("*.parquet"))
+    # kept: the 3 newest (2, 40, 50 days) and none older than 45 days beyond them
+    assert left == sorted(p.name for p in apld[-3:])
+    assert spy_only.exists()  # the only copy of SPY's history is never pruned
+    assert main(["data", "backups", "--prune", "--keep", "0"]) == 2

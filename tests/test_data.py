@@ -202,12 +202,13 @@ def online(monkeypatch):
     monkeypatch.delenv("PIVOT_OFFLINE", raising=False)
 
 
-def _body(symbol, start, end, base=10.0, step=0.1, tz="America/New_York", cal="XNYS", bump=None):
+def _body(symbol, start, end, base=10.0, step=0.1, tz="America/New_York", cal="XNYS", bump=None,
+          splits=None):
     idx = sessions(start, end, cal)
     c = base + step * np.arange(len(idx))
     if bump is not None:
         c = c * bump
-    return charts.build_chart(symbol, idx, c, tz=tz), idx, c
+    return charts.build_chart(symbol, idx, c, tz=tz, splits=splits), idx, c
 
 
 def test_fetch_new_symbol_writes_store(tmp_data_dir, universe, online):
@@ -255,14 +256,28 @@ def test_split_in_overlap_triggers_full_refetch(tmp_data_dir, universe, online):
 
     store.write("APLD", to_store_layout(charts.chart_to_frame(body, "APLD"), "APLD"),
                 SymbolMeta("APLD", "yahoo"))
-    split, idx2, c2 = _body("APLD", "2024-01-02", "2024-03-28", bump=0.5)  # 2:1 split
+    # a 2:1 split on 2024-03-01, after the stored history: Yahoo halves every earlier close
+    split, idx2, c2 = _body("APLD", "2024-01-02", "2024-03-28", bump=0.5,
+                            splits={"2024-03-01": 2.0})
     fake = charts.FakeYahoo({"APLD": split})
     rep = fetch_symbols(["APLD"], None, "2024-03-28", store, universe=universe,
                         downloader=fake, today="2024-04-01", sleep=lambda s: None)
-    assert rep.ok and "split" in rep.notes["APLD"]
+    assert rep.ok and "split 2:1 on 2024-03-01" in rep.notes["APLD"]
+    assert "backup" in rep.notes["APLD"]
     assert [k["start"] for k in fake.calls] == ["2024-02-22", "2024-01-02"]
     df, _ = store.read("APLD")
     np.testing.assert_allclose(df["close"], c2)
+    # without Yahoo's split event the same answer is an unexplained rewrite: refused
+    store2 = PriceStore(tmp_data_dir / "other")
+    store2.write("APLD", to_store_layout(charts.chart_to_frame(body, "APLD"), "APLD"),
+                 SymbolMeta("APLD", "yahoo"))
+    before = store2.path("APLD").read_bytes()
+    nosplit, _, _ = _body("APLD", "2024-01-02", "2024-03-28", bump=0.5)
+    rep2 = fetch_symbols(["APLD"], None, "2024-03-28", store2, universe=universe,
+                         downloader=charts.FakeYahoo({"APLD": nosplit}), today="2024-04-01",
+                         sleep=lambda s: None)
+    assert not rep2.ok and "--replace" in rep2.refused["APLD"]
+    assert store2.path("APLD").read_bytes() == before
 
 
 def test_up_to_date_symbol_not_fetched(filled_store, universe, online):
@@ -309,18 +324,28 @@ def test_csv_import_is_kept_unless_full(filled_store, universe, online):
     assert fake.calls == [] and filled_store.path("WULF").read_bytes() == before
     rep = fetch_symbols(["WULF"], None, "2024-03-28", filled_store, universe=universe,
                         downloader=fake, today="2024-04-01", full=True)
-    assert rep.ok and fake.calls[0]["start"] == "2024-01-10"  # listed_from: default start
+    # Yahoo's closes disagree with the imported file: refused, the import kept
+    assert "--replace" in rep.refused["WULF"] and fake.calls[0]["start"] == "2024-01-10"
+    assert filled_store.path("WULF").read_bytes() == before
+    rep = fetch_symbols(["WULF"], None, "2024-03-28", filled_store, universe=universe,
+                        downloader=fake, today="2024-04-01", full=True, replace=True)
+    assert rep.ok and "backup" in rep.notes["WULF"]
     assert filled_store.read("WULF")[1].source == "yahoo"
 
 
 def test_changed_adjustment_refetches_in_full(filled_store, universe, online):
     body, idx, _ = _body("APLD", "2024-01-02", "2024-03-28")
     fake = charts.FakeYahoo({"APLD": body})
+    before = filled_store.path("APLD").read_bytes()
     rep = fetch_symbols(["APLD"], None, "2024-03-28", filled_store, universe=universe,
                         downloader=fake, today="2024-04-01", auto_adjust=True)
-    assert rep.ok and "auto_adjust=True" in rep.notes["APLD"]
+    # the other convention would splice two adjustments: refused unless --replace
+    assert "splice two conventions" in rep.refused["APLD"]
     assert fake.calls[0]["start"] == "2018-01-01" and fake.calls[0]["auto_adjust"] is True
-    assert filled_store.read_meta("APLD").adjusted is True
+    assert filled_store.path("APLD").read_bytes() == before
+    rep = fetch_symbols(["APLD"], None, "2024-03-28", filled_store, universe=universe,
+                        downloader=fake, today="2024-04-01", auto_adjust=True, replace=True)
+    assert rep.ok and filled_store.read_meta("APLD").adjusted is True
 
 
 def test_crypto_overlap_in_days_and_yahoo_symbol_mapping(tmp_data_dir, tmp_path, online):
@@ -328,7 +353,8 @@ def test_crypto_overlap_in_days_and_yahoo_symbol_mapping(tmp_data_dir, tmp_path,
     uni.write_text("symbol,role,yahoo_symbol\nBTC,crypto,BTC-USD\n")
     store = PriceStore()
     store.write("BTC", _crypto(end="2024-02-20"), SymbolMeta("BTC", "yahoo"))
-    body, days, _ = _body("BTC-USD", "2024-01-01", "2024-02-29", base=40000, tz="UTC", cal="24/7")
+    full = _crypto(end="2024-02-29")  # Yahoo's answer agrees with the stored closes
+    body = charts.build_chart("BTC-USD", full.index, full["close"], tz="UTC")
     fake = charts.FakeYahoo({"BTC-USD": body}, tz_convert="America/New_York")
     rep = fetch_symbols(["BTC"], None, "2024-02-29", store, universe=uni, downloader=fake,
                         today="2024-03-01", overlap=3)
@@ -369,7 +395,7 @@ def test_revision_refetch_with_shorter_history_keeps_stored_file(tmp_data_dir, u
     short, _, _ = _body("APLD", "2024-02-01", "2024-03-28", base=10.0 + 0.1 * 21, bump=0.5)
     rep = fetch_symbols(["APLD"], None, "2024-03-28", store, universe=universe,
                         downloader=charts.FakeYahoo({"APLD": short}), today="2024-04-01")
-    assert "stored file is kept" in rep.errors["APLD"] and "--full" in rep.errors["APLD"]
+    assert "unchanged" in rep.refused["APLD"] and "--replace" in rep.refused["APLD"]
     assert store.path("APLD").read_bytes() == before
 
 

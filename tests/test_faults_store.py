@@ -195,7 +195,7 @@ _FETCHER = textwrap.dedent("""
         {{s: _faultkit.chart(s, start="2025-01-02", end="2025-06-30", base=base) for s in syms}})
     yahoo.yfinance_downloader = fake
     sys.exit(main(["data", "fetch", *syms, "--start", "2025-01-02", "--end", "2025-06-30",
-                   "--full", "--pause", "0", "--quiet"]))
+                   "--full", "--replace", "--pause", "0", "--quiet"]))
 """)
 
 
@@ -215,7 +215,9 @@ def test_fault_store_concurrent_cli_fetch_and_import_same_symbols(tmp_path):
             for b in (20.0, 40.0, 60.0)}
     env = dict(os.environ, PIVOT_DATA_DIR=str(data))
     procs = []
-    for b in (10.0, 30.0, 50.0):  # fetchers (stubbed Yahoo), online in their own process
+    for b in (10.0, 30.0, 50.0):  # fetchers (stubbed Yahoo), online in their own process;
+        # --replace for the same reason as the importers below (a fetch that disagrees with
+        # the stored closes is refused by default)
         e = dict(env)
         e.pop("PIVOT_OFFLINE", None)
         procs.append(("fetch", b, subprocess.Popen(

@@ -77,14 +77,14 @@ def test_fault_yahoo_timeout_then_recovers_appends(store):
 
 
 def test_fault_yahoo_revision_refetch_shorter_history_loses_nothing(store):
-    """History revised (split) and Yahoo's "full" refetch starts later than the stored file:
-    the stored rows are not dropped; the error names the fix (--full)."""
+    """History rewritten (closes re-based) and Yahoo's "full" refetch starts later than the
+    stored file: refused, the stored rows are not dropped; the message names the fix."""
     before = _seed_from_chart(store, "APLD")
     # closes re-based (a 2:1 split) and Yahoo's "full" history now starts only in April
     body = chart("APLD", start="2025-04-01", base=5.0)
     rep = _fetch(store, charts.FakeYahoo({"APLD": body}))
-    msg = rep.errors["APLD"]
-    assert "revised" in msg and "2025-01-02" in msg and "pivot data fetch APLD --full" in msg
+    msg = rep.refused["APLD"]
+    assert "rewrites stored history" in msg and "--full --replace" in msg
     assert store.path("APLD").read_bytes() == before
 
 

@@ -413,3 +413,70 @@ def test_import_waits_for_the_lock_and_leaves_store_unchanged(store, uni, tmp_pa
             import_prices(f, "MARA", adjusted=True, store=impatient, universe=uni)
     assert store.path("MARA").read_bytes() == old
     assert import_prices(f, "MARA", adjusted=True, store=impatient, universe=uni).action == "merged"
+
+
+# ---- fetched answers: rewrites only when Yahoo's own events explain them --------------------
+def _px(n=60, start="2024-01-02"):
+    from pivotlib.data.calendar import sessions as _sessions
+
+    idx = _sessions(start, "2024-12-31")[:n]
+    c = 20 + np.sin(np.arange(n)) + 0.05 * np.arange(n)
+    return pd.DataFrame({"close": c, "adj_close": c * 0.99}, index=idx)
+
+
+def test_explain_rewrite_accepts_only_what_the_events_explain():
+    from pivotlib.data.rewrites import explain_rewrite
+
+    old = _px()
+    day = old.index[40]
+    new = old.copy()
+    new.loc[new.index < day, ["close", "adj_close"]] /= 2
+    ok, why = explain_rewrite(old, new, {"splits": {str(day.date()): 2.0}}, adjusted=False)
+    assert ok and f"split 2:1 on {day.date()}" in why and "x0.5" in why
+    # the same rewrite, but the answer says 3:1: not explained
+    ok, why = explain_rewrite(old, new, {"splits": {str(day.date()): 3.0}}, adjusted=False)
+    assert not ok and "explain x0.333" in why
+    # no event at all
+    ok, why = explain_rewrite(old, new, {}, adjusted=False)
+    assert not ok and "no split or dividend" in why
+    # the step is 10 sessions away from the event's date: not one constant ratio before it
+    ok, _ = explain_rewrite(old, new, {"splits": {str(old.index[30].date()): 2.0}},
+                            adjusted=False)
+    assert not ok
+    # a dividend may re-adjust adj_close, never the split-adjusted close
+    div = old.copy()
+    div.loc[div.index < day, "adj_close"] *= 0.99
+    ok, why = explain_rewrite(old, div, {"dividends": {str(day.date()): 0.2}}, adjusted=False)
+    assert ok and "adj_close x0.99" in why
+    bad = div.copy()
+    bad.loc[bad.index < day, "close"] *= 0.99
+    ok, _ = explain_rewrite(old, bad, {"dividends": {str(day.date()): 0.2}}, adjusted=False)
+    assert not ok
+    assert explain_rewrite(old, old, {}, adjusted=False)[0] is False  # nothing to explain
+
+
+def test_plan_fetch_merges_agreeing_answers_and_refuses_shrinks():
+    from pivotlib.data.rewrites import plan_fetch
+
+    old = _px(40)
+    full = _px(60)
+    info = {"calendar": "XNYS"}
+    fp = plan_fetch(full.iloc[35:], old, symbol="APLD", info=info, where="w", adjusted=False,
+                    stored_adjusted=False, events={}, full_answer=False, replace=False)
+    assert fp.action == "merged" and fp.frame.index.equals(full.index)
+    # an explained rewrite whose "full" history starts later than the stored one: refused
+    day = full.index[50]
+    split = full.copy()
+    split.loc[split.index < day, ["close", "adj_close"]] /= 2
+    with pytest.raises(DataError, match="drop them"):
+        plan_fetch(split.iloc[10:], old, symbol="APLD", info=info, where="w", adjusted=False,
+                   stored_adjusted=False, events={"splits": {str(day.date()): 2.0}},
+                   full_answer=True, replace=False)
+    fp = plan_fetch(split, old, symbol="APLD", info=info, where="w", adjusted=False,
+                    stored_adjusted=False, events={"splits": {str(day.date()): 2.0}},
+                    full_answer=True, replace=False)
+    assert fp.action == "rewritten"
+    fp = plan_fetch(split.iloc[35:], old, symbol="APLD", info=info, where="w", adjusted=False,
+                    stored_adjusted=False, events={"splits": {str(day.date()): 2.0}},
+                    full_answer=False, replace=False)
+    assert fp.action == "needs_full"

@@ -373,9 +373,10 @@ def test_unreachable_network_fails_fast_after_first_batch(online):
     sleeps = Sleeps()
     res = fetch_yahoo(["A", "B", "C", "D", "E"], "2025-05-01", "2025-06-30", downloader=dl,
                       today=TODAY, sleep=sleeps, batch_size=2, retries=2)
-    assert calls == [["A", "B"]] * 3  # first batch tried 1 + 2 times, the rest not at all
-    assert "Could not resolve host" in res.errors["A"] and "after 3 attempts" in res.errors["A"]
-    assert res.errors["E"].startswith("E: not requested: Yahoo is unreachable")
+    assert calls == [["A", "B"]]  # no route to Yahoo: one attempt, no retries, no more batches
+    assert res.errors["A"].startswith("A: cannot reach Yahoo: curl: (6) Could not resolve host")
+    assert "delisted" not in res.errors["A"] and list(sleeps) == []
+    assert res.errors["E"].startswith("E: not requested: cannot reach Yahoo")
     assert "pivot data import FILE --symbol E" in res.errors["E"]
     assert set(res.errors) == {"A", "B", "C", "D", "E"}
 
@@ -408,4 +409,7 @@ def test_error_capture_keeps_the_timezone_probe_cause():
         log.removeHandler(cap)
     err = cap.errors["APLD"]
     assert "no timezone found" in err and "Could not resolve host" in err
-    assert yahoo._transient_text(err)  # so it is retried, not reported as delisted
+    # no route to Yahoo, not a delisting: reported as such (and not retried)
+    assert yahoo._network_text(err)
+    assert yahoo.unreachable_reason(err) == ("curl: (6) Could not resolve host: "
+                                             "query2.finance.yahoo.com")

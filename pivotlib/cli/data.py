@@ -1,8 +1,10 @@
 """``pivot data ...``: fetch, status, import, backups, restore, remove, verify, synthesize.
 
 Exit codes (see :data:`pivotlib.errors.EXIT_CODES`): 0 success; 2 bad input (including an
-unknown symbol); 3 data missing or invalid (including offline mode, refused imports and files
-that failed ``verify``); 4 the source failed for at least one symbol (the others were written).
+unknown symbol); 3 data missing or invalid (including offline mode, refused imports, a fetched
+answer refused because it would corrupt or shrink stored history, and files that failed
+``verify``); 4 the source failed for at least one symbol (the others were written; cannot reach
+Yahoo, rate limits that outlasted the retries).
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ def register(subparsers: Any) -> None:
                    help="sessions re-fetched before the stored last date (5)")
     f.add_argument("--auto-adjust", action="store_true",
                    help="store dividend-adjusted OHLC (default: raw Close + Adj Close)")
-    f.add_argument("--full", action="store_true", help="ignore stored data and refetch everything (also replaces CSV imports)")
+    f.add_argument("--full", action="store_true",
+                   help="fetch the whole history even when some is stored (still checked "
+                        "against the stored rows; also checks and merges over a CSV import)")
+    f.add_argument("--replace", action="store_true",
+                   help="take Yahoo's answer as the history even when it rewrites or shortens "
+                        "the stored one (the old file is kept as a backup); content checks "
+                        "still apply")
     f.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fetch)
 
@@ -67,9 +75,24 @@ def register(subparsers: Any) -> None:
     i.add_argument("--universe", type=Path, help="universe CSV (default data/universe.csv)")
     i.set_defaults(func=cmd_import)
 
-    b = sub.add_parser("backups", help="list the backups kept by import --replace, restore, remove")
+    b = sub.add_parser("backups", help="list the backups kept by import/fetch --replace, "
+                                       "rewrites, restore, remove; --prune old ones")
     b.add_argument("symbol", nargs="?", metavar="SYMBOL", help="one symbol (default: all)")
+    b.add_argument("--prune", action="store_true",
+                   help="delete old backups: keep the --keep newest per symbol, every one "
+                        "younger than --max-age-days, and never the only copy of a history")
+    b.add_argument("--keep", type=int, default=None, help="newest backups kept per symbol (5)")
+    b.add_argument("--max-age-days", type=float, default=None,
+                   help="backups younger than this are kept (30)")
+    b.add_argument("--dry-run", action="store_true", help="with --prune: only list what would go")
     b.set_defaults(func=cmd_backups)
+
+    c = sub.add_parser("compare", help="compare two datasets' closes symbol by symbol")
+    c.add_argument("a", metavar="A", help="dataset A: store, demo or csv:<folder>")
+    c.add_argument("b", metavar="B", help="dataset B (same forms)")
+    c.add_argument("--symbols", nargs="+", metavar="SYMBOL", help="default: every common symbol")
+    c.add_argument("--format", choices=["table", "json"], default="table")
+    c.set_defaults(func=cmd_compare)
 
     r = sub.add_parser("restore", help="put a backup back as the stored file (backs up the current one)")
     r.add_argument("symbol", metavar="SYMBOL")
@@ -85,6 +108,10 @@ def register(subparsers: Any) -> None:
                                       "report content problems (exit 3 if any)")
     v.add_argument("--dataset", choices=["store", "demo", "all"], default="all")
     v.add_argument("--universe", type=Path, help="universe CSV (default data/universe.csv)")
+    v.add_argument("--reference", metavar="DATASET",
+                   help="also compare the store's closes with this dataset (csv:<folder>, "
+                        "demo): a symbol that disagrees is a CHECK (exit 3); one constant "
+                        "ratio (adjusted at another date) is a note")
     v.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     v.set_defaults(func=cmd_verify)
 
@@ -121,7 +148,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     try:
         rep = fetch_symbols(syms, args.start, args.end, store, universe=uni,
                             overlap=args.overlap, auto_adjust=args.auto_adjust,
-                            batch_size=args.batch_size, full=args.full, pause=args.pause,
+                            batch_size=args.batch_size, full=args.full,
+                            replace=args.replace, pause=args.pause,
                             retries=args.retries, progress=bar.update)
     finally:
         bar.close()
@@ -132,8 +160,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         print(f"{s:10s} {rep.new_rows[s]:6d} rows fetched, {n} stored{note}")
     for s, msg in rep.errors.items():
         print(f"{s:10s} FAILED: {msg}", file=sys.stderr)
+    for s, msg in rep.refused.items():
+        print(f"{s:10s} REFUSED: {msg}", file=sys.stderr)
     print(f"fetched {len(rep.written)}, up to date {len(rep.up_to_date)}, "
-          f"failed {len(rep.errors)} -> {store.root}")
+          f"failed {len(rep.errors)}"
+          + (f", refused {len(rep.refused)} (stored files unchanged)" if rep.refused else "")
+          + f" -> {store.root}")
+    if rep.refused:  # a human must look: the answer would have corrupted or shrunk history
+        return DataError.exit_code
     if rep.errors:
         return SourceError.exit_code
     return 0
@@ -191,12 +225,48 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``pivot data compare A B``: exit 0 when every compared symbol agrees (or differs by one
+    constant ratio), 3 when some disagree."""
+    from pivotlib.data.compare import compare_datasets
+
+    res = compare_datasets(args.a, args.b, args.symbols)
+    if args.format == "json":
+        print(json.dumps([dict(vars(r), share=r.share, verdict=r.verdict) for r in res],
+                         indent=1, default=str))
+    else:
+        print(f"A = {args.a}\nB = {args.b}")
+        for r in res:
+            print(r.line())
+        counts: dict[str, int] = {}
+        for r in res:
+            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        print(", ".join(f"{n} {k}" for k, n in counts.items()))
+    return DataError.exit_code if any(r.verdict == "disagree" for r in res) else 0
+
+
 def cmd_backups(args: argparse.Namespace) -> int:
-    """``pivot data backups [SYMBOL]``."""
-    from pivotlib.data.backups import backup_root, list_backups
+    """``pivot data backups [SYMBOL] [--prune]``."""
+    from pivotlib.data.backups import (
+        KEEP_DAYS,
+        KEEP_NEWEST,
+        backup_root,
+        list_backups,
+        prune,
+    )
     from pivotlib.data.store import PriceStore
 
     store = PriceStore()
+    if args.prune:
+        keep = KEEP_NEWEST if args.keep is None else args.keep
+        days = KEEP_DAYS if args.max_age_days is None else args.max_age_days
+        gone = prune(store, args.symbol, keep=keep, max_age_days=days, dry_run=args.dry_run)
+        verb = "would remove" if args.dry_run else "removed"
+        for bk in gone:
+            print(f"{verb} {bk.symbol}/{bk.name} ({bk.rows} rows {bk.first}..{bk.last})")
+        print(f"{verb} {len(gone)} backup(s); kept the {keep} newest per symbol, every one "
+              f"younger than {days:g} days, and the only copy of any history")
+        return 0
     have = list_backups(store, args.symbol)
     if not have:
         print(f"no backups in {backup_root(store)}" + (f" for {args.symbol}" if args.symbol else ""))
@@ -275,6 +345,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
             bar.update(1)
     finally:
         bar.close()
+    if args.reference:
+        from pivotlib.data.compare import compare_datasets
+
+        store_syms = set(PriceStore(config.store_dir()).symbols())
+        from pivotlib.data.loading import resolve_dataset
+
+        ref_syms = set(resolve_dataset(args.reference).available())
+        both = sorted(store_syms & ref_syms)
+        if not both:
+            print(f"note: the store and {args.reference} share no symbol; nothing compared")
+        for r in compare_datasets("store", args.reference, both) if both else []:
+            if r.verdict == "disagree":
+                checks.append(f"store/{r.symbol}: differs from {args.reference}: {r.line().strip()}")
+            else:
+                print(f"reference {r.line()}")
     for b in bad:
         print(f"BAD {b}", file=sys.stderr)
     for c in checks:

@@ -4,8 +4,11 @@ Layout::
 
     <root>/.backups/<SYMBOL>/<UTC timestamp>-<reason>.parquet
 
-``reason`` is ``replace`` (``pivot data import --replace``), ``restore`` (the file a restore
-overwrote) or ``remove`` (``pivot data remove``). A backup is an exact byte copy of the store
+``reason`` is ``replace`` (``pivot data import --replace``), ``fetch`` (a fetch that rewrote the
+history: Yahoo re-adjusted it for a split or dividend, or ``fetch --replace``), ``restore`` (the
+file a restore overwrote) or ``remove`` (``pivot data remove``). Backups are removed only by an
+explicit ``pivot data backups --prune`` (:func:`prune`: keep the newest few per symbol and
+every one younger than a set age, never the only copy of a history). A backup is an exact byte copy of the store
 file (with its metadata), written to a temporary file in the same folder, fsync-ed and renamed
 into place, so a crash never leaves a half backup under a backup's name. The folder starts
 with a dot and is one level down, so :meth:`PriceStore.symbols` never lists it.
@@ -203,3 +206,76 @@ def remove(store: PriceStore, symbol: str) -> Path:
         except OSError as exc:
             raise StoreWriteError.wrap(exc, symbol, src, store.root) from exc
     return dest
+
+
+KEEP_NEWEST = 5
+"""``pivot data backups --prune`` keeps at least this many newest backups per symbol."""
+KEEP_DAYS = 30
+"""... and every backup younger than this many days."""
+
+
+def prune_plan(store: PriceStore, symbol: str | None = None, *, keep: int = KEEP_NEWEST,
+               max_age_days: float = KEEP_DAYS,
+               now: datetime | None = None) -> tuple[list[Backup], list[tuple[Backup, str]]]:
+    """Decide which backups a prune removes; return ``(remove, kept_with_reason)``.
+
+    Retention, per symbol: keep the ``keep`` newest backups and every backup younger than
+    ``max_age_days``; of the rest, keep a backup that is the only copy of a history (the newest
+    backup of a symbol whose store file is gone, e.g. after ``pivot data remove``) and any
+    backup whose metadata cannot be read (it cannot be judged). Everything else may go.
+
+    Raises
+    ------
+    InputError
+        ``keep < 1`` or ``max_age_days < 0`` (a prune must never empty a symbol's backups).
+    """
+    if keep < 1:
+        raise InputError(f"--keep must be at least 1 (got {keep}): a prune never removes "
+                         "every backup of a symbol")
+    if max_age_days < 0:
+        raise InputError(f"--max-age-days must be >= 0 (got {max_age_days})")
+    now = now or datetime.now(UTC)
+    by_symbol: dict[str, list[Backup]] = {}
+    for b in list_backups(store, symbol):
+        by_symbol.setdefault(b.symbol, []).append(b)
+    remove: list[Backup] = []
+    kept: list[tuple[Backup, str]] = []
+    for sym, items in by_symbol.items():
+        items = sorted(items, key=lambda b: b.name, reverse=True)  # newest first
+        has_file = store.path(sym).is_file()
+        for i, b in enumerate(items):
+            try:
+                taken = datetime.strptime(b.taken_at, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+                age = (now - taken).total_seconds() / 86400
+            except ValueError:
+                kept.append((b, "unknown age (unexpected name)"))
+                continue
+            if i < keep:
+                kept.append((b, f"one of the {keep} newest"))
+            elif age < max_age_days:
+                kept.append((b, f"younger than {max_age_days:g} days"))
+            elif b.problem:
+                kept.append((b, "unreadable metadata: not judged"))
+            elif i == 0 and not has_file:
+                kept.append((b, "the only copy of this history (no stored file)"))
+            else:
+                remove.append(b)
+    return remove, kept
+
+
+def prune(store: PriceStore, symbol: str | None = None, *, keep: int = KEEP_NEWEST,
+          max_age_days: float = KEEP_DAYS, now: datetime | None = None,
+          dry_run: bool = False) -> list[Backup]:
+    """Delete the backups :func:`prune_plan` selects (under each symbol's lock); return them."""
+    gone, _ = prune_plan(store, symbol, keep=keep, max_age_days=max_age_days, now=now)
+    if dry_run:
+        return gone
+    for b in gone:
+        with store.locked(b.symbol):
+            try:
+                b.path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StoreWriteError.wrap(exc, b.symbol, b.path, b.path.parent) from exc
+    return gone

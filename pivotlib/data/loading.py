@@ -28,7 +28,7 @@ over the calendar days that fold into each session. Values before a symbol's ``l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +38,17 @@ import pandas as pd
 
 from pivotlib import config
 from pivotlib.data.datasets import DatasetSpec, default_spec_text
+from pivotlib.data.fetching import (  # noqa: F401 - re-exported (the fetch path's old home)
+    DEFAULT_OVERLAP,
+    DEFAULT_START,
+    FetchReport,
+    _universe,
+    fetch_symbols,
+)
 from pivotlib.data.store import PriceStore, SymbolMeta
 from pivotlib.errors import DataError, InputError, PivotError
 
 FIELDS = ("close", "adj_close", "adjusted", "open", "high", "low", "volume")
-DEFAULT_START = "2018-01-01"
-DEFAULT_OVERLAP = 5
 
 
 # ----------------------------------------------------------------------------------------
@@ -144,14 +149,6 @@ def resolve_dataset(dataset: str | DatasetSpec | None = None, *, csv_adjusted: b
         return _Dataset(name, "store", store=PriceStore(config.store_dir()))
     return _Dataset(name, "csv", folders=list(spec.folders), csv_adjusted=csv_adjusted,
                     drop_after=pd.Timestamp(drop_after) if drop_after is not None else None)
-
-
-def _universe(universe: pd.DataFrame | Path | str | None) -> pd.DataFrame:
-    from pivotlib.data.universe import load_universe
-
-    if isinstance(universe, pd.DataFrame):
-        return universe
-    return load_universe(universe)
 
 
 # ----------------------------------------------------------------------------------------
@@ -372,257 +369,8 @@ def _gap_before(idx: pd.DatetimeIndex) -> int:
 
 
 # ----------------------------------------------------------------------------------------
-# fetch (incremental refresh) and import
+# import (fetch lives in pivotlib.data.fetching; re-exported here)
 # ----------------------------------------------------------------------------------------
-@dataclass
-class FetchReport:
-    """What :func:`fetch_symbols` did.
-
-    Attributes
-    ----------
-    written : dict
-        symbol -> rows in the file after the write.
-    new_rows : dict
-        symbol -> rows added or revised by this fetch.
-    up_to_date : list
-        Symbols already complete (nothing fetched).
-    errors : dict
-        symbol -> message (the existing file, if any, is untouched).
-    notes : dict
-        symbol -> remark (full refetch after a split, replaced a CSV import...).
-    """
-
-    written: dict[str, int] = field(default_factory=dict)
-    new_rows: dict[str, int] = field(default_factory=dict)
-    up_to_date: list[str] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def fetch_symbols(symbols: Iterable[str] | None, start: str | pd.Timestamp | None = None,
-                  end: str | pd.Timestamp | None = None, store: PriceStore | None = None, *,
-                  universe: pd.DataFrame | Path | str | None = None, overlap: int = DEFAULT_OVERLAP,
-                  auto_adjust: bool = False, batch_size: int = 10, full: bool = False,
-                  revision_tolerance: float = 0.005, today: str | pd.Timestamp | None = None,
-                  progress: Callable[[int], None] | None = None,
-                  **yahoo_kwargs: Any) -> FetchReport:
-    """Fetch symbols from Yahoo into the store, incrementally.
-
-    For a symbol already stored from Yahoo with the same ``auto_adjust``: fetch only from
-    ``overlap`` sessions before the stored last date (to pick up revisions) to ``end``, merge
-    (new rows win), and write atomically. If the overlapping closes moved by more than
-    ``revision_tolerance`` (relative) - a split or a dividend re-adjustment rewrote history -
-    the whole range is refetched instead. A symbol that is missing, unreadable (quarantined)
-    or stored with a different adjustment is fetched in full. Data imported from CSV is never
-    replaced unless ``full=True`` (it is reported as an error instead). A failed fetch never
-    touches the existing file.
-
-    Parameters
-    ----------
-    symbols : iterable of str, optional
-        Universe symbols (the Yahoo ticker comes from the universe's ``yahoo_symbol``);
-        None = the whole universe.
-    start, end : date, optional
-        Default start: the symbol's ``listed_from`` or 2018-01-01; default end: today.
-    store : PriceStore, optional
-        Default ``PriceStore()`` (``data/store``).
-    overlap : int, default 5
-        Sessions re-fetched before the stored last date.
-    auto_adjust, batch_size : see :func:`pivotlib.data.sources.yahoo.fetch_yahoo`.
-    full : bool
-        Ignore stored data and refetch everything.
-    progress : callable, optional
-        Called with the number of symbols finished after each batch.
-    **yahoo_kwargs
-        Passed to :func:`~pivotlib.data.sources.yahoo.fetch_yahoo` (``downloader``, ``sleep``,
-        ``pause``, ``retries``, ...).
-
-    Returns
-    -------
-    FetchReport
-
-    Raises
-    ------
-    OfflineError
-        Offline mode is on (before any network use).
-    """
-    from pivotlib.data.calendar import _day
-    from pivotlib.data.sources.yahoo import fetch_yahoo, offline_message
-    from pivotlib.data.universe import symbol_info
-
-    store = store or PriceStore()
-    uni = _universe(universe)
-    syms = list(dict.fromkeys(symbols)) if symbols is not None else uni["symbol"].tolist()
-    if not syms:
-        raise InputError("no symbols to fetch; name some or check the universe file")
-    if config.offline():
-        from pivotlib.errors import OfflineError
-
-        raise OfflineError(offline_message(syms))
-    today_ts = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))
-    end_ts = _day(end) if end is not None else today_ts
-    report = FetchReport()
-
-    plans: dict[str, dict[str, Any]] = {}
-    for s in syms:
-        info = symbol_info(s, uni)
-        ysym = str(info.get("yahoo_symbol") or s)
-        lf = info.get("listed_from")
-        s_start = _day(start) if start is not None else (
-            pd.Timestamp(lf) if lf is not None and not pd.isna(lf) else _day(DEFAULT_START))
-        old = None
-        meta = None
-        if not full and store.exists(s):
-            try:
-                old, meta = store.read(s)
-            except DataError as exc:
-                report.notes[s] = f"stored file unusable, refetching in full ({exc})"
-        plan = {"ysym": ysym, "start": s_start, "old": old, "meta": meta,
-                "calendar": info["calendar"], "requested_start": s_start}
-        if old is not None and meta is not None:
-            if meta.source != "yahoo":
-                # never overwrite a user's import behind their back
-                report.errors[s] = (f"{s}: the stored data came from {meta.source} "
-                                    f"({meta.extra.get('path', 'an import')}); kept as is. "
-                                    f"Pass --full (full=True) to replace it with Yahoo data")
-                continue
-            if meta.adjusted != bool(auto_adjust):
-                report.notes[s] = (f"replacing {meta.source} data (adjusted={meta.adjusted}) "
-                                   f"with Yahoo auto_adjust={auto_adjust}")
-                plan["old"] = None
-            elif (start is not None and old.index[0] > s_start + pd.Timedelta(days=7)
-                  and _requested_start(meta, old) > s_start):
-                # the file was fetched from a later start than asked now: backfill in full
-                # (not when an earlier fetch already asked from this start and Yahoo simply
-                # has no older history, e.g. a later IPO)
-                report.notes[s] = "stored history starts after --start: refetching in full"
-                plan["start"] = min(s_start, old.index[0])
-                plan["old"] = None
-            else:
-                last = old.index[-1]
-                if last >= end_ts:
-                    report.up_to_date.append(s)
-                    continue
-                plan["start"] = _back(last, overlap, str(info["calendar"]))
-                plan["full_start"] = old.index[0]
-                plan["requested_start"] = min(_requested_start(meta, old), s_start)
-        if plan["start"] > end_ts:
-            report.errors[s] = (f"{s}: start {plan['start'].date()} is after end {end_ts.date()}; "
-                                "pass a later --end")
-            continue
-        plans[s] = plan
-
-    if progress is not None and len(syms) > len(plans):
-        progress(len(syms) - len(plans))  # up to date or refused: nothing to fetch
-    # Two groups - full fetches and incremental ones - so yf.download batches stay large;
-    # each group is requested from its earliest start and every answer is cut back to its own
-    # symbol's start afterwards.
-    groups: dict[str, list[str]] = {}
-    for s, plan in plans.items():
-        groups.setdefault("full" if plan["old"] is None else "incremental", []).append(s)
-    for g_syms in groups.values():
-        g_start = min(plans[s]["start"] for s in g_syms)
-        ymap = {plans[s]["ysym"]: s for s in g_syms}
-        res = fetch_yahoo(list(ymap), g_start, end_ts, auto_adjust=auto_adjust,
-                          batch_size=batch_size, today=today_ts,
-                          on_batch=(lambda b: progress(len(b))) if progress else None,
-                          **yahoo_kwargs)
-        for ysym, s in ymap.items():
-            if ysym in res.errors:
-                report.errors[s] = res.errors[ysym].replace(f"{ysym}:", f"{s}:", 1) if ysym != s else res.errors[ysym]
-                continue
-            plan = plans[s]
-            new = res.frames[ysym]
-            new = new[new.index >= plan["start"]]
-            if new.empty:
-                report.errors[s] = (f"{s}: Yahoo returned no rows on or after "
-                                    f"{plan['start'].date()}")
-                continue
-            old = plan["old"]
-            if old is not None:
-                if _revised(old, new, revision_tolerance):
-                    try:
-                        new = _refetch_full(ysym, plan["full_start"], end_ts, auto_adjust, today_ts,
-                                            yahoo_kwargs)
-                    except DataError as exc:
-                        report.errors[s] = (f"{s}: history was revised (split?) and the full "
-                                            f"refetch failed: {exc}; the stored file is kept")
-                        continue
-                    if new.index[0] > plan["full_start"] + pd.Timedelta(days=7):
-                        report.errors[s] = (
-                            f"{s}: history was revised (split?) but Yahoo's full history starts "
-                            f"{new.index[0].date()}, after the stored start "
-                            f"{plan['full_start'].date()}; the stored file is kept. Re-run "
-                            f"with `pivot data fetch {s} --full` to accept the shorter history")
-                        continue
-                    report.notes[s] = "overlap disagreed with stored closes (split or re-adjustment): refetched full history"
-                    merged = new
-                else:
-                    merged = pd.concat([old[old.index < new.index[0]], new])
-                    merged = merged[~merged.index.duplicated(keep="last")].sort_index()
-            else:
-                merged = new
-            meta = SymbolMeta(symbol=s, source="yahoo", adjusted=bool(auto_adjust),
-                              extra={"yahoo_symbol": ysym, "auto_adjust": bool(auto_adjust),
-                                     "requested_start": plan["requested_start"].date().isoformat(),
-                                     "close_is": ("split- and dividend-adjusted" if auto_adjust
-                                                  else "split-adjusted, not dividend-adjusted "
-                                                  "(adj_close is fully adjusted)")})
-            try:
-                store.write(s, merged, meta)
-            except DataError as exc:
-                report.errors[s] = str(exc)
-                continue
-            report.written[s] = len(merged)
-            report.new_rows[s] = len(new)
-    return report
-
-
-def _requested_start(meta: SymbolMeta, old: pd.DataFrame) -> pd.Timestamp:
-    """The earliest start any fetch of this file asked for (else its first date)."""
-    try:
-        return pd.Timestamp(meta.extra["requested_start"])
-    except (KeyError, TypeError, ValueError):
-        return old.index[0]
-
-
-def _back(last: pd.Timestamp, n: int, calendar: str) -> pd.Timestamp:
-    """``n`` sessions (or days for 24/7) before ``last``."""
-    if n <= 0:
-        return last + pd.Timedelta(days=1)
-    if calendar == "24/7":
-        return last - pd.Timedelta(days=n)
-    from pivotlib.data.calendar import shift_sessions, to_session
-
-    try:
-        return shift_sessions(to_session(last, "previous"), -n)
-    except InputError:
-        return last - pd.Timedelta(days=2 * n)
-
-
-def _revised(old: pd.DataFrame, new: pd.DataFrame, tol: float) -> bool:
-    common = old.index.intersection(new.index)
-    if len(common) == 0:
-        return False
-    a = old.loc[common, "close"].to_numpy()
-    b = new.loc[common, "close"].to_numpy()
-    ok = (a > 0) & np.isfinite(a) & np.isfinite(b)
-    if not ok.any():
-        return False
-    return bool(np.nanmax(np.abs(b[ok] / a[ok] - 1)) > tol)
-
-
-def _refetch_full(ysym: str, start: pd.Timestamp, end: pd.Timestamp, auto_adjust: bool,
-                  today: pd.Timestamp, kwargs: dict[str, Any]) -> pd.DataFrame:
-    from pivotlib.data.sources.yahoo import fetch_one
-
-    return fetch_one(ysym, start, end, auto_adjust=auto_adjust, today=today, **kwargs)
-
-
 def import_csv(path: Path | str, symbol: str, *, adjusted: bool, store: PriceStore | None = None,
                drop_after: str | pd.Timestamp | None = None, replace: bool = False,
                allow_unknown_symbol: bool = False,

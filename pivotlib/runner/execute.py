@@ -207,7 +207,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     meta: dict[str, Any] = {
         "name": name, "notebook": nb_path.stem, "date": day, "parameters": jsonable(overrides),
         "merged_parameters": jsonable(merged), "fingerprint": fp,
-        "pivotlib": __version__, "ipynb": ipynb.name, "html": None,
+        "pivotlib": __version__, "versions": package_versions(), "ipynb": ipynb.name,
+        "html": None,
     }
     t0 = time.perf_counter()
     error: str | None = None
@@ -273,3 +274,20 @@ def _error_text(exc: BaseException) -> str:
     if ename:
         return f"{ename}: {evalue}".strip()
     return f"{type(exc).__name__}: {exc}".strip()
+
+
+PROVENANCE_PACKAGES = ("pivotlib", "pandas", "numpy", "statsmodels", "yfinance", "plotly")
+"""Packages whose versions every report's provenance lists (``versions`` in the sidecar JSON)."""
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of :data:`PROVENANCE_PACKAGES` (``"not installed"`` when absent)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str] = {}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            out[name] = __version__ if name == "pivotlib" else version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out

@@ -75,9 +75,11 @@ def _footer(meta: Mapping[str, Any]) -> str:
         f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(str(k))}</th>"
         f"<td>{html.escape(json.dumps(v) if not isinstance(v, str) else v)}</td></tr>"
         for k, v in sorted(meta.get("parameters", {}).items()))
+    versions = ", ".join(f"{k} {v}" for k, v in (
+        meta.get("versions") or {"pivotlib": __version__}).items())
     return (f"<p>Report <b>{html.escape(meta.get('name', ''))}</b> from notebook "
             f"<code>{html.escape(meta.get('notebook', ''))}</code>, run date "
-            f"{html.escape(meta.get('date', ''))}, pivotlib {html.escape(__version__)}, "
+            f"{html.escape(meta.get('date', ''))}, {html.escape(versions)}, "
             f"input fingerprint <code>{html.escape(meta.get('fingerprint', '')[:12])}</code>. "
             f"<a href='../index.html'>All reports</a></p>"
             f"<details><summary>Parameters</summary><table>{rows}</table></details>")

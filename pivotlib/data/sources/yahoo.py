@@ -26,19 +26,23 @@ What this module guarantees
 * **Dates.** Tz-aware indexes become tz-naive dates: equities take the exchange-local
   (America/New_York) date, crypto (``*-USD``) the **UTC** date - Yahoo's BTC-USD daily bar is the
   UTC calendar day ending at 00:00 UTC (see :mod:`pivotlib.data.calendar`).
+* **No route is not a delisting.** An unresolvable host or a refused connection is one
+  attempt and one line, ``cannot reach Yahoo: <cause>``, never yfinance's "possibly delisted;
+  no timezone found" guess; the remaining batches are not requested.
 
-Test seam
----------
+Test seams
+----------
 Every network call goes through a *downloader*: ``downloader(tickers, start, end_exclusive,
 auto_adjust, timeout) -> (frame, errors)`` where ``frame`` looks like ``yf.download(...,
-group_by="ticker")`` output and ``errors`` maps ticker -> error text. Tests pass a stub built
-from chart-v8 JSON (:func:`chart_to_frame`); production uses :func:`yfinance_downloader`.
+group_by="ticker")`` output and ``errors`` maps ticker -> error text. Unit tests pass a stub
+built from chart-v8 JSON (:func:`chart_to_frame`); production uses
+:func:`~pivotlib.data.sources.yfclient.yfinance_downloader`, which the replay tests
+(``tests/test_yahoo_replay.py``) run for real against recorded Yahoo answers on 127.0.0.1 by
+replacing only the host (:data:`~pivotlib.data.sources.yfclient.HOST_ENV`).
 """
 
 from __future__ import annotations
 
-import ast
-import logging
 import random
 import re
 import time
@@ -50,6 +54,12 @@ import numpy as np
 import pandas as pd
 
 from pivotlib import config
+from pivotlib.data.sources.yfclient import (  # noqa: F401 - re-exported (tests, docs)
+    HOST_ENV,
+    _ErrorCapture,
+    yahoo_session,
+    yfinance_downloader,
+)
 from pivotlib.data.store import normalize_frame
 from pivotlib.errors import OfflineError, SourceError
 
@@ -62,14 +72,20 @@ _COLUMN_ALIASES = {"open": "open", "high": "high", "low": "low", "close": "close
 _TRANSIENT_MARKERS = ("ratelimit", "rate limit", "rate-limit", "too many requests", "429",
                       "timed out", "timeout", "connectionerror", "connection error",
                       "connection aborted", "connection reset", "temporarily unavailable",
-                      "max retries exceeded", "failed to establish", "curl: (28)", "curl: (7)",
-                      "curl: (6)", "could not resolve", "502", "503", "504")
+                      "max retries exceeded", "curl: (28)", "curl: (18)", "curl: (52)",
+                      "curl: (56)", "partial file", "500", "502", "503", "504",
+                      "service unavailable", "internal server error", "bad gateway",
+                      "expecting value", "unterminated string", "jsondecodeerror")
 
 
 _NETWORK_MARKERS = ("could not resolve", "name or service not known", "dnserror",
                     "temporary failure in name resolution", "failed to establish",
-                    "connection refused", "network is unreachable", "no route to host",
-                    "curl: (6)", "curl: (7)")
+                    "connection refused", "couldn't connect", "could not connect",
+                    "network is unreachable", "no route to host", "curl: (5)", "curl: (6)",
+                    "curl: (7)")
+"""Errors that mean "no route to Yahoo at all": one attempt, no retry, never a delisting."""
+_GUESS_RE = re.compile(r"\s*[;,]?\s*\(?possibly delisted[^;)]*\)?|\s*[;,]?\s*no timezone found",
+                       re.I)
 
 
 @dataclass
@@ -180,6 +196,10 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
         from pivotlib.errors import InputError
 
         raise InputError(f"end {end_ts.date()} is before start {start_ts.date()}; swap them")
+    if downloader is None:
+        from pivotlib.data.sources.yfclient import replacement_host
+
+        replacement_host()  # a bad PIVOT_YAHOO_HOST is bad input (exit 2), not a Yahoo failure
     dl = downloader or yfinance_downloader
     rng = rng or random.Random()
     ref = _day(today) if today is not None else _day(pd.Timestamp.now(tz="UTC"))
@@ -197,7 +217,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
             # a whole batch already failed to connect after every retry: do not wait through
             # the same backoff for each remaining batch
             for s in batch:
-                result.errors[s] = (f"{s}: not requested: Yahoo is unreachable ({network_down}); "
+                result.errors[s] = (f"{s}: not requested: cannot reach Yahoo ({network_down}); "
                                     "check the connection and retry, or import a CSV "
                                     f"(`pivot data import FILE --symbol {s}`)")
             if on_batch is not None:
@@ -214,7 +234,7 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
             try:
                 frame, errors = dl(list(pending), start_s, end_excl, auto_adjust, timeout)
             except Exception as exc:  # noqa: BLE001 - classified below
-                if is_transient(exc):
+                if is_transient(exc) or _network_text(_describe(exc)):
                     # the exception itself says "retry" (type, HTTP status or text): every
                     # pending ticker is retried, whatever its message text looks like
                     errors = {s: _describe(exc) for s in pending}
@@ -225,8 +245,23 @@ def fetch_yahoo(symbols: Sequence[str], start: str | pd.Timestamp, end: str | pd
                         result.errors[s] = f"{s}: Yahoo request failed ({_describe(exc)})"
                     break
             retry: list[str] = []
+            unreachable = [s for s in pending
+                           if _network_text(errors.get(s) or errors.get(s.upper()) or "")]
+            if unreachable and len(unreachable) == len(pending):
+                # no route to Yahoo at all (DNS, refused, unreachable): retrying cannot help and
+                # yfinance's "possibly delisted; no timezone found" is a guess, not the cause
+                network_down = unreachable_reason(errors.get(unreachable[0])
+                                                  or errors.get(unreachable[0].upper()) or "")
+                for s in pending:
+                    result.errors[s] = (f"{s}: cannot reach Yahoo: {network_down}; nothing was "
+                                        "changed. Check the network (or proxy/DNS) and retry "
+                                        "(exit code 4), or import a CSV "
+                                        f"(`pivot data import FILE --symbol {s}`)")
+                break
             for s in pending:
                 err = errors.get(s) or errors.get(s.upper())
+                if err and _network_text(err):
+                    err = unreachable_reason(err)
                 if err and (whole_call_transient or _transient_text(err)):
                     retry.append(s)
                     last_err[s] = err
@@ -293,6 +328,22 @@ def _transient_text(text: str) -> bool:
     return any(m in t for m in _TRANSIENT_MARKERS)
 
 
+def unreachable_reason(text: str) -> str:
+    """One line saying why Yahoo cannot be reached, without yfinance's delisting guess.
+
+    ``yfinance`` turns a failed connection into "possibly delisted; no timezone found"; the
+    root cause is the first error it logged (e.g. ``curl: (6) Could not resolve host:
+    query2.finance.yahoo.com``). That cause is kept, the guess dropped.
+    """
+    parts = [p.strip() for p in re.split(r";\s*", text) if p.strip()]
+    keep = [p for p in parts if _network_text(p)] or parts
+    first = _GUESS_RE.sub("", keep[0] if keep else text).strip(" ;,")
+    at = first.find("curl: (")
+    if at >= 0:
+        first = first[at:].split(" See https://curl.se", 1)[0].rstrip(" .')\"")
+    return first or "connection failed"
+
+
 def _network_text(text: str) -> bool:
     """True for "cannot reach the host at all" errors (DNS, refused, unreachable)."""
     t = text.lower()
@@ -353,6 +404,10 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if frame is None or frame.empty:
         raise SourceError(f"{symbol}: Yahoo returned no rows")
     df = frame.copy()
+    actions = {name: pd.to_numeric(df[c], errors="coerce") for c in df.columns
+               for name in ("dividends", "stock splits") if str(c).strip().lower() == name}
+    repaired_col = next((df[c] for c in df.columns if str(c).strip().lower() == "repaired?"),
+                        None)
     df.columns = [_COLUMN_ALIASES.get(str(c).strip().lower(), "") for c in df.columns]
     df = df.loc[:, [c for c in df.columns if c]]
     if "close" not in df.columns:
@@ -365,6 +420,16 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if idx.tz is not None:
         idx = idx.tz_convert("UTC" if is_crypto(symbol) else "America/New_York").tz_localize(None)
     df.index = idx.normalize()
+    events: dict[str, dict[str, float]] = {}
+    for name, sr in actions.items():
+        sr = pd.Series(sr.to_numpy(), index=df.index)
+        sr = sr[sr.notna() & (sr != 0)]
+        key = "splits" if name == "stock splits" else "dividends"
+        events[key] = {d.date().isoformat(): float(v) for d, v in sr.items()}
+    repaired: list[str] = []
+    if repaired_col is not None:
+        flags = pd.Series(repaired_col.to_numpy(), index=df.index).fillna(False).astype(bool)
+        repaired = [d.date().isoformat() for d in flags.index[flags.to_numpy()]]
     for c in df.columns:
         df[c] = pd.to_numeric(df[c], errors="coerce")
     df = df[df["close"].notna()]
@@ -376,9 +441,12 @@ def to_store_layout(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if bad.any():
         raise SourceError(f"{symbol}: Yahoo returned negative prices on {bad.idxmax().date()}")
     try:
-        return normalize_frame(df, symbol)
+        out = normalize_frame(df, symbol)
     except Exception as exc:  # noqa: BLE001
         raise SourceError(f"{symbol}: malformed Yahoo payload ({exc})") from exc
+    out.attrs["events"] = events  # Yahoo's own splits ({date: ratio}) and dividends ({date: $})
+    out.attrs["repaired"] = [d for d in repaired if pd.Timestamp(d) in out.index]
+    return out
 
 
 def drop_unfinished(df: pd.DataFrame, symbol: str, now: pd.Timestamp) -> pd.DataFrame:
@@ -476,6 +544,18 @@ def chart_to_frame(payload: dict[str, Any], symbol: str | None = None) -> pd.Dat
         if adj:
             cols["Adj Close"] = _series(adj[0].get("adjclose"), n, "adjclose")
         cols["Volume"] = _series(quote.get("volume"), n, "volume")
+        ev = res.get("events") or {}
+        if ev:  # as yf.download(actions=True): amounts on the bar of the event's day
+            day = idx.normalize()
+            for kind, name in [("dividends", "Dividends"), ("splits", "Stock Splits")]:
+                col = np.zeros(n)
+                for item in (ev.get(kind) or {}).values():
+                    when = pd.Timestamp(int(item["date"]), unit="s", tz="UTC").tz_convert(tz)
+                    hit = np.flatnonzero(day == when.normalize())
+                    if len(hit):
+                        col[hit[0]] = (float(item["amount"]) if kind == "dividends" else
+                                       float(item["numerator"]) / float(item["denominator"]))
+                cols[name] = col
     except SourceError:
         raise
     except (KeyError, IndexError, TypeError, ValueError) as exc:
@@ -491,67 +571,3 @@ def _series(values: Any, n: int, name: str) -> np.ndarray:
     if len(values) != n:
         raise ValueError(f"{name!r} has {len(values)} values for {n} timestamps")
     return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
-
-
-# ----------------------------------------------------------------------------------------
-# the real downloader
-# ----------------------------------------------------------------------------------------
-_FAILED_TICKER_RE = re.compile(r"Failed to get ticker '([^']+)' reason: (.*)", re.S)
-
-
-class _ErrorCapture(logging.Handler):
-    """Collect the per-ticker errors that ``yf.download`` logs instead of raising."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.errors: dict[str, str] = {}
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        m = _FAILED_TICKER_RE.search(msg)
-        if m:  # the timezone probe failed: the real cause of a later "no timezone found"
-            self._add(m.group(1), m.group(2).strip())
-            return
-        head, sep, tail = msg.partition("]: ")
-        if not sep or not head.lstrip().startswith("["):
-            return
-        try:
-            syms = ast.literal_eval(head.strip() + "]")
-        except (ValueError, SyntaxError):
-            return
-        for s in syms if isinstance(syms, list) else []:
-            self._add(str(s), tail.strip())
-
-    def _add(self, ticker: str, text: str) -> None:
-        text = text.split(" See https://curl.se", 1)[0].strip()
-        prev = self.errors.get(ticker)
-        # the first message logged is the root cause (e.g. the failed timezone probe)
-        self.errors[ticker] = text if not prev or prev == text else f"{prev}; {text}"
-
-
-def yfinance_downloader(tickers: list[str], start: str, end_exclusive: str, auto_adjust: bool,
-                        timeout: float) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Call ``yf.download`` for one batch and return ``(frame, {ticker: error})``.
-
-    ``progress=False``, ``group_by="ticker"``, ``actions=False``, ``threads`` limited to
-    2, ``multi_level_index=True`` (so every answer has the same shape). Errors that yfinance
-    logs rather than raises are captured from its logger.
-    """
-    import warnings
-
-    import yfinance as yf
-
-    logger = logging.getLogger("yfinance")
-    cap = _ErrorCapture()
-    logger.addHandler(cap)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module=r"yfinance(\..*)?")
-            frame = yf.download(
-                tickers, start=start, end=end_exclusive, auto_adjust=auto_adjust,
-                actions=False, progress=False, group_by="ticker",
-                threads=min(2, len(tickers)), multi_level_index=True, timeout=timeout,
-            )
-    finally:
-        logger.removeHandler(cap)
-    return (frame if frame is not None else pd.DataFrame()), cap.errors
