@@ -169,16 +169,25 @@ def headline(a: Any, *, synthetic: bool = False) -> Prose:
     model_car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")].set_index("horizon")
     sp = a.spillover.table
     sp0 = sp[(sp.announcer_group == "all") & (sp.window == "day 0")].set_index("peer_group")
+    if "perm_p" not in did.columns or not np.isfinite(float(act.get("did", np.nan))):
+        life = (f"**Lifeboat**: no pivoters-vs-loyalists DiD on this dataset "
+                f"({int(act.get('n_pivoters', 0))} pivoter(s), "
+                f"{int(act.get('n_loyalists', 0))} loyalist(s) with data; both cohorts are "
+                "needed; the notes say which miners are missing and how to get them).")
+    else:
+        life = (
+            f"**Lifeboat**: pivoters' downside BTC beta changed by {act['mean_change_pivoters']:+.2f} "
+            f"on average, loyalists' by {act['mean_change_loyalists']:+.2f}: DiD "
+            f"{act['did']:+.2f} (95% CI {act['low']:+.2f} to {act['high']:+.2f}), permutation "
+            f"p = {act['perm_p']:.3f} over {int(act['n_labelings'])} cohort labelings"
+            + (f"; placebo DiD {plc['did']:+.2f} (p = {plc['perm_p']:.2f})" if plc is not None
+               and np.isfinite(plc.get("did", np.nan)) else "") + ". "
+            + (f"Individually significant falls: {', '.join(fell)}." if fell
+               else "No single pivoter's fall is significant on its own."))
     bullets = [
-        f"**Lifeboat**: pivoters' downside BTC beta changed by {act['mean_change_pivoters']:+.2f} "
-        f"on average, loyalists' by {act['mean_change_loyalists']:+.2f}: DiD "
-        f"{act['did']:+.2f} (95% CI {act['low']:+.2f} to {act['high']:+.2f}), permutation "
-        f"p = {act['perm_p']:.3f} over {int(act['n_labelings'])} cohort labelings"
-        + (f"; placebo DiD {plc['did']:+.2f} (p = {plc['perm_p']:.2f})" if plc is not None
-           and np.isfinite(plc.get("did", np.nan)) else "") + ". "
-        + (f"Individually significant falls: {', '.join(fell)}." if fell
-           else "No single pivoter's fall is significant on its own."),
-        "**Hype or substance**: mean CAR against market + BTC "
+        life,
+        f"**Hype or substance**: mean CAR against {a.params.get('market', 'SPY')} + "
+        f"{a.params.get('btc', 'BTC-USD')} "
         + ", ".join(f"+{h}: {_pct(r['mean'])} [{_pct(r['low'])}, {_pct(r['high'])}] "
                     f"(n={int(r['n'])}, kept {r['pooled_kept']:.0%} of day 0)"
                     for h, r in model_car.iterrows()) + ".",

@@ -169,6 +169,30 @@ def fit_spec(spec: ModelSpec, available: Iterable[str],
     return new, notes
 
 
+@dataclass(frozen=True)
+class Missing:
+    """A section of a report that could not run, and why (shown as one boxed line).
+
+    Attributes
+    ----------
+    section : str
+        The section's name (``headline event``, ``regimes``, ``lifeboat``, ``key numbers``).
+    reason : str
+        What is missing and how to get it (the error's own message, which names both).
+    """
+
+    section: str
+    reason: str
+
+    @property
+    def line(self) -> str:
+        """``Regimes not shown: <reason>``."""
+        return f"{self.section[:1].upper()}{self.section[1:]} not shown: {self.reason}"
+
+    def __bool__(self) -> bool:
+        return False
+
+
 @dataclass
 class Notes:
     """What a study left out or changed, and why (shown in the report and on the terminal)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, run_lifeboat
+from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, pivot_cohorts, run_lifeboat
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
@@ -24,12 +24,18 @@ from pivotlib.defaults import (
     LIFEBOAT_HORIZONS,
     LIFEBOAT_MINERS,
     MARKET,
+    STAND_INS,
+    choose_role,
+    how_to_get,
 )
 from pivotlib.errors import DataError
 from pivotlib.events.catalog import load_catalog
-from pivotlib.studies.common import Notes, Summary
+from pivotlib.studies.common import Notes, Summary, dataset_symbols
 
 __all__ = ["LifeboatReport", "study_lifeboat", "display_tables"]
+
+_DID_COLUMNS = ["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
+                "n_pivoters", "n_loyalists", "loo_min", "loo_max"]
 
 
 @dataclass
@@ -54,8 +60,15 @@ class LifeboatReport:
 
     @property
     def did(self) -> pd.Series:
-        """The headline DiD row (estimate, did, low, high, perm_p, ...)."""
-        return self.analysis.did.table.iloc[0]
+        """The headline DiD row (estimate, did, low, high, perm_p, ...; NaN where the DiD
+        could not be computed, :attr:`has_did`)."""
+        return self.analysis.did.table.reindex(columns=_DID_COLUMNS).iloc[0]
+
+    @property
+    def has_did(self) -> bool:
+        """True when both cohorts had data and the pivoters-vs-loyalists DiD was computed."""
+        d = self.did
+        return bool(pd.notna(d["did"]) and pd.notna(d["perm_p"]))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Display-ready tables (:func:`display_tables`)."""
@@ -64,13 +77,14 @@ class LifeboatReport:
     def summary(self) -> Summary:
         """Headline numbers (renders in a notebook)."""
         d = self.did
-        return Summary(title="Lifeboat test",
-                       rows=[("miners", ", ".join(self.miners)),
-                             ("DiD downside BTC beta (pivoters - loyalists)",
-                              f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, "
-                              f"{float(d['high']):+.2f}], permutation p = "
-                              f"{float(d['perm_p']):.3f}")],
-                       notes=list(self.notes))
+        rows = [("miners", ", ".join(self.miners)),
+                ("market, bitcoin", f"{self.analysis.params.get('market')}, "
+                                    f"{self.analysis.params.get('btc')}")]
+        rows.append(("DiD downside BTC beta (pivoters - loyalists)",
+                     f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}],"
+                     f" permutation p = {float(d['perm_p']):.3f}" if self.has_did
+                     else "not computed (a cohort has no miner with data; see the notes)"))
+        return Summary(title="Lifeboat test", rows=rows, notes=list(self.notes))
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -81,9 +95,12 @@ class LifeboatReport:
         pt = a.persistence.table
         car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")]
         return {"kind": "lifeboat", "title": "Lifeboat test", "symbols": ",".join(self.miners),
-                "symbol": "", "car": None, "did_downside_beta": float(d["did"]),
-                "p_value": float(d["perm_p"]), "did_ci": [float(d["low"]), float(d["high"])],
-                "significant": bool(float(d["perm_p"]) < 0.05),
+                "symbol": "", "car": None,
+                "did_downside_beta": float(d["did"]) if self.has_did else None,
+                "p_value": float(d["perm_p"]) if self.has_did else None,
+                "did_ci": [float(d["low"]), float(d["high"])] if self.has_did else None,
+                "significant": bool(self.has_did and float(d["perm_p"]) < 0.05),
+                "market": self.analysis.params.get("market"),
                 "downside_change": {r.symbol: float(r.down_change) for r in
                                     a.betas.table.dropna(subset=["down_change"]).itertuples()},
                 "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
@@ -99,14 +116,31 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
                    catalog: pd.DataFrame | None = None) -> LifeboatReport:
     """Run the lifeboat analysis on a dataset (parameters are notebook 06's).
 
+    The market follows the rule per role (:func:`pivotlib.defaults.choose_role`): the default
+    ``SPY`` the dataset lacks is replaced by its stand-in (``IWM``, ``QQQ``) with a note; a
+    market the analyst named must be there. Bitcoin has no stand-in.
+
     Raises
     ------
     DataError
-        The market or bitcoin column is not in the dataset (says how to get it).
+        Bitcoin, or any market series, is not in the dataset; or an analyst-named series is
+        missing (says which and how to get it).
     """
     ds = str(DatasetSpec.parse(dataset))
     cat = load_catalog() if catalog is None else catalog
     notes = Notes()
+    have = dataset_symbols(ds)
+    b = choose_role("bitcoin", have, btc, where=ds)
+    if not b.column:
+        raise DataError(f"the lifeboat analysis measures miners against bitcoin and {ds} has "
+                        f"no {btc} (no stand-in tracks it); {how_to_get(btc)}")
+    m = choose_role("market", have, market, taken=[b.column], where=ds)
+    if not m.column:
+        raise DataError(f"the lifeboat analysis holds the market fixed and {ds} has no "
+                        f"market series ({market}, nor {', '.join(STAND_INS['market'])}); "
+                        f"{how_to_get(market)}")
+    notes.extend([n for n in (m.note, b.note) if n])
+    market, btc = m.column, b.column
     syms = list(dict.fromkeys([*miners, market, btc]))
     returns = load_returns(syms, end=end or None, dataset=ds, on_missing="skip")
     lost = notes.left_out(returns)
@@ -114,12 +148,32 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
         if role in lost:
             raise DataError(f"the lifeboat analysis needs {role}: "
                             f"{returns.attrs['left_out'][role]}")
-    have = [s for s in miners if s in returns.columns]
-    a = run_lifeboat(returns, cat, have, market=market, btc=btc, down_threshold=down_threshold,
-                     crash_threshold=crash_threshold, horizons=horizons, as_of=as_of or None,
-                     n_boot=n_boot, seed=seed)
+    have_m = [s for s in miners if s in returns.columns]
+    a = run_lifeboat(returns, cat, have_m, market=market, btc=btc,
+                     down_threshold=down_threshold, crash_threshold=crash_threshold,
+                     horizons=horizons, as_of=as_of or None, n_boot=n_boot, seed=seed)
+    notes.extend(cohort_notes(pivot_cohorts(cat, list(miners), as_of=as_of or None),
+                              returns.columns))
     notes.extend(a.all_notes())
-    return LifeboatReport(dataset=ds, miners=have, analysis=a, returns=returns, notes=notes)
+    return LifeboatReport(dataset=ds, miners=have_m, analysis=a, returns=returns, notes=notes)
+
+
+def cohort_notes(cohorts: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """Notes for a cohort with no miner in the data: the DiD needs both cohorts, and the
+    loyal-miner control portfolio needs loyalists (persistence then runs against the market +
+    BTC model only)."""
+    have = set(columns)
+    out = []
+    for cohort, what in (("pivoter", "the DiD was not computed (it compares pivoters with "
+                                     "loyalists)"),
+                         ("loyalist", "the DiD was not computed and the loyal-miner control "
+                                      "portfolio is empty (persistence is measured against "
+                                      "the market + BTC model only)")):
+        members = [str(s) for s in cohorts.index[cohorts["cohort"] == cohort]]
+        if members and not any(s in have for s in members):
+            out.append(f"No {cohort} in this dataset ({', '.join(members)} missing): {what}; "
+                       f"to run it, {how_to_get(members[0])} and the other {cohort}s.")
+    return out
 
 
 def display_tables(a: Any) -> dict[str, pd.DataFrame]:
@@ -131,8 +185,7 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
                "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
                "up_p", "asym_change", "note"]]
-    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
-                       "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
+    did = a.did.table.reindex(columns=_DID_COLUMNS)
     pt = a.persistence.table
     pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
                "pooled_kept", "median_kept"]]
