@@ -190,13 +190,15 @@ def headline(a: Any, *, synthetic: bool = False) -> Prose:
         f"{a.params.get('btc', 'BTC-USD')} "
         + ", ".join(f"+{h}: {_pct(r['mean'])} [{_pct(r['low'])}, {_pct(r['high'])}] "
                     f"(n={int(r['n'])}, kept {r['pooled_kept']:.0%} of day 0)"
-                    for h, r in model_car.iterrows()) + ".",
+                    for h, r in model_car.iterrows())
+        + ("." if len(model_car) else "no AI-deal event with data."),
         "**Spillover**: on an announcer's day 0, pivoter peers moved "
         + (f"{_pct(sp0.loc['pivoter', 'mean'])} (p = {sp0.loc['pivoter', 'p']:.2f})"
-           if "pivoter" in sp0.index else "n/a")
+           if "pivoter" in sp0.index and "p" in sp0.columns else "n/a")
         + ", loyalist peers "
         + (f"{_pct(sp0.loc['loyalist', 'mean'])} (p = {sp0.loc['loyalist', 'p']:.2f})"
-           if "loyalist" in sp0.index else "n/a") + " (abnormal, per-event means).",
+           if "loyalist" in sp0.index and "p" in sp0.columns else "n/a")
+        + " (abnormal, per-event means).",
     ]
     paras = []
     if synthetic:

@@ -94,9 +94,12 @@ def dataset_symbols(dataset: str | None) -> list[str]:
     ds = resolve_dataset(dataset)
     have = ds.available()
     if not have:
-        raise DataError(f"the dataset {ds.name} holds no price series; fill it with "
-                        "`pivot data fetch` (or `pivot data import FILE --symbol SYMBOL`), or "
-                        "pick another with --dataset (demo, store, csv:<folder>)")
+        fill = ("generate it with `pivot data synthesize` (or `make demo`)" if ds.kind == "demo"
+                else "add <SYMBOL>.csv files to the folder(s)" if ds.kind == "csv"
+                else "fill it with `pivot data fetch` (or `pivot data import FILE --symbol "
+                     "SYMBOL`)")
+        raise DataError(f"the dataset {ds.name} holds no price series; {fill}, or pick "
+                        "another with --dataset (demo, store, csv:<folder>)")
     return have
 
 
@@ -164,8 +167,9 @@ def fit_spec(spec: ModelSpec, available: Iterable[str],
     else:
         model = "factors"
     new = ModelSpec(model, market, tuple(facs) or spec.factors, spec.estimation, spec.window)
-    notes.append(f"Event model: {new.label()} instead of {spec.label()} (the series above "
-                 "is missing).")
+    gone = [r for r in spec.regressors() if r not in have]
+    notes.append(f"Event model: {new.label()} instead of {spec.label()} ({', '.join(gone)} "
+                 "not in the data).")
     return new, notes
 
 
