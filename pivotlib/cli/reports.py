@@ -112,6 +112,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {res.ipynb}")
         if res.html:
             print(f"wrote {res.html}")
+        notes = [str(n) for n in (res.records or {}).get("notes") or []]
+        if notes:  # the report's notes box, repeated on the terminal
+            print("notes (what the report left out or changed, and why):")
+            for n in notes:
+                print(f"  {n}")
     return 0
 
 

@@ -149,6 +149,9 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
             raise DataError(f"the lifeboat analysis needs {role}: "
                             f"{returns.attrs['left_out'][role]}")
     have_m = [s for s in miners if s in returns.columns]
+    if not have_m:
+        raise DataError(f"none of the miners {', '.join(miners)} is in {ds}; "
+                        f"{how_to_get(miners[0])} (and the others)")
     a = run_lifeboat(returns, cat, have_m, market=market, btc=btc,
                      down_threshold=down_threshold, crash_threshold=crash_threshold,
                      horizons=horizons, as_of=as_of or None, n_boot=n_boot, seed=seed)
