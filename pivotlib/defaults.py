@@ -148,16 +148,19 @@ ROLE_DEFAULTS: dict[str, str] = {"market": MARKET, "bitcoin": BITCOIN, "ai": AI}
 
 STAND_INS: dict[str, tuple[str, ...]] = {
     "market": ("IWM", "QQQ"),
-    "bitcoin": (),
+    "bitcoin": ("IBIT", "FBTC"),
     "ai": ("QQQ", "NVDA"),
 }
 """Documented stand-ins, in order of preference, used when a role's DEFAULT series is not in
 the dataset (never when the analyst named the series: that is an error).
 
 * market: ``IWM`` (Russell 2000, small caps like the miners), then ``QQQ`` (Nasdaq-100).
-* bitcoin: none; no series in the universe tracks bitcoin's daily close well enough (``WGMI``
-  holds the miners themselves, ``ETH-USD`` is another coin), so the part that needs bitcoin is
-  dropped and the rest runs.
+* bitcoin: the spot bitcoin ETFs ``IBIT`` (iShares), then ``FBTC`` (Fidelity): they hold
+  bitcoin and close with NYSE (16:00 New York, not Yahoo's 00:00 UTC print), but only trade
+  since 2024-01-11, so events and windows before that cannot use them (the engine says so).
+  Not ``GBTC`` (a closed-end trust at a premium/discount before 2024), ``BITO`` (futures, roll
+  cost), ``WGMI`` (holds the miners themselves) or ``ETH-USD`` (another coin). With none of
+  them the part that needs bitcoin is dropped and the rest runs.
 * ai: ``QQQ`` (Nasdaq-100, heavy in AI infrastructure), then ``NVDA`` (the AI bellwether).
   Whatever stands in is orthogonalised on the market exactly as ``SMH`` would be.
 """

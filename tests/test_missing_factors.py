@@ -91,8 +91,9 @@ def test_choose_role_default_stand_in_dropped_and_named():
     assert (c.column, c.kind) == ("IWM", "stand-in") and "IWM stands in" in c.note
     assert "pivot data fetch SPY" in c.note
     assert choose_role("ai", ["QQQ", "NVDA"], taken=["QQQ"]).column == "NVDA"
+    assert choose_role("bitcoin", ["SPY", "FBTC", "IBIT"]).column == "IBIT"
     d = choose_role("bitcoin", ["SPY"])
-    assert d.column is None and d.kind == "dropped" and "no stand-in" in d.note
+    assert d.column is None and d.kind == "dropped" and "nor any stand-in (IBIT, FBTC)" in d.note
     assert choose_role("ai", ["SPY"], "SMH").kind == "dropped"  # the default may degrade
     with pytest.raises(DataError, match=r"NVDA \(the AI factor you asked for\) is not in "
                                         r"csv:/x"):

@@ -118,7 +118,8 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
 
     The market follows the rule per role (:func:`pivotlib.defaults.choose_role`): the default
     ``SPY`` the dataset lacks is replaced by its stand-in (``IWM``, ``QQQ``) with a note; a
-    market the analyst named must be there. Bitcoin has no stand-in.
+    market the analyst named must be there. Bitcoin likewise: a spot bitcoin ETF stands in
+    (``IBIT``, ``FBTC``), else the analysis cannot run.
 
     Raises
     ------
@@ -133,7 +134,8 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
     b = choose_role("bitcoin", have, btc, where=ds)
     if not b.column:
         raise DataError(f"the lifeboat analysis measures miners against bitcoin and {ds} has "
-                        f"no {btc} (no stand-in tracks it); {how_to_get(btc)}")
+                        f"no {btc} (nor a stand-in: {', '.join(STAND_INS['bitcoin'])}); "
+                        f"{how_to_get(btc)}")
     m = choose_role("market", have, market, taken=[b.column], where=ds)
     if not m.column:
         raise DataError(f"the lifeboat analysis holds the market fixed and {ds} has no "
