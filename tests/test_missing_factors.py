@@ -188,8 +188,20 @@ def test_lifeboat_numbers_without_market_and_cohorts(ds, catalog):
     assert no_loyal.analysis.betas.table.set_index("symbol").loc["APLD", "down_change"] == piv
     no_piv = study_lifeboat(dataset=ds["no-pivot"], **kw)
     assert not no_piv.has_did and any(n.startswith("No pivoter") for n in no_piv.notes)
-    with pytest.raises(DataError, match=r"no BTC-USD.*pivot data fetch BTC-USD"):
-        study_lifeboat(dataset=ds["no-BTC-USD"], **kw)
+    # no bitcoin at all: no lifeboat test, no crash capture; the loyal-portfolio benchmark
+    # does not use bitcoin, so its persistence numbers are the full dataset's
+    no_btc = study_lifeboat(dataset=ds["no-BTC-USD"], **kw)
+    assert no_btc.analysis.did is None and no_btc.analysis.capture is None
+    assert not no_btc.has_did and any(n.startswith("No bitcoin series") for n in no_btc.notes)
+    assert "market model" in no_btc.analysis.persistence.method
+    no_btc.tables()
+
+    def control(rep):
+        t = rep.analysis.persistence.table
+        return t[t["benchmark"] == "control"].reset_index(drop=True)[["measure", "horizon", "n",
+                                                                       "mean"]]
+
+    pd.testing.assert_frame_equal(control(no_btc), control(full))
 
 
 def test_briefing_degrades_by_section(ds, catalog):
@@ -198,14 +210,18 @@ def test_briefing_degrades_by_section(ds, catalog):
     from pivotlib.studies.common import Missing
 
     b = study_briefing(dataset=ds["no-BTC-USD"], catalog=catalog)
-    assert b.event and b.regimes and isinstance(b.lifeboat, Missing)
-    assert b.notes[0].startswith("Lifeboat not shown: ") and "BTC-USD" in b.notes[0]
-    box = str(views.lifeboat_headline(b.lifeboat))
-    assert box.startswith("Lifeboat not shown") and "pivot data fetch BTC-USD" in box
+    assert b.event and b.regimes and b.lifeboat and not b.missing
+    assert "not tested, this dataset has no bitcoin" in str(views.lifeboat_headline(b.lifeboat))
     keys = narrative.key_numbers(b)[""].tolist()
     assert "Headline event" in keys and not any(k.startswith("Lifeboat") for k in keys)
     assert any(k.startswith("Highest pivot score (AI part only") for k in keys)
-    assert b.record()["sections_missing"] == {"lifeboat": b.lifeboat.reason}
+    # no market series at all: the lifeboat (which holds the market fixed) is one boxed line
+    m = study_briefing(dataset=ds["miners-only"], catalog=catalog)
+    assert isinstance(m.lifeboat, Missing) and "SPY" in m.lifeboat.reason
+    box = str(views.lifeboat_headline(m.lifeboat))
+    assert box.startswith("Lifeboat not shown") and "pivot data fetch SPY" in box
+    assert m.notes[0].startswith("Regimes not shown: ")
+    assert m.record()["sections_missing"]["lifeboat"] == m.lifeboat.reason
     # nothing but miners: the constant-mean event study runs, the rest is boxed
     bare = study_briefing(dataset=ds["miners-only"], catalog=catalog)
     assert bare.event.spec.model == "constant_mean"
@@ -264,8 +280,8 @@ def test_empty_store_fails_fast_with_one_message(private):
 # ------------------------------------------------------- every report, once per case (slow)
 RUNS: dict[str, list[str]] = {
     **{f"brief/{c}": ["brief"] for c in ROLE_CASES},
-    **{f"06/{c}": ["report", "06-lifeboat"] for c in ("no-SPY", "no-SMH", "no-loyal",
-                                                       "no-pivot")},
+    **{f"06/{c}": ["report", "06-lifeboat"] for c in ("no-SPY", "no-BTC-USD", "no-ai",
+                                                       "no-loyal", "no-pivot")},
     "05/no-pivot": ["report", "05-briefing"],
 }
 
@@ -292,7 +308,7 @@ def runs(ds, tmp_path_factory) -> dict[str, tuple[int, str, list[dict]]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case, gap", [
-    ("no-SPY", "IWM stands in"), ("no-BTC-USD", "Lifeboat not shown"),
+    ("no-SPY", "IWM stands in"), ("no-BTC-USD", "No bitcoin series"),
     ("no-SMH", "QQQ stands in"), ("no-ai", "bitcoin exposure only")])
 def test_brief_five_of_five_with_the_gap_named(runs, case, gap):
     rc, text, _ = runs[f"brief/{case}"]
@@ -302,7 +318,8 @@ def test_brief_five_of_five_with_the_gap_named(runs, case, gap):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key, gap", [
-    ("06/no-SPY", "IWM stands in"), ("06/no-SMH", ""), ("06/no-loyal", "No loyalist"),
+    ("06/no-SPY", "IWM stands in"), ("06/no-BTC-USD", "No bitcoin series"), ("06/no-ai", ""),
+    ("06/no-loyal", "No loyalist"),
     ("06/no-pivot", "No pivoter"), ("05/no-pivot", "Regimes not shown")])
 def test_lifeboat_and_briefing_reports_ok_with_the_note(runs, key, gap):
     rc, text, _ = runs[key]

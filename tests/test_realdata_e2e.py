@@ -351,7 +351,7 @@ ROLE_CASES: dict[str, tuple[tuple[str, ...], bool]] = {
     "no-ai": (("SMH", "QQQ"), True),           # no AI proxy at all (NVDA is not linked)
 }
 ROLE_GAPS = {"no-SPY": "IWM stands in", "no-BTC-USD": "IBIT stands in",
-             "no-bitcoin-at-all": "Lifeboat not shown", "no-SMH": "QQQ stands in",
+             "no-bitcoin-at-all": "No bitcoin series", "no-SMH": "QQQ stands in",
              "no-ai": "bitcoin exposure only"}
 
 

@@ -36,9 +36,12 @@ def _f(v: Any) -> float | None:
 def downside_arrows(betas: Any, cohorts: pd.DataFrame, *, synthetic: bool = False,
                     title: str = "Downside BTC beta before -> after the split") -> Chart:
     """One horizontal arrow per miner from its downside beta before to after, with the after
-    interval as a whisker; coloured by cohort, pivoters on top."""
+    interval as a whisker; coloured by cohort, pivoters on top. ``betas`` None (no bitcoin
+    series): one boxed line instead."""
     import plotly.graph_objects as go
 
+    if betas is None:
+        return _no_bitcoin("downside BTC betas")
     t = betas.table.dropna(subset=["down_change"]).copy()
     t["cohort"] = cohorts["cohort"].reindex(t["symbol"]).fillna("").to_numpy()
     t = t.sort_values(["cohort", "down_change"], ascending=[False, False])
@@ -75,9 +78,12 @@ def downside_arrows(betas: Any, cohorts: pd.DataFrame, *, synthetic: bool = Fals
 def capture_table(capture: Any, *, synthetic: bool = False,
                   title: str = "Each miner's move over each BTC crash") -> Chart:
     """Heat-table of episodes x miners: the miner's move over the BTC peak-to-trough window,
-    cells outlined by phase (before/after the miner's split); blank = not listed."""
+    cells outlined by phase (before/after the miner's split); blank = not listed. ``capture``
+    None (no bitcoin series): one boxed line instead."""
     import plotly.graph_objects as go
 
+    if capture is None:
+        return _no_bitcoin("BTC crash episodes")
     w = capture.wide("miner_move")
     ph = capture.wide("phase")
     syms = [c for c in w.columns if c not in ("start", "trough", "btc_drawdown")]
@@ -157,19 +163,34 @@ def _pct(v: float) -> str:
     return "n/a" if v is None or not np.isfinite(v) else f"{v:+.0%}"
 
 
+def _no_bitcoin(what: str) -> Any:
+    return Prose(paragraphs=[f"**No {what}: this dataset has no bitcoin series** (BTC-USD, nor "
+                             "a spot ETF standing in); see the notes for how to get it."],
+                 kind="caveat")
+
+
 def headline(a: Any, *, synthetic: bool = False) -> Prose:
     """The three answers in plain words, numbers from the analysis ``a`` (LifeboatAnalysis)."""
-    did = a.did.table.set_index("estimate")
+    if a.did is None:  # no bitcoin series: persistence and spillover only
+        did = pd.DataFrame([{"estimate": "actual", "n_pivoters": 0, "n_loyalists": 0}])
+    else:
+        did = a.did.table
+    did = did.set_index("estimate")
     act = did.iloc[0]
     plc = did.iloc[-1] if len(did) > 2 else None
-    b = a.betas.table.dropna(subset=["down_change"])
-    piv = b[b["symbol"].map(a.cohorts["cohort"]) == "pivoter"]
-    fell = piv[piv["down_high"] < 0]["symbol"].tolist()
+    fell: list[str] = []
+    if a.betas is not None:
+        b = a.betas.table.dropna(subset=["down_change"])
+        piv = b[b["symbol"].map(a.cohorts["cohort"]) == "pivoter"]
+        fell = piv[piv["down_high"] < 0]["symbol"].tolist()
     pt = a.persistence.table
     model_car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")].set_index("horizon")
     sp = a.spillover.table
     sp0 = sp[(sp.announcer_group == "all") & (sp.window == "day 0")].set_index("peer_group")
-    if "perm_p" not in did.columns or not np.isfinite(float(act.get("did", np.nan))):
+    if a.did is None:
+        life = ("**Lifeboat**: not tested, this dataset has no bitcoin series (the notes say "
+                "how to get it); persistence and spillover below use the market model.")
+    elif "perm_p" not in did.columns or not np.isfinite(float(act.get("did", np.nan))):
         life = (f"**Lifeboat**: no pivoters-vs-loyalists DiD on this dataset "
                 f"({int(act.get('n_pivoters', 0))} pivoter(s), "
                 f"{int(act.get('n_loyalists', 0))} loyalist(s) with data; both cohorts are "
@@ -186,8 +207,8 @@ def headline(a: Any, *, synthetic: bool = False) -> Prose:
                else "No single pivoter's fall is significant on its own."))
     bullets = [
         life,
-        f"**Hype or substance**: mean CAR against {a.params.get('market', 'SPY')} + "
-        f"{a.params.get('btc', 'BTC-USD')} "
+        f"**Hype or substance**: mean CAR against {a.params.get('market', 'SPY')}"
+        + (f" + {a.params['btc']} " if a.params.get("btc") else " (market model) ")
         + ", ".join(f"+{h}: {_pct(r['mean'])} [{_pct(r['low'])}, {_pct(r['high'])}] "
                     f"(n={int(r['n'])}, kept {r['pooled_kept']:.0%} of day 0)"
                     for h, r in model_car.iterrows())

@@ -434,7 +434,7 @@ def key_numbers(brief: Any) -> pd.DataFrame:
             n_sig = int(((ok["p_value"] < ALPHA) & (ok["pivot_score"] > 0)).sum())
             items.append((f"Miners with a significant pivot ({ALPHA:.0%})",
                           f"{n_sig} of {len(ok)}"))
-    if getattr(brief, "lifeboat", None):
+    if getattr(brief, "lifeboat", None) and brief.lifeboat.has_did:
         lb = brief.lifeboat
         d = lb.did
         mkt = lb.analysis.params.get("market", "")

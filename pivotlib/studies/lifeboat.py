@@ -34,6 +34,16 @@ from pivotlib.studies.common import Notes, Summary, dataset_symbols
 
 __all__ = ["LifeboatReport", "study_lifeboat", "display_tables"]
 
+_BETA_COLUMNS = ["symbol", "split_date", "n_down_before", "n_down_after", "down_before",
+                 "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
+                 "up_p", "asym_change", "note"]
+NO_BITCOIN = ("No bitcoin series in this dataset (BTC-USD, nor a spot ETF standing in: IBIT, "
+              "FBTC): the lifeboat test (downside BTC betas, the DiD) and the crash capture "
+              "were left out; persistence and spillover use the market model; to run them, "
+              "get it with `pivot data fetch BTC-USD` or `pivot data import <file> --symbol "
+              "BTC-USD` (for a csv: dataset, put BTC-USD.csv in the folder).")
+"""The note of a lifeboat analysis without bitcoin."""
+
 _DID_COLUMNS = ["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
                 "n_pivoters", "n_loyalists", "loo_min", "loo_max"]
 
@@ -62,7 +72,16 @@ class LifeboatReport:
     def did(self) -> pd.Series:
         """The headline DiD row (estimate, did, low, high, perm_p, ...; NaN where the DiD
         could not be computed, :attr:`has_did`)."""
+        if self.analysis.did is None:
+            return pd.Series(float("nan"), index=_DID_COLUMNS)
         return self.analysis.did.table.reindex(columns=_DID_COLUMNS).iloc[0]
+
+    @property
+    def did_method(self) -> str:
+        """How the DiD was computed (the caption of its table), or why it was not."""
+        if self.analysis.did is None:
+            return "No DiD: the dataset has no bitcoin series (see the notes)"
+        return str(self.analysis.did.method)
 
     @property
     def has_did(self) -> bool:
@@ -102,7 +121,8 @@ class LifeboatReport:
                 "significant": bool(self.has_did and float(d["perm_p"]) < 0.05),
                 "market": self.analysis.params.get("market"),
                 "downside_change": {r.symbol: float(r.down_change) for r in
-                                    a.betas.table.dropna(subset=["down_change"]).itertuples()},
+                                    a.betas.table.dropna(subset=["down_change"]).itertuples()}
+                if a.betas is not None else {},
                 "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
                 "missing": [s for s in self.returns.attrs.get("left_out", {})],
                 "synthetic": self.synthetic, "dataset": self.dataset, "notes": list(self.notes)}
@@ -119,12 +139,13 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
     The market follows the rule per role (:func:`pivotlib.defaults.choose_role`): the default
     ``SPY`` the dataset lacks is replaced by its stand-in (``IWM``, ``QQQ``) with a note; a
     market the analyst named must be there. Bitcoin likewise: a spot bitcoin ETF stands in
-    (``IBIT``, ``FBTC``), else the analysis cannot run.
+    (``IBIT``, ``FBTC``); with none, the lifeboat test and the crash capture are left out
+    (:data:`NO_BITCOIN`) and persistence and spillover run against the market model.
 
     Raises
     ------
     DataError
-        Bitcoin, or any market series, is not in the dataset; or an analyst-named series is
+        No market series is in the dataset, no miner is, or an analyst-named series is
         missing (says which and how to get it).
     """
     ds = str(DatasetSpec.parse(dataset))
@@ -133,20 +154,18 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
     have = dataset_symbols(ds)
     b = choose_role("bitcoin", have, btc, where=ds)
     if not b.column:
-        raise DataError(f"the lifeboat analysis measures miners against bitcoin and {ds} has "
-                        f"no {btc} (nor a stand-in: {', '.join(STAND_INS['bitcoin'])}); "
-                        f"{how_to_get(btc)}")
-    m = choose_role("market", have, market, taken=[b.column], where=ds)
+        notes.add(NO_BITCOIN)
+    m = choose_role("market", have, market, taken=[c for c in (b.column,) if c], where=ds)
     if not m.column:
         raise DataError(f"the lifeboat analysis holds the market fixed and {ds} has no "
                         f"market series ({market}, nor {', '.join(STAND_INS['market'])}); "
                         f"{how_to_get(market)}")
-    notes.extend([n for n in (m.note, b.note) if n])
-    market, btc = m.column, b.column
-    syms = list(dict.fromkeys([*miners, market, btc]))
+    notes.extend([n for n in (m.note, b.note if b.column else "") if n])
+    market, bcol = m.column, b.column
+    syms = list(dict.fromkeys([*miners, market] + ([bcol] if bcol else [])))
     returns = load_returns(syms, end=end or None, dataset=ds, on_missing="skip")
     lost = notes.left_out(returns)
-    for role in (market, btc):
+    for role in [market] + ([bcol] if bcol else []):
         if role in lost:
             raise DataError(f"the lifeboat analysis needs {role}: "
                             f"{returns.attrs['left_out'][role]}")
@@ -154,7 +173,7 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
     if not have_m:
         raise DataError(f"none of the miners {', '.join(miners)} is in {ds}; "
                         f"{how_to_get(miners[0])} (and the others)")
-    a = run_lifeboat(returns, cat, have_m, market=market, btc=btc,
+    a = run_lifeboat(returns, cat, have_m, market=market, btc=bcol,
                      down_threshold=down_threshold, crash_threshold=crash_threshold,
                      horizons=horizons, as_of=as_of or None, n_boot=n_boot, seed=seed)
     notes.extend(cohort_notes(pivot_cohorts(cat, list(miners), as_of=as_of or None),
@@ -184,13 +203,11 @@ def cohort_notes(cohorts: pd.DataFrame, columns: Sequence[str]) -> list[str]:
 def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     """Display-ready tables of the analysis (column selections, cohort added, rounded later)."""
     co = a.cohorts["cohort"]
-    b = a.betas.table.copy()
+    b = a.betas.table.copy() if a.betas is not None else pd.DataFrame(columns=_BETA_COLUMNS)
     b.insert(1, "cohort", b["symbol"].map(co))
     b["split_date"] = pd.to_datetime(b["split_date"]).dt.date.astype(str)
-    betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
-               "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
-               "up_p", "asym_change", "note"]]
-    did = a.did.table.reindex(columns=_DID_COLUMNS)
+    betas = b[["symbol", "cohort", *_BETA_COLUMNS[1:]]]
+    did = (a.did.table if a.did is not None else pd.DataFrame()).reindex(columns=_DID_COLUMNS)
     pt = a.persistence.table
     pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
                "pooled_kept", "median_kept"]]
@@ -199,7 +216,7 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     events = ev[["event_id", "deal_usd", "ar0_model"] + [f"car{h}_model" for h in hs]
                 + [f"kept{h}_model" for h in hs] + [f"verdict{h}" for h in hs]
                 + ["truncated", "h_avail"] + [c for c in ("confounders",) if c in ev]]
-    cap = a.capture.by_symbol
+    cap = a.capture.by_symbol if a.capture is not None else pd.DataFrame()
     return {"betas": betas, "did": did, "persistence": pers, "events": events,
             "cross_section": a.persistence.cross_section, "capture": cap,
             "episodes": a.episodes, "spillover": a.spillover.table}
