@@ -280,8 +280,8 @@ def test_empty_store_fails_fast_with_one_message(private):
 # ------------------------------------------------------- every report, once per case (slow)
 RUNS: dict[str, list[str]] = {
     **{f"brief/{c}": ["brief"] for c in ROLE_CASES},
-    **{f"06/{c}": ["report", "06-lifeboat"] for c in ("no-SPY", "no-BTC-USD", "no-ai",
-                                                       "no-loyal", "no-pivot")},
+    **{f"06/{c}": ["report", "06-lifeboat"] for c in ("no-SPY", "no-BTC-USD", "no-loyal",
+                                                       "no-pivot")},
     "05/no-pivot": ["report", "05-briefing"],
 }
 
@@ -318,7 +318,7 @@ def test_brief_five_of_five_with_the_gap_named(runs, case, gap):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key, gap", [
-    ("06/no-SPY", "IWM stands in"), ("06/no-BTC-USD", "No bitcoin series"), ("06/no-ai", ""),
+    ("06/no-SPY", "IWM stands in"), ("06/no-BTC-USD", "No bitcoin series"),
     ("06/no-loyal", "No loyalist"),
     ("06/no-pivot", "No pivoter"), ("05/no-pivot", "Regimes not shown")])
 def test_lifeboat_and_briefing_reports_ok_with_the_note(runs, key, gap):
