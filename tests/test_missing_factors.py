@@ -338,3 +338,15 @@ def test_brief_numbers_equal_the_full_dataset_where_independent(runs, ds, catalo
         cars = [c for c in runs[f"brief/{case}"][2] if c.get("kind") == "event"]
         assert cars and cars[0]["event_id"] == str(full.event["event_id"])
         assert cars[0]["car"] == pytest.approx(float(full.row["car"]), abs=1e-12)
+
+
+def test_sweep_screens_with_the_model_the_notebook_runs(ds):
+    """Without BTC-USD the sweep's pre-screen uses the market model, as notebook 02 does, so
+    events are run rather than all listed as 'regressor missing' (one studiability rule)."""
+    from pivotlib.batch.sweep import screen_items, sweep_items
+
+    items = sweep_items(dataset=ds["no-BTC-USD"], date=DATE, limit=None, extra={},
+                        reports_root="/nonexistent", category=None, symbols=None)
+    run, skipped = screen_items(items)
+    assert len(run) > len(skipped) > 0
+    assert not any("BTC-USD" in s["error"] for s in skipped)
