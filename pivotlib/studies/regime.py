@@ -156,6 +156,7 @@ class RegimeReport:
                     p_value=float(top["p_value"].iloc[0]) if len(top) else None,
                     pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
                     break_dates={r["symbol"]: r["break_date"] for _, r in self.breaks.iterrows()},
+                    roles={r: self.role_label(r) for r in ("market", "bitcoin", "ai")},
                     synthetic=self.synthetic, dataset=self.dataset, notes=list(self.notes))
 
 
