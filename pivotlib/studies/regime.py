@@ -258,7 +258,7 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
     syms = [s for s in symbols if s in returns.columns]
     if not syms:
         raise DataError(f"none of the miners {', '.join(symbols)} is in {ds}; "
-                        + "; ".join(notes))
+                        f"{how_to_get(symbols[0])} (and the others)")
     ends = {f: returns[f].last_valid_index() for f in facs}
     short = min(ends, key=lambda f: ends[f] or pd.Timestamp.max)
     last = max(v for v in ends.values() if v is not None)
