@@ -350,3 +350,12 @@ def test_sweep_screens_with_the_model_the_notebook_runs(ds):
     run, skipped = screen_items(items)
     assert len(run) > len(skipped) > 0
     assert not any("BTC-USD" in s["error"] for s in skipped)
+
+
+def test_regimes_cli_follows_the_rule_per_role(ds, private):
+    r = cli(["regimes", "scores", "--dataset", ds["no-ai"]])
+    assert r.rc == 0 and "bitcoin exposure only" in r.err and "BTC part" in r.out, r.err
+    r = cli(["regimes", "scores", "--dataset", ds["no-SMH"]])
+    assert r.rc == 0 and "QQQ stands in" in r.err and "(QQQ minus BTC-USD)" in r.out
+    r = cli(["regimes", "scores", "--ai-factor", "SMH", "--dataset", ds["no-SMH"]])
+    assert r.rc == 3 and "SMH (parameter --ai-factor) is not in csv:" in r.err
