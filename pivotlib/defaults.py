@@ -151,3 +151,120 @@ MERGE_MIN_SIDE = 40
 """Fewest sessions on a side (or in the Merge-to-ChatGPT window) before a beta is reported."""
 MERGE_ROLLING = 120
 """Rolling window of the ETH and AI betas, sessions."""
+
+
+# ------------------------------------------------------------------------- missing defaults
+ROLE_DEFAULTS: dict[str, str] = {"market": MARKET, "bitcoin": BITCOIN, "ai": AI}
+"""The default ticker of each factor role."""
+
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "market": ("IWM", "QQQ"),
+    "bitcoin": ("IBIT", "FBTC"),
+    "ai": ("QQQ", "NVDA"),
+}
+"""Documented stand-ins, in order of preference, used when a role's DEFAULT series is not in
+the dataset (never when the analyst named the series: that is an error).
+
+* market: ``IWM`` (Russell 2000, small caps like the miners), then ``QQQ`` (Nasdaq-100).
+* bitcoin: the spot bitcoin ETFs ``IBIT`` (iShares), then ``FBTC`` (Fidelity): they hold
+  bitcoin and close with NYSE (16:00 New York, not Yahoo's 00:00 UTC print), but only trade
+  since 2024-01-11, so events and windows before that cannot use them (the engine says so).
+  Not ``GBTC`` (a closed-end trust at a premium/discount before 2024), ``BITO`` (futures, roll
+  cost), ``WGMI`` (holds the miners themselves) or ``ETH-USD`` (another coin). With none of
+  them the part that needs bitcoin is dropped and the rest runs.
+* ai: ``QQQ`` (Nasdaq-100, heavy in AI infrastructure), then ``NVDA`` (the AI bellwether).
+  Whatever stands in is orthogonalised on the market exactly as ``SMH`` would be.
+"""
+
+ROLE_NAMES: dict[str, str] = {"market": "market", "bitcoin": "bitcoin", "ai": "AI factor"}
+"""How a role is named in notes and labels."""
+
+
+def how_to_get(symbol: str) -> str:
+    """How an analyst gets a missing series (one phrase, used in every note)."""
+    return (f"get it with `pivot data fetch {symbol}` or `pivot data import <file> --symbol "
+            f"{symbol}` (for a csv: dataset, put {symbol}.csv in the folder)")
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """What fills one role on one dataset (:func:`choose_role`).
+
+    Attributes
+    ----------
+    role : str
+        ``market``, ``bitcoin`` or ``ai``.
+    column : str or None
+        The series used, or None when the role is dropped.
+    default : str
+        The role's default ticker.
+    kind : str
+        ``default`` (the default series), ``named`` (the analyst's choice), ``stand-in`` or
+        ``dropped``.
+    """
+
+    role: str
+    column: str | None
+    default: str
+    kind: str
+
+    @property
+    def note(self) -> str:
+        """The sentence the report and the terminal show ('' when nothing changed)."""
+        name = ROLE_NAMES[self.role]
+        if self.kind == "stand-in":
+            return (f"The {name} {self.default} is not in this dataset: {self.column} stands in "
+                    f"for it (labelled {self.column} in every table and chart); to use "
+                    f"{self.default}, {how_to_get(self.default)}.")
+        if self.kind == "dropped":
+            alts = STAND_INS[self.role]
+            why = (f"nor any stand-in ({', '.join(alts)})" if alts else
+                   "and it has no stand-in")
+            return (f"The {name} {self.default} is not in this dataset {why}: the parts "
+                    f"that need it were left out; to run them, {how_to_get(self.default)}.")
+        return ""
+
+
+def choose_role(role: str, available: Iterable[str], given: str | None = None, *,
+                taken: Iterable[str] = (), where: str = "the dataset") -> RoleChoice:
+    """Which series fills ``role`` on a dataset holding ``available``.
+
+    A ``given`` series other than the role's default is the analyst's explicit choice: it is
+    used if present and otherwise an error (never a silent stand-in). The default (``given``
+    None, empty, or the default ticker itself) degrades: the default series if present, else
+    the first stand-in of :data:`STAND_INS` present and not ``taken`` by another role, else
+    the role is dropped.
+
+    Raises
+    ------
+    DataError
+        An explicitly named series is not in the data (names the series and ``where``).
+    """
+    from pivotlib.errors import DataError
+
+    have = set(available)
+    default = ROLE_DEFAULTS[role]
+    if given and given != default:
+        if given not in have:
+            raise DataError(f"{given} (the {ROLE_NAMES[role]} you asked for) is not in {where}; "
+                            f"{how_to_get(given)}, or leave {role} at its default")
+        return RoleChoice(role, given, default, "named")
+    if default in have:
+        return RoleChoice(role, default, default, "default")
+    busy = set(taken)
+    for alt in STAND_INS[role]:
+        if alt in have and alt not in busy:
+            return RoleChoice(role, alt, default, "stand-in")
+    return RoleChoice(role, None, default, "dropped")
+
+
+def require_named(named: dict[str, str | None], available: Iterable[str], where: str) -> None:
+    """Raise :class:`~pivotlib.errors.DataError` for the first analyst-named series (role ->
+    ticker) that is not in ``available``; the message names the series and ``where``."""
+    from pivotlib.errors import DataError
+
+    have = set(available)
+    for role, sym in named.items():
+        if sym and sym not in have:
+            raise DataError(f"{sym} (parameter {role}) is not in {where}; {how_to_get(sym)}, "
+                            f"or leave {role} at its default")

@@ -90,10 +90,14 @@ def test_unstudiable_event_names_the_limiting_series(tmp_path, catalog):
     assert "shorten" not in str(exc.value)
 
 
-def test_missing_regressor_is_a_data_error_naming_it(tmp_path, catalog):
+def test_missing_regressor_degrades_if_default_and_fails_if_named(tmp_path, catalog):
+    """The default BTC-USD missing: the market model, with a note naming it; a regressor the
+    analyst named and the data lack: a DataError naming it (issue 17)."""
     ds = _csv_dataset(tmp_path / "d", ["APLD", "SPY"])
-    with pytest.raises(DataError, match="BTC-USD"):
-        study_event(dataset=ds, event_id=EID, catalog=catalog)
+    rep = study_event(dataset=ds, event_id=EID, catalog=catalog, windows=())
+    assert rep.spec.model == "market" and any("BTC-USD" in n for n in rep.notes)
+    with pytest.raises(DataError, match="QQQ"):
+        study_event(dataset=ds, event_id=EID, factors=["SPY", "QQQ"], catalog=catalog)
 
 
 def test_study_sector_leaves_out_missing_symbols_with_a_note(tmp_path, catalog):
@@ -127,8 +131,11 @@ def test_study_regimes_degrades_on_messy_data(tmp_path, catalog):
     notes = " ".join(rep.notes)
     assert "HUT left out" in notes and "BTC-USD ends 2026-01-30" in notes
     assert len(rep.breaks) == 3 and rep.record()["symbols"] == "APLD,IREN,WULF"
-    with pytest.raises(DataError, match="SMH"):
-        study_regimes(dataset=_csv_dataset(tmp_path / "e", ["APLD", "SPY", "BTC-USD"]),
+    ds = _csv_dataset(tmp_path / "e", ["APLD", "SPY", "BTC-USD"])
+    btc_only = study_regimes(dataset=ds, catalog=catalog, breaks=False)  # default SMH: degrades
+    assert btc_only.roles.ai is None and any("SMH" in n for n in btc_only.notes)
+    with pytest.raises(DataError, match="NVDA"):  # a named AI series must be there
+        study_regimes(dataset=ds, factors=["SPY", "BTC-USD", "NVDA"], ai="NVDA",
                       catalog=catalog)
 
 

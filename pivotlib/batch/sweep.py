@@ -149,7 +149,7 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
     from pivotlib.events.catalog import load_catalog
     from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
     from pivotlib.studies import params as _params
-    from pivotlib.studies.common import ModelSpec
+    from pivotlib.studies.common import ModelSpec, dataset_symbols, fit_spec
     from pivotlib.studies.event import screen_events
 
     groups: dict[str, list[int]] = {}
@@ -177,7 +177,8 @@ def screen_items(items: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any
             continue
         spec = ModelSpec.of(model=p.model, market=p.market, factors=p.factors,
                             estimation=p.estimation, window=p.window)
-        try:
+        try:  # the model the notebook will run: a missing default regressor degrades
+            spec, _ = fit_spec(spec, dataset_symbols(p.dataset), p.dataset)
             scr = screen_events(evs, spec, dataset=p.dataset, catalog=catalog)
         except Exception:  # noqa: BLE001 - nothing loadable: let each item report it
             continue

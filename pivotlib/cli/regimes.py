@@ -67,12 +67,27 @@ def register(subparsers: Any) -> None:
 
 def _load(args: argparse.Namespace) -> tuple[Any, list[str], FactorRoles]:
     """Returns of the miners and factors; miners the dataset lacks are left out with a note on
-    stderr; a missing factor is an error (the analysis needs it)."""
+    stderr. A role's default factor the dataset lacks follows the rule per role (a stand-in,
+    else the role is dropped: :func:`pivotlib.studies.regime.fit_roles`, noted on stderr); a
+    factor named with ``--market/--btc-factor/--ai-factor`` must be there."""
+    from pivotlib.data.datasets import DatasetSpec
     from pivotlib.data.loading import load_returns
+    from pivotlib.defaults import require_named
     from pivotlib.errors import DataError
+    from pivotlib.studies.common import dataset_symbols
+    from pivotlib.studies.regime import fit_roles
 
-    roles = FactorRoles.from_factors(args.factors, market=args.market, bitcoin=args.btc_factor,
-                                     ai=args.ai_factor).require("bitcoin", "ai")
+    ds = str(DatasetSpec.parse(args.dataset))
+    have = dataset_symbols(ds)
+    require_named({"--market": args.market, "--btc-factor": args.btc_factor,
+                   "--ai-factor": args.ai_factor}, have, ds)
+    roles, facs, notes = fit_roles(args.factors, have, market=args.market,
+                                   bitcoin=args.btc_factor, ai=args.ai_factor, where=ds)
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
+    args.factors = facs
+    if roles.market not in facs:  # no market series: nothing to orthogonalise on
+        args.orthogonalize = "none"
     symbols = [s for s in (list(args.symbols) or list(REGIME_COHORT)) if s not in args.factors]
     rets = load_returns([*symbols, *args.factors], args.start, args.end, dataset=args.dataset,
                         on_missing="skip")

@@ -102,6 +102,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise InputError("--dataset and -p dataset disagree; give the dataset once")
         prm["dataset"] = args.dataset
     _say_changes(args.notebook, prm)
+    _check_data(args.notebook, prm)
     res = run_report(args.notebook, prm, date=args.date,
                      timeout=args.timeout, html_export=not args.no_html,
                      single_file=args.single_file, force=args.force)
@@ -111,7 +112,64 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {res.ipynb}")
         if res.html:
             print(f"wrote {res.html}")
+        notes = [str(n) for n in (res.records or {}).get("notes") or []]
+        if notes:  # the report's notes box, repeated on the terminal
+            print("notes (what the report left out or changed, and why):")
+            for n in notes:
+                print(f"  {n}")
     return 0
+
+
+ROLE_PARAMETERS: tuple[str, ...] = ("market", "bitcoin", "ai", "btc", "factors",
+                                    "regime_factors")
+"""Notebook parameters that name factor series: given with ``-p`` they are the analyst's
+explicit request, checked against the dataset before any kernel starts (never a stand-in)."""
+
+
+def _dataset_of(prm: dict[str, Any], defaults: dict[str, Any] | None = None) -> str:
+    """The dataset a run will use: ``-p dataset``/``--dataset``, else ``PIVOT_DATASET``, else
+    the notebook's own default."""
+    from pivotlib.data.datasets import default_spec_text
+
+    if prm.get("dataset"):
+        return str(prm["dataset"])
+    if os.environ.get("PIVOT_DATASET", "").strip():
+        return default_spec_text()
+    return str((defaults or {}).get("dataset") or default_spec_text())
+
+
+def check_dataset(dataset: str | None) -> list[str]:
+    """One check before any kernel starts: the dataset holds at least one series (else a
+    :class:`~pivotlib.errors.DataError` naming it and how to fill it). Returns its symbols."""
+    from pivotlib.studies.common import dataset_symbols
+
+    return dataset_symbols(dataset or None)
+
+
+def _check_data(notebook: str, prm: dict[str, Any]) -> None:
+    """Before the kernel starts: the dataset is not empty, and every factor series named with
+    ``-p`` (:data:`ROLE_PARAMETERS`) is in it; either failure is a DataError (exit 3)."""
+    from pivotlib.defaults import require_named
+    from pivotlib.runner.notebooks import notebook_parameters, resolve_notebook
+
+    try:
+        defaults = notebook_parameters(resolve_notebook(notebook))
+    except InputError:
+        return  # run_report raises the same error with its fix
+    if "dataset" not in defaults:
+        return
+    ds = _dataset_of(prm, defaults)
+    have = check_dataset(ds)
+    named: dict[str, str | None] = {}
+    for key in ROLE_PARAMETERS:
+        v = prm.get(key)
+        if isinstance(v, str) and v.strip():
+            named[key] = v.strip().upper()
+        elif isinstance(v, list | tuple):
+            named.update({f"{key}[{i}]": str(x).strip().upper() for i, x in enumerate(v)})
+    from pivotlib.data.datasets import DatasetSpec
+
+    require_named(named, have, str(DatasetSpec.parse(ds, must_exist=False)))
 
 
 def _say_dataset(dataset: str | None) -> None:
@@ -168,6 +226,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
     common = {"dataset": args.dataset} if args.dataset else {}
     _say_dataset(args.dataset)
+    check_dataset(args.dataset)
     results = run_briefing_set(common, date=args.date, workers=args.workers,
                                single_file=args.single_file, force=args.force,
                                progress=sys.stderr.isatty())
@@ -182,6 +241,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     extra = _param_pairs(args.parameters)
     _say_dataset(args.dataset or extra.get("dataset"))
+    check_dataset(args.dataset or extra.get("dataset"))
     items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
                         date=args.date, limit=args.limit, extra=extra,
                         reports_root=str(reports_dir()))

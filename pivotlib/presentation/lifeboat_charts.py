@@ -36,7 +36,10 @@ def _f(v: Any) -> float | None:
 def downside_arrows(betas: Any, cohorts: pd.DataFrame, *, synthetic: bool = False,
                     title: str = "Downside BTC beta before -> after the split") -> Chart:
     """One horizontal arrow per miner from its downside beta before to after, with the after
-    interval as a whisker; coloured by cohort, pivoters on top."""
+    interval as a whisker; coloured by cohort, pivoters on top. ``betas`` None (no bitcoin
+    series): one boxed line instead."""
+    if betas is None:
+        return _no_bitcoin("downside BTC betas")
     t = betas.table.dropna(subset=["down_change"]).copy()
     t["cohort"] = cohorts["cohort"].reindex(t["symbol"]).fillna("").to_numpy()
     t["label"] = [f"{r.symbol} ({pd.Timestamp(r.split_date).date()})" for r in t.itertuples()]
@@ -91,9 +94,12 @@ def cohort_arrows(t: pd.DataFrame, *, prefix: str, colors: dict[str, str], title
 def capture_table(capture: Any, *, synthetic: bool = False,
                   title: str = "Each miner's move over each BTC crash") -> Chart:
     """Heat-table of episodes x miners: the miner's move over the BTC peak-to-trough window,
-    cells outlined by phase (before/after the miner's split); blank = not listed."""
+    cells outlined by phase (before/after the miner's split); blank = not listed. ``capture``
+    None (no bitcoin series): one boxed line instead."""
     import plotly.graph_objects as go
 
+    if capture is None:
+        return _no_bitcoin("BTC crash episodes")
     w = capture.wide("miner_move")
     ph = capture.wide("phase")
     syms = [c for c in w.columns if c not in ("start", "trough", "btc_drawdown")]
@@ -185,37 +191,63 @@ def _pct(v: float) -> str:
     return "n/a" if v is None or not np.isfinite(v) else f"{v:+.0%}"
 
 
+def _no_bitcoin(what: str) -> Any:
+    return Prose(paragraphs=[f"**No {what}: this dataset has no bitcoin series** (BTC-USD, nor "
+                             "a spot ETF standing in); see the notes for how to get it."],
+                 kind="caveat")
+
+
 def headline(a: Any, *, synthetic: bool = False) -> Prose:
     """The three answers in plain words, numbers from the analysis ``a`` (LifeboatAnalysis)."""
-    did = a.did.table.set_index("estimate")
+    if a.did is None:  # no bitcoin series: persistence and spillover only
+        did = pd.DataFrame([{"estimate": "actual", "n_pivoters": 0, "n_loyalists": 0}])
+    else:
+        did = a.did.table
+    did = did.set_index("estimate")
     act = did.iloc[0]
     plc = did.iloc[-1] if len(did) > 2 else None
-    b = a.betas.table.dropna(subset=["down_change"])
-    piv = b[b["symbol"].map(a.cohorts["cohort"]) == "pivoter"]
-    fell = piv[piv["down_high"] < 0]["symbol"].tolist()
+    fell: list[str] = []
+    if a.betas is not None:
+        b = a.betas.table.dropna(subset=["down_change"])
+        piv = b[b["symbol"].map(a.cohorts["cohort"]) == "pivoter"]
+        fell = piv[piv["down_high"] < 0]["symbol"].tolist()
     pt = a.persistence.table
     model_car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")].set_index("horizon")
     sp = a.spillover.table
     sp0 = sp[(sp.announcer_group == "all") & (sp.window == "day 0")].set_index("peer_group")
+    if a.did is None:
+        life = ("**Lifeboat**: not tested, this dataset has no bitcoin series (the notes say "
+                "how to get it); persistence and spillover below use the market model.")
+    elif "perm_p" not in did.columns or not np.isfinite(float(act.get("did", np.nan))):
+        life = (f"**Lifeboat**: no pivoters-vs-loyalists DiD on this dataset "
+                f"({int(act.get('n_pivoters', 0))} pivoter(s), "
+                f"{int(act.get('n_loyalists', 0))} loyalist(s) with data; both cohorts are "
+                "needed; the notes say which miners are missing and how to get them).")
+    else:
+        life = (
+            f"**Lifeboat**: pivoters' downside BTC beta changed by {act['mean_change_pivoters']:+.2f} "
+            f"on average, loyalists' by {act['mean_change_loyalists']:+.2f}: DiD "
+            f"{act['did']:+.2f} (95% CI {act['low']:+.2f} to {act['high']:+.2f}), permutation "
+            f"p = {act['perm_p']:.3f} over {int(act['n_labelings'])} cohort labelings"
+            + (f"; placebo DiD {plc['did']:+.2f} (p = {plc['perm_p']:.2f})" if plc is not None
+               and np.isfinite(plc.get("did", np.nan)) else "") + ". "
+            + (f"Individually significant falls: {', '.join(fell)}." if fell
+               else "No single pivoter's fall is significant on its own."))
     bullets = [
-        f"**Lifeboat**: pivoters' downside BTC beta changed by {act['mean_change_pivoters']:+.2f} "
-        f"on average, loyalists' by {act['mean_change_loyalists']:+.2f}: DiD "
-        f"{act['did']:+.2f} (95% CI {act['low']:+.2f} to {act['high']:+.2f}), permutation "
-        f"p = {act['perm_p']:.3f} over {int(act['n_labelings'])} cohort labelings"
-        + (f"; placebo DiD {plc['did']:+.2f} (p = {plc['perm_p']:.2f})" if plc is not None
-           and np.isfinite(plc.get("did", np.nan)) else "") + ". "
-        + (f"Individually significant falls: {', '.join(fell)}." if fell
-           else "No single pivoter's fall is significant on its own."),
-        "**Hype or substance**: mean CAR against market + BTC "
+        life,
+        f"**Hype or substance**: mean CAR against {a.params.get('market', 'SPY')}"
+        + (f" + {a.params['btc']} " if a.params.get("btc") else " (market model) ")
         + ", ".join(f"+{h}: {_pct(r['mean'])} [{_pct(r['low'])}, {_pct(r['high'])}] "
                     f"(n={int(r['n'])}, kept {r['pooled_kept']:.0%} of day 0)"
-                    for h, r in model_car.iterrows()) + ".",
+                    for h, r in model_car.iterrows())
+        + ("." if len(model_car) else "no AI-deal event with data."),
         "**Spillover**: on an announcer's day 0, pivoter peers moved "
         + (f"{_pct(sp0.loc['pivoter', 'mean'])} (p = {sp0.loc['pivoter', 'p']:.2f})"
-           if "pivoter" in sp0.index else "n/a")
+           if "pivoter" in sp0.index and "p" in sp0.columns else "n/a")
         + ", loyalist peers "
         + (f"{_pct(sp0.loc['loyalist', 'mean'])} (p = {sp0.loc['loyalist', 'p']:.2f})"
-           if "loyalist" in sp0.index else "n/a") + " (abnormal, per-event means).",
+           if "loyalist" in sp0.index and "p" in sp0.columns else "n/a")
+        + " (abnormal, per-event means).",
     ]
     paras = []
     if synthetic:

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from pivotlib.defaults import AI, ALPHA, BITCOIN
+from pivotlib.defaults import AI, ALPHA, BITCOIN, MARKET
 from pivotlib.presentation import markup
 from pivotlib.presentation.tables import KINDS
 
@@ -424,33 +424,79 @@ def caveats(kind: str = "event", *, synthetic: bool = False,
 
 
 def key_numbers(brief: Any) -> pd.DataFrame:
-    """Key-numbers table (label, value) of a :class:`~pivotlib.studies.briefing.BriefingReport`."""
-    ev, rep = brief.event.event, brief.event
-    row, w = rep.row, rep.spec.window
-    items = [
-        ("Headline event", f"{ev['symbol']}: {ev['headline']}"),
-        ("Day 0 (first session to react)", str(pd.Timestamp(row["day0"]).date())),
-        (f"CAR over [{w[0]}, {w[1]}]", pct(row["car"])),
-        ("Test", f"{rep.test_name}, {pval(rep.p_value)}"),
-        ("Model", f"{rep.spec.label()}, R2 {float(row['r2']):.2f}, daily sigma "
-                  f"{pct(row['sigma'], 2, False)}"),
-    ]
-    deal = ev.get("deal_usd")
-    if deal == deal and deal:
-        items.append(("Deal size (reported)", KINDS["usd"](float(deal))))  # $9.80bn, as tables
-    ok = brief.regimes.top
-    if len(ok):
-        top = ok.iloc[0]
-        items.append(("Highest pivot score", f"{ok.index[0]}: score {top['pivot_score']:.2f} "
-                      f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}], {pval(top['p_value'])}"))
-        n_sig = int(((ok["p_value"] < ALPHA) & (ok["pivot_score"] > 0)).sum())
-        items.append((f"Miners with a significant pivot ({ALPHA:.0%})", f"{n_sig} of {len(ok)}"))
-    if getattr(brief, "lifeboat", None) is not None:
-        d = brief.lifeboat.did
-        items.append(("Lifeboat: downside BTC beta, pivoters minus loyalists (DiD)",
+    """Key-numbers table (label, value) of a :class:`~pivotlib.studies.briefing.BriefingReport`:
+    the rows of every section that ran (a section that did not run adds none; its boxed line
+    says why). A stand-in series is named where the default's would be."""
+    items: list[tuple[str, str]] = []
+    rep = brief.event
+    if rep:
+        ev, row, w = rep.event, rep.row, rep.spec.window
+        items += [
+            ("Headline event", f"{ev['symbol']}: {ev['headline']}"),
+            ("Day 0 (first session to react)", str(pd.Timestamp(row["day0"]).date())),
+            (f"CAR over [{w[0]}, {w[1]}]", pct(row["car"])),
+            ("Test", f"{rep.test_name}, {pval(rep.p_value)}"),
+            ("Model", f"{rep.spec.label()}, R2 {float(row['r2']):.2f}, daily sigma "
+                      f"{pct(row['sigma'], 2, False)}"),
+        ]
+        deal = ev.get("deal_usd")
+        if deal == deal and deal:
+            items.append(("Deal size (reported)", KINDS["usd"](float(deal))))  # $9.80bn, as tables
+    if brief.regimes:
+        ok = brief.regimes.top
+        part = {"ai": " (BTC part only: no AI factor)",
+                "bitcoin": " (AI part only: no bitcoin)"}.get(
+                    brief.regimes.scores.attrs.get("partial") or "", "")
+        items.append(("Regime factors", ", ".join(
+            f"{r} {brief.regimes.role_label(r)}" for r in ("market", "bitcoin", "ai"))))
+        if len(ok):
+            top = ok.iloc[0]
+            items.append((f"Highest pivot score{part}",
+                          f"{ok.index[0]}: score {top['pivot_score']:.2f} "
+                          f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}], {pval(top['p_value'])}"))
+            n_sig = int(((ok["p_value"] < ALPHA) & (ok["pivot_score"] > 0)).sum())
+            items.append((f"Miners with a significant pivot ({ALPHA:.0%})",
+                          f"{n_sig} of {len(ok)}"))
+    if getattr(brief, "lifeboat", None) and brief.lifeboat.has_did:
+        lb = brief.lifeboat
+        d = lb.did
+        mkt = lb.analysis.params.get("market", "")
+        items.append(("Lifeboat: downside BTC beta, pivoters minus loyalists (DiD)"
+                      + (f", market {mkt}" if mkt and mkt != MARKET else ""),
                       f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}],"
                       f" permutation {pval(float(d['perm_p']))}"))
     return pd.DataFrame(items, columns=["", "value"])
+
+
+def partial_regime_headline(scores: pd.DataFrame, *, synthetic: bool = False, factor: str = "",
+                            missing: str = "ai") -> Prose:
+    """Headline of a one-sided pivot-score table (:func:`pivotlib.analytics.regimes.
+    pivot_scores` with the ``missing`` role's series absent): only the measured part."""
+    ok = scores[scores["pivot_score"].notna()] if "pivot_score" in scores else scores.iloc[:0]
+    what = ("the fall in BTC beta, -(change in BTC beta)" if missing == "ai"
+            else "the rise in AI beta, the change in AI beta")
+    lack = "no AI factor" if missing == "ai" else "no bitcoin series"
+    if ok.empty:
+        return Prose(title="Pivot scores (one side only)",
+                     paragraphs=[f"With {lack}, no miner had enough data to score."])
+    r = ok.iloc[0]
+    col = "btc" if missing == "ai" else "ai"
+    paras = [f"**{ok.index[0]} moved most** on the side that can be measured ({lack} in this "
+             f"dataset): its {factor} beta went from {r[f'{col}_beta_before']:.2f} to "
+             f"{r[f'{col}_beta_after']:.2f} around {_day(r['date'])}, a one-sided score of "
+             f"{r['pivot_score']:.2f} (95% interval {r['ci_low']:.2f} to {r['ci_high']:.2f}, "
+             f"{pval(r['p_value'])})."]
+    if synthetic:
+        paras.insert(0, "SYNTHETIC DATA: the regime switches were planted by the demo generator.")
+    return Prose(title="Pivot from bitcoin to AI (one side only)", paragraphs=paras,
+                 bullets=[f"Score = {what}; the full pivot score also needs the missing "
+                          "series (see the notes for how to get it)."], kind="verdict")
+
+
+def section_box(missing: Any) -> Prose:
+    """One boxed line for a report section that could not run
+    (:class:`pivotlib.studies.common.Missing`): what is missing and how to get it."""
+    return Prose(paragraphs=[f"**{missing.line}**"], kind="caveat")
 
 
 def notes_box(notes: Sequence[str], *, title: str = "What was left out or changed") -> Prose:

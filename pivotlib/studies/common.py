@@ -15,13 +15,16 @@ from typing import Any
 import pandas as pd
 
 from pivotlib.defaults import (
+    BITCOIN,
     ESTIMATION_WINDOW,
     EVENT_FACTORS,
     EVENT_MODEL,
     EVENT_WINDOW,
     MARKET,
+    choose_role,
+    require_named,
 )
-from pivotlib.errors import InputError
+from pivotlib.errors import DataError, InputError
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,122 @@ class ModelSpec:
     def label(self) -> str:
         """``factors (SPY, BTC-USD)``."""
         return f"{self.model} ({', '.join(self.regressors()) or 'no regressors'})"
+
+
+def dataset_symbols(dataset: str | None) -> list[str]:
+    """Symbols a dataset holds (file names only; nothing is read).
+
+    Raises
+    ------
+    DataError
+        The dataset holds no series at all (says how to fill it).
+    """
+    from pivotlib.data.loading import resolve_dataset
+
+    ds = resolve_dataset(dataset)
+    have = ds.available()
+    if not have:
+        fill = ("generate it with `pivot data synthesize` (or `make demo`)" if ds.kind == "demo"
+                else "add <SYMBOL>.csv files to the folder(s)" if ds.kind == "csv"
+                else "fill it with `pivot data fetch` (or `pivot data import FILE --symbol "
+                     "SYMBOL`)")
+        raise DataError(f"the dataset {ds.name} holds no price series; {fill}, or pick "
+                        "another with --dataset (demo, store, csv:<folder>)")
+    return have
+
+
+def fit_spec(spec: ModelSpec, available: Iterable[str],
+             where: str = "the dataset") -> tuple[ModelSpec, list[str]]:
+    """The model ``spec`` fitted to the series a dataset has (the rule per role of
+    :func:`pivotlib.defaults.choose_role`).
+
+    A default regressor the data lack degrades: the market to its stand-in (``IWM``, then
+    ``QQQ``), and bitcoin is dropped, so the default market + BTC model becomes the market
+    model; with no market series either, the constant-mean model. A regressor the analyst
+    named (anything but the role defaults) must be present.
+
+    Returns
+    -------
+    (ModelSpec, list of str)
+        The spec to run and the notes saying what changed, why and how to get the series.
+
+    Raises
+    ------
+    DataError
+        An explicitly named regressor is not in the data (names it and ``where``).
+    """
+    have = set(available)
+    notes: list[str] = []
+    if spec.model not in ("factors", "market", "market_adjusted"):
+        return spec, notes
+    if spec.model == "factors":
+        require_named({f"factors[{i}]": f for i, f in enumerate(spec.factors)
+                       if f not in (MARKET, BITCOIN)}, have, where)
+    elif spec.market != MARKET:
+        require_named({"market": spec.market}, have, where)
+    if all(r in have for r in spec.regressors()):
+        return spec, notes
+    taken = [f for f in spec.factors if f in have]
+    m = choose_role("market", have, spec.market, taken=taken)
+    if m.note:
+        notes.append(m.note)
+    if spec.model != "factors":
+        if m.column:
+            return ModelSpec(spec.model, m.column, spec.factors, spec.estimation,
+                             spec.window), notes
+        notes.append(f"No market series: the {spec.model} model became the constant-mean "
+                     "model.")
+        return ModelSpec("constant_mean", spec.market, spec.factors, spec.estimation,
+                         spec.window), notes
+    facs: list[str] = []
+    for f in spec.factors:
+        if f == MARKET:
+            if m.column:
+                facs.append(m.column)
+        elif f == BITCOIN:
+            b = choose_role("bitcoin", have, f)
+            if b.column:
+                facs.append(b.column)
+            else:
+                notes.append(b.note)
+        else:
+            facs.append(f)
+    market = m.column or spec.market
+    if not facs:
+        model = "constant_mean"
+    elif facs == [market]:
+        model = "market"
+    else:
+        model = "factors"
+    new = ModelSpec(model, market, tuple(facs) or spec.factors, spec.estimation, spec.window)
+    gone = [r for r in spec.regressors() if r not in have]
+    notes.append(f"Event model: {new.label()} instead of {spec.label()} ({', '.join(gone)} "
+                 "not in the data).")
+    return new, notes
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A section of a report that could not run, and why (shown as one boxed line).
+
+    Attributes
+    ----------
+    section : str
+        The section's name (``headline event``, ``regimes``, ``lifeboat``, ``key numbers``).
+    reason : str
+        What is missing and how to get it (the error's own message, which names both).
+    """
+
+    section: str
+    reason: str
+
+    @property
+    def line(self) -> str:
+        """``Regimes not shown: <reason>``."""
+        return f"{self.section[:1].upper()}{self.section[1:]} not shown: {self.reason}"
+
+    def __bool__(self) -> bool:
+        return False
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pivotlib.defaults import ALPHA, EXTRA_WINDOWS
 from pivotlib.errors import DataError, InputError
 from pivotlib.events.catalog import company_events, load_catalog, make_event
 from pivotlib.events.taxonomy import is_ai_category
-from pivotlib.studies.common import ModelSpec, Notes, Summary
+from pivotlib.studies.common import ModelSpec, Notes, Summary, dataset_symbols, fit_spec
 from pivotlib.studies.results import car_band, headline_test, model_fit, stats_table
 
 
@@ -251,7 +251,10 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
                 prices: pd.Series | None = None) -> EventReport:
     """Study one announcement: resolve it, fit the normal model, run every test.
 
-    Parameters are notebook 02's (``None`` = the default of :mod:`pivotlib.defaults`).
+    Parameters are notebook 02's (``None`` = the default of :mod:`pivotlib.defaults`). A
+    default regressor the dataset lacks degrades (:func:`~pivotlib.studies.common.fit_spec`:
+    the market to a stand-in, market + BTC to the market model) with a note; a regressor
+    named by the analyst must be there.
     ``returns`` (holding the stock and the model's regressors) and ``prices`` (the stock's
     closes) may be passed preloaded from the same dataset, as the explorer does to re-run only
     the engine when a widget changes.
@@ -268,9 +271,11 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
                         window=window)
     ds = str(DatasetSpec.parse(dataset))
     cat = load_catalog() if catalog is None else catalog
+    spec, fitted = fit_spec(spec, dataset_symbols(ds), ds)
     events, why = resolve_event(cat, event_id=event_id, symbol=symbol, date=date,
                                 timing=timing, spec=spec, dataset=ds)
     notes = Notes()
+    notes.extend(fitted)
     notes.extend(why)
     ev = events.iloc[0]
     syms = list(dict.fromkeys([str(ev["symbol"])] + spec.regressors()))

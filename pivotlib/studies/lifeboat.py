@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, run_lifeboat
+from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, pivot_cohorts, run_lifeboat
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
@@ -24,12 +24,28 @@ from pivotlib.defaults import (
     LIFEBOAT_HORIZONS,
     LIFEBOAT_MINERS,
     MARKET,
+    STAND_INS,
+    choose_role,
+    how_to_get,
 )
 from pivotlib.errors import DataError
 from pivotlib.events.catalog import load_catalog
-from pivotlib.studies.common import Notes, Summary
+from pivotlib.studies.common import Notes, Summary, dataset_symbols
 
 __all__ = ["LifeboatReport", "study_lifeboat", "display_tables"]
+
+_BETA_COLUMNS = ["symbol", "split_date", "n_down_before", "n_down_after", "down_before",
+                 "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
+                 "up_p", "asym_change", "note"]
+NO_BITCOIN = ("No bitcoin series in this dataset (BTC-USD, nor a spot ETF standing in: IBIT, "
+              "FBTC): the lifeboat test (downside BTC betas, the DiD) and the crash capture "
+              "were left out; persistence and spillover use the market model; to run them, "
+              "get it with `pivot data fetch BTC-USD` or `pivot data import <file> --symbol "
+              "BTC-USD` (for a csv: dataset, put BTC-USD.csv in the folder).")
+"""The note of a lifeboat analysis without bitcoin."""
+
+_DID_COLUMNS = ["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
+                "n_pivoters", "n_loyalists", "loo_min", "loo_max"]
 
 
 @dataclass
@@ -54,8 +70,24 @@ class LifeboatReport:
 
     @property
     def did(self) -> pd.Series:
-        """The headline DiD row (estimate, did, low, high, perm_p, ...)."""
-        return self.analysis.did.table.iloc[0]
+        """The headline DiD row (estimate, did, low, high, perm_p, ...; NaN where the DiD
+        could not be computed, :attr:`has_did`)."""
+        if self.analysis.did is None:
+            return pd.Series(float("nan"), index=_DID_COLUMNS)
+        return self.analysis.did.table.reindex(columns=_DID_COLUMNS).iloc[0]
+
+    @property
+    def did_method(self) -> str:
+        """How the DiD was computed (the caption of its table), or why it was not."""
+        if self.analysis.did is None:
+            return "No DiD: the dataset has no bitcoin series (see the notes)"
+        return str(self.analysis.did.method)
+
+    @property
+    def has_did(self) -> bool:
+        """True when both cohorts had data and the pivoters-vs-loyalists DiD was computed."""
+        d = self.did
+        return bool(pd.notna(d["did"]) and pd.notna(d["perm_p"]))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Display-ready tables (:func:`display_tables`)."""
@@ -64,13 +96,14 @@ class LifeboatReport:
     def summary(self) -> Summary:
         """Headline numbers (renders in a notebook)."""
         d = self.did
-        return Summary(title="Lifeboat test",
-                       rows=[("miners", ", ".join(self.miners)),
-                             ("DiD downside BTC beta (pivoters - loyalists)",
-                              f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, "
-                              f"{float(d['high']):+.2f}], permutation p = "
-                              f"{float(d['perm_p']):.3f}")],
-                       notes=list(self.notes))
+        rows = [("miners", ", ".join(self.miners)),
+                ("market, bitcoin", f"{self.analysis.params.get('market')}, "
+                                    f"{self.analysis.params.get('btc')}")]
+        rows.append(("DiD downside BTC beta (pivoters - loyalists)",
+                     f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}],"
+                     f" permutation p = {float(d['perm_p']):.3f}" if self.has_did
+                     else "not computed (a cohort has no miner with data; see the notes)"))
+        return Summary(title="Lifeboat test", rows=rows, notes=list(self.notes))
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -81,11 +114,15 @@ class LifeboatReport:
         pt = a.persistence.table
         car = pt[(pt.benchmark == "model") & (pt.measure == "CAR")]
         return {"kind": "lifeboat", "title": "Lifeboat test", "symbols": ",".join(self.miners),
-                "symbol": "", "car": None, "did_downside_beta": float(d["did"]),
-                "p_value": float(d["perm_p"]), "did_ci": [float(d["low"]), float(d["high"])],
-                "significant": bool(float(d["perm_p"]) < 0.05),
+                "symbol": "", "car": None,
+                "did_downside_beta": float(d["did"]) if self.has_did else None,
+                "p_value": float(d["perm_p"]) if self.has_did else None,
+                "did_ci": [float(d["low"]), float(d["high"])] if self.has_did else None,
+                "significant": bool(self.has_did and float(d["perm_p"]) < 0.05),
+                "market": self.analysis.params.get("market"),
                 "downside_change": {r.symbol: float(r.down_change) for r in
-                                    a.betas.table.dropna(subset=["down_change"]).itertuples()},
+                                    a.betas.table.dropna(subset=["down_change"]).itertuples()}
+                if a.betas is not None else {},
                 "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
                 "missing": [s for s in self.returns.attrs.get("left_out", {})],
                 "synthetic": self.synthetic, "dataset": self.dataset, "notes": list(self.notes)}
@@ -99,40 +136,78 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
                    catalog: pd.DataFrame | None = None) -> LifeboatReport:
     """Run the lifeboat analysis on a dataset (parameters are notebook 06's).
 
+    The market follows the rule per role (:func:`pivotlib.defaults.choose_role`): the default
+    ``SPY`` the dataset lacks is replaced by its stand-in (``IWM``, ``QQQ``) with a note; a
+    market the analyst named must be there. Bitcoin likewise: a spot bitcoin ETF stands in
+    (``IBIT``, ``FBTC``); with none, the lifeboat test and the crash capture are left out
+    (:data:`NO_BITCOIN`) and persistence and spillover run against the market model.
+
     Raises
     ------
     DataError
-        The market or bitcoin column is not in the dataset (says how to get it).
+        No market series is in the dataset, no miner is, or an analyst-named series is
+        missing (says which and how to get it).
     """
     ds = str(DatasetSpec.parse(dataset))
     cat = load_catalog() if catalog is None else catalog
     notes = Notes()
-    syms = list(dict.fromkeys([*miners, market, btc]))
+    have = dataset_symbols(ds)
+    b = choose_role("bitcoin", have, btc, where=ds)
+    if not b.column:
+        notes.add(NO_BITCOIN)
+    m = choose_role("market", have, market, taken=[c for c in (b.column,) if c], where=ds)
+    if not m.column:
+        raise DataError(f"the lifeboat analysis holds the market fixed and {ds} has no "
+                        f"market series ({market}, nor {', '.join(STAND_INS['market'])}); "
+                        f"{how_to_get(market)}")
+    notes.extend([n for n in (m.note, b.note if b.column else "") if n])
+    market, bcol = m.column, b.column
+    syms = list(dict.fromkeys([*miners, market] + ([bcol] if bcol else [])))
     returns = load_returns(syms, end=end or None, dataset=ds, on_missing="skip")
     lost = notes.left_out(returns)
-    for role in (market, btc):
+    for role in [market] + ([bcol] if bcol else []):
         if role in lost:
             raise DataError(f"the lifeboat analysis needs {role}: "
                             f"{returns.attrs['left_out'][role]}")
-    have = [s for s in miners if s in returns.columns]
-    a = run_lifeboat(returns, cat, have, market=market, btc=btc, down_threshold=down_threshold,
-                     crash_threshold=crash_threshold, horizons=horizons, as_of=as_of or None,
-                     n_boot=n_boot, seed=seed)
+    have_m = [s for s in miners if s in returns.columns]
+    if not have_m:
+        raise DataError(f"none of the miners {', '.join(miners)} is in {ds}; "
+                        f"{how_to_get(miners[0])} (and the others)")
+    a = run_lifeboat(returns, cat, have_m, market=market, btc=bcol,
+                     down_threshold=down_threshold, crash_threshold=crash_threshold,
+                     horizons=horizons, as_of=as_of or None, n_boot=n_boot, seed=seed)
+    notes.extend(cohort_notes(pivot_cohorts(cat, list(miners), as_of=as_of or None),
+                              returns.columns))
     notes.extend(a.all_notes())
-    return LifeboatReport(dataset=ds, miners=have, analysis=a, returns=returns, notes=notes)
+    return LifeboatReport(dataset=ds, miners=have_m, analysis=a, returns=returns, notes=notes)
+
+
+def cohort_notes(cohorts: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """Notes for a cohort with no miner in the data: the DiD needs both cohorts, and the
+    loyal-miner control portfolio needs loyalists (persistence then runs against the market +
+    BTC model only)."""
+    have = set(columns)
+    out = []
+    for cohort, what in (("pivoter", "the DiD was not computed (it compares pivoters with "
+                                     "loyalists)"),
+                         ("loyalist", "the DiD was not computed and the loyal-miner control "
+                                      "portfolio is empty (persistence is measured against "
+                                      "the market + BTC model only)")):
+        members = [str(s) for s in cohorts.index[cohorts["cohort"] == cohort]]
+        if members and not any(s in have for s in members):
+            out.append(f"No {cohort} in this dataset ({', '.join(members)} missing): {what}; "
+                       f"to run it, {how_to_get(members[0])} and the other {cohort}s.")
+    return out
 
 
 def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     """Display-ready tables of the analysis (column selections, cohort added, rounded later)."""
     co = a.cohorts["cohort"]
-    b = a.betas.table.copy()
+    b = a.betas.table.copy() if a.betas is not None else pd.DataFrame(columns=_BETA_COLUMNS)
     b.insert(1, "cohort", b["symbol"].map(co))
     b["split_date"] = pd.to_datetime(b["split_date"]).dt.date.astype(str)
-    betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
-               "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
-               "up_p", "asym_change", "note"]]
-    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
-                       "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
+    betas = b[["symbol", "cohort", *_BETA_COLUMNS[1:]]]
+    did = (a.did.table if a.did is not None else pd.DataFrame()).reindex(columns=_DID_COLUMNS)
     pt = a.persistence.table
     pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
                "pooled_kept", "median_kept"]]
@@ -141,7 +216,7 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     events = ev[["event_id", "deal_usd", "ar0_model"] + [f"car{h}_model" for h in hs]
                 + [f"kept{h}_model" for h in hs] + [f"verdict{h}" for h in hs]
                 + ["truncated", "h_avail"] + [c for c in ("confounders",) if c in ev]]
-    cap = a.capture.by_symbol
+    cap = a.capture.by_symbol if a.capture is not None else pd.DataFrame()
     return {"betas": betas, "did": did, "persistence": pers, "events": events,
             "cross_section": a.persistence.cross_section, "capture": cap,
             "episodes": a.episodes, "spillover": a.spillover.table}

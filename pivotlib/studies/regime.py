@@ -19,17 +19,25 @@ from pivotlib.analytics.regimes import quarterly_correlations as _qc
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
+    AI,
+    BITCOIN,
+    MARKET,
     REGIME_COHORT,
     REGIME_FACTORS,
     REGIME_MIN_SIDE,
     REGIME_SIDE,
     REGIME_WINDOW,
+    ROLE_DEFAULTS,
+    STAND_INS,
     FactorRoles,
+    choose_role,
+    how_to_get,
+    require_named,
 )
 from pivotlib.errors import DataError
 from pivotlib.events.catalog import company_events, load_catalog
 from pivotlib.events.selection import ai_events
-from pivotlib.studies.common import Notes, Summary
+from pivotlib.studies.common import Notes, Summary, dataset_symbols
 
 BREAK_COLUMNS = ["symbol", "break_date", "ci_low", "ci_high", "sup_f", "p_value",
                  "nearest_event", "sessions_from_event", "event_in_ci", "note"]
@@ -43,8 +51,10 @@ def regime_breaks(returns: pd.DataFrame, symbols: Sequence[str], factors: Sequen
     ``event_id`` of the nearest company event. Columns :data:`BREAK_COLUMNS`.
     """
     cat = company_events(load_catalog() if catalog is None else catalog)
+    ortho = "ai" if roles.market in factors else "none"
     bt = break_table(returns, list(symbols), list(factors), events=cat, market=roles.market,
-                     ai_factor=roles.ai, btc_factor=roles.bitcoin).reset_index()
+                     ai_factor=roles.ai, btc_factor=roles.bitcoin,
+                     orthogonalize=ortho).reset_index()
     ids = {(str(r.symbol), pd.Timestamp(r.event_date)): str(r.event_id)
            for r in cat[["symbol", "event_date", "event_id"]].itertuples()}
     near = bt["nearest_event"] if "nearest_event" in bt else pd.Series(pd.NaT, index=bt.index)
@@ -95,7 +105,20 @@ class RegimeReport:
     def rolling(self, symbol: str) -> pd.DataFrame:
         """Rolling betas of one miner (``beta_<factor>`` columns)."""
         return rolling_exposures(self.returns, symbol, self.factors, window=self.window,
-                                 market=self.roles.market, ai_factor=self.roles.ai)
+                                 market=self.roles.market, ai_factor=self.roles.ai,
+                                 orthogonalize="ai" if self.has_market else "none")
+
+    @property
+    def has_market(self) -> bool:
+        """True when a market series (default or stand-in) is among the factors."""
+        return self.roles.market in self.factors
+
+    def role_label(self, role: str) -> str:
+        """The series filling ``role``, or ``none (default X missing)`` when it was dropped."""
+        col = getattr(self.roles, role)
+        if role == "market" and not self.has_market:
+            col = None
+        return str(col) if col else f"none ({ROLE_DEFAULTS[role]} missing)"
 
     def ai_events(self, symbol: str) -> pd.DataFrame:
         """The miner's AI announcements (dotted lines on its rolling-beta chart)."""
@@ -113,8 +136,8 @@ class RegimeReport:
     def summary(self) -> Summary:
         """Headline numbers (renders in a notebook)."""
         rows = [("miners", ", ".join(self.symbols)),
-                ("roles", f"market {self.roles.market}, bitcoin {self.roles.bitcoin}, "
-                          f"AI {self.roles.ai}")]
+                ("roles", f"market {self.role_label('market')}, bitcoin "
+                          f"{self.role_label('bitcoin')}, AI {self.role_label('ai')}")]
         if len(self.top):
             r = self.top.iloc[0]
             rows.append(("highest pivot score", f"{self.top.index[0]}: {r['pivot_score']:.2f} "
@@ -133,7 +156,62 @@ class RegimeReport:
                     p_value=float(top["p_value"].iloc[0]) if len(top) else None,
                     pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
                     break_dates={r["symbol"]: r["break_date"] for _, r in self.breaks.iterrows()},
+                    roles={r: self.role_label(r) for r in ("market", "bitcoin", "ai")},
                     synthetic=self.synthetic, dataset=self.dataset, notes=list(self.notes))
+
+
+def fit_roles(factors: Sequence[str], available: Sequence[str], *, market: str | None = None,
+              bitcoin: str | None = None, ai: str | None = None,
+              where: str = "the dataset") -> tuple[FactorRoles, list[str], list[str]]:
+    """The factor roles of a regime analysis fitted to the series a dataset has.
+
+    Each role follows :func:`pivotlib.defaults.choose_role`: its default series, else a
+    documented stand-in (:data:`pivotlib.defaults.STAND_INS`), else the role is dropped; a
+    series the analyst named (not a role default) must be present.
+
+    Returns
+    -------
+    (FactorRoles, list of str, list of str)
+        The roles (a dropped role is None; a dropped market keeps its default name but is not
+        among the factors), the factor columns to use, and the notes.
+
+    Raises
+    ------
+    DataError
+        A named series is missing, or neither bitcoin nor any AI series is there (nothing to
+        score).
+    """
+    named = FactorRoles.from_factors(factors, market=market, bitcoin=bitcoin, ai=ai)
+    named.require("bitcoin", "ai")
+    role_cols = {named.market, named.bitcoin, named.ai}
+    extras = [f for f in factors if f not in role_cols]
+    require_named({f"factors[{i}]": f for i, f in enumerate(factors) if f in extras},
+                  available, where)
+    notes: list[str] = []
+    taken: list[str] = []
+    picked: dict[str, str | None] = {}
+    for role in ("market", "bitcoin", "ai"):
+        c = choose_role(role, available, getattr(named, role), taken=taken + extras, where=where)
+        picked[role] = c.column
+        if c.column:
+            taken.append(c.column)
+        if c.note:
+            notes.append(c.note)
+    if not picked["bitcoin"] and not picked["ai"]:
+        raise DataError(f"the regime analysis needs bitcoin or an AI factor and {where} has "
+                        f"neither ({BITCOIN}; {AI}, {', '.join(STAND_INS['ai'])}); "
+                        f"{how_to_get(BITCOIN)}")
+    if not picked["ai"]:
+        notes.append("Regimes with bitcoin exposure only: the pivot score is the BTC part, "
+                     "-(change in BTC beta); no AI beta is measured.")
+    elif not picked["bitcoin"]:
+        notes.append("Regimes with AI exposure only: the pivot score is the AI part, the "
+                     "change in AI beta; no BTC beta is measured.")
+    roles = FactorRoles(market=picked["market"] or MARKET, bitcoin=picked["bitcoin"],
+                        ai=picked["ai"])
+    cols = [c for c in (picked["market"], picked["bitcoin"], picked["ai"]) if c] + extras
+    facs = [f for f in cols if f in set(available)]
+    return roles, facs, notes
 
 
 def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME_COHORT,
@@ -151,10 +229,12 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
     symbols : sequence of str
         The miners; those the dataset lacks are left out with a note.
     factors : sequence of str
-        Factor columns; every factor must be in the dataset.
+        Factor columns. A role's default series the dataset lacks degrades (:func:`fit_roles`:
+        a stand-in, else the part that needs it is dropped, with a note); any other factor
+        must be in the dataset.
     market, bitcoin, ai : str, optional
         The factor playing each role (default: the role's default ticker, which must then be
-        among ``factors``; :meth:`FactorRoles.from_factors`). Bitcoin and AI are required.
+        among ``factors``; :meth:`FactorRoles.from_factors`).
     window : int
         Rolling window in sessions.
     date : str, optional
@@ -162,33 +242,35 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
     breaks : bool, default True
         Also search for break dates (the briefing skips it).
     """
-    roles = FactorRoles.from_factors(factors, market=market, bitcoin=bitcoin, ai=ai)
-    roles.require("bitcoin", "ai")
     ds = str(DatasetSpec.parse(dataset))
+    roles, facs, fitted = fit_roles(factors, dataset_symbols(ds), market=market,
+                                    bitcoin=bitcoin, ai=ai, where=ds)
     cat = load_catalog() if catalog is None else catalog
     notes = Notes()
-    facs = list(factors)
+    notes.extend(fitted)
     returns = load_returns(list(dict.fromkeys(list(symbols) + facs)), start or None,
                            end or None, dataset=ds, on_missing="skip")
     lost = notes.left_out(returns)
     missing_f = [f for f in facs if f in lost]
     if missing_f:
-        raise DataError(f"factor(s) {', '.join(missing_f)} are not in {ds}: "
+        raise DataError(f"factor(s) {', '.join(missing_f)} cannot be read from {ds}: "
                         + "; ".join(returns.attrs["left_out"][f] for f in missing_f))
     syms = [s for s in symbols if s in returns.columns]
     if not syms:
         raise DataError(f"none of the miners {', '.join(symbols)} is in {ds}; "
-                        + "; ".join(notes))
+                        f"{how_to_get(symbols[0])} (and the others)")
     ends = {f: returns[f].last_valid_index() for f in facs}
     short = min(ends, key=lambda f: ends[f] or pd.Timestamp.max)
     last = max(v for v in ends.values() if v is not None)
     if ends[short] is not None and ends[short] < last:
         notes.add(f"Factor {short} ends {ends[short].date()} (other series run to "
                   f"{last.date()}): regressions stop there.")
+    ortho = "ai" if roles.market in facs else "none"
     target = date or company_events(cat)
     scores = pivot_scores(returns, syms, facs, target, btc_factor=roles.bitcoin,
                           ai_factor=roles.ai, market=roles.market, errors="skip", clip=True,
-                          before=REGIME_SIDE, after=REGIME_SIDE, min_obs=REGIME_MIN_SIDE)
+                          before=REGIME_SIDE, after=REGIME_SIDE, min_obs=REGIME_MIN_SIDE,
+                          orthogonalize=ortho)
     for s, r in scores.iterrows():
         note = str(r.get("note") or "")
         if note:
@@ -202,5 +284,3 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
            else pd.DataFrame(columns=BREAK_COLUMNS))
     return RegimeReport(dataset=ds, symbols=syms, factors=facs, roles=roles, returns=returns,
                         scores=scores, breaks=brk, window=int(window), catalog=cat, notes=notes)
-
-

@@ -15,7 +15,7 @@ from pivotlib.defaults import ALPHA
 from pivotlib.errors import DataError, InputError
 from pivotlib.events.catalog import load_catalog
 from pivotlib.events.selection import select_sector_events
-from pivotlib.studies.common import ModelSpec, Notes, Summary
+from pivotlib.studies.common import ModelSpec, Notes, Summary, dataset_symbols, fit_spec
 from pivotlib.studies.event import run_study
 from pivotlib.studies.results import (
     car_band,
@@ -102,6 +102,8 @@ def study_sector(*, dataset: str | None = None, category: str | None = None,
     selected = select_sector_events(cat, category=category, symbols=symbols, start=start,
                                     end=end)
     notes = Notes()
+    spec, fitted = fit_spec(spec, dataset_symbols(ds), ds)
+    notes.extend(fitted)
     regs = spec.regressors()
     returns = load_returns(list(dict.fromkeys(sorted(set(selected["symbol"])) + regs)),
                            dataset=ds, on_missing="skip")

@@ -103,7 +103,7 @@ def _no_day0(returns: pd.DataFrame, pos: int, names: Sequence[str]) -> str:
     return f"no return on day 0 ({day})"
 
 
-def event_paths(returns: pd.DataFrame, events: pd.DataFrame, *, market: str, btc: str,
+def event_paths(returns: pd.DataFrame, events: pd.DataFrame, *, market: str, btc: str | None,
                 controls: Sequence[str] = (), horizon: int = 120,
                 est_window: tuple[int, int] = (-250, -11), min_est: int = 60) -> dict[str, Any]:
     """Abnormal-return paths of each event over ``0..horizon`` against both benchmarks.
@@ -113,7 +113,7 @@ def event_paths(returns: pd.DataFrame, events: pd.DataFrame, *, market: str, btc
     (expected returns), NaN where the path is unavailable (after the first missing day).
     """
     returns = check_returns(returns)
-    check_roles(returns, market=market, btc=btc)
+    check_roles(returns, market=market, **({"btc": btc} if btc else {}))
     ev = _events_frame(events)
     idx = returns.index
     H = int(horizon)
@@ -121,7 +121,7 @@ def event_paths(returns: pd.DataFrame, events: pd.DataFrame, *, market: str, btc
     R = np.full((n, H + 1), np.nan)
     EM = np.full((n, H + 1), np.nan)
     EC = np.full((n, H + 1), np.nan)
-    F = returns[[market, btc]].to_numpy(float)
+    F = returns[[market] + ([btc] if btc else [])].to_numpy(float)  # no btc: market model
     ctrl = [c for c in controls if c in returns.columns]
     C = returns[ctrl].to_numpy(float) if ctrl else np.empty((len(idx), 0))
     info = []
@@ -199,7 +199,7 @@ def _mean_ci(x: np.ndarray, z: float) -> tuple[int, float, float, float, float, 
 
 
 def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str = "SPY",
-                     btc: str = "BTC-USD", controls: Sequence[str] = (),
+                     btc: str | None = "BTC-USD", controls: Sequence[str] = (),
                      horizons: Sequence[int] = (20, 60, 120),
                      est_window: tuple[int, int] = (-250, -11), min_est: int = 60,
                      min_pop: float = 0.05, level: float = 0.95, n_boot: int = 999,
@@ -213,7 +213,8 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
     events : DataFrame
         ``event_id, symbol, event_date`` and optionally ``deal_usd``, ``category``.
     market, btc : str
-        Factor-model columns (keyword roles, validated present and distinct).
+        Factor-model columns (keyword roles, validated present and distinct). ``btc=None``
+        (no bitcoin series): the market model.
     controls : sequence of str
         Loyal-miner control portfolio members (equal weight; missing symbols are skipped).
     horizons : sequence of int, default (20, 60, 120)
@@ -317,7 +318,7 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
     if tr:
         notes.append(f"truncated before +{hs[-1]} (data end or gap; not filled): "
                      + ", ".join(tr))
-    method = (f"CAR/BHAR over [0,h], h in {hs}: factor model {market}+{btc} estimated on "
+    method = (f"CAR/BHAR over [0,h], h in {hs}: factor model {market}{'+' + btc if btc else ' (market model: no bitcoin)'} estimated on "
               f"sessions {list(est_window)}, and the equal-weight control portfolio "
               f"{', '.join(controls) or '(none)'}; LBT skewness-adjusted bootstrap t "
               f"({n_boot} draws, seed {seed}); kept = CAR(0,h)/AR0")

@@ -42,10 +42,10 @@ class LifeboatAnalysis:
     """Everything :func:`run_lifeboat` computed; each part is its own result object."""
 
     cohorts: pd.DataFrame
-    betas: DownsideBetas
-    did: DiDResult
+    betas: DownsideBetas | None
+    did: DiDResult | None
     episodes: pd.DataFrame
-    capture: CaptureResult
+    capture: CaptureResult | None
     persistence: PersistenceResult
     spillover: SpilloverResult
     params: dict[str, Any] = field(default_factory=dict)
@@ -53,19 +53,23 @@ class LifeboatAnalysis:
 
     def all_notes(self) -> list[str]:
         """Every part's notes (missing symbols, too-short windows, truncated events...), once."""
-        parts = [self.notes, self.did.notes, self.capture.notes, self.persistence.notes,
+        parts = [self.notes, self.did.notes if self.did else [],
+                 self.capture.notes if self.capture else [], self.persistence.notes,
                  self.spillover.notes]
         return list(dict.fromkeys(n for part in parts for n in part))
 
     def summary(self) -> str:
         """All parts' summaries, one after the other."""
-        parts = [self.did.betas.summary() if self.did.betas else "", self.did.summary(),
-                 self.capture.summary(), self.persistence.summary(), self.spillover.summary()]
+        parts = [self.did.betas.summary() if self.did and self.did.betas else "",
+                 self.did.summary() if self.did else "",
+                 self.capture.summary() if self.capture else "", self.persistence.summary(),
+                 self.spillover.summary()]
         return "\n\n".join(p for p in parts if p)
 
 
 def run_lifeboat(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequence[str], *,
-                 market: str = "SPY", btc: str = "BTC-USD", down_threshold: float = 0.0,
+                 market: str = "SPY", btc: str | None = "BTC-USD",
+                 down_threshold: float = 0.0,
                  crash_threshold: float = 0.20, horizons: Sequence[int] = (20, 60, 120),
                  contract_categories: Sequence[str] = CONTRACT_CATEGORIES,
                  event_categories: Sequence[str] = AI_EVENT_CATEGORIES, as_of: Any = None,
@@ -79,18 +83,26 @@ def run_lifeboat(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequence[
     ``n_boot``, ``seed``; events = catalog rows of ``event_categories``; controls = the
     loyalists in the data) and :func:`peer_spillover`. Miners missing from ``returns``
     degrade to rows with notes; missing ``market``/``btc`` columns raise ``InputError``.
+    ``btc=None`` (the data have no bitcoin series): the lifeboat test (downside betas, DiD)
+    and the crash capture are not run (``betas``, ``did``, ``capture`` None, no episodes) and
+    persistence and spillover use the market model.
     """
     returns = check_returns(returns)
-    check_roles(returns, market=market, btc=btc)
+    check_roles(returns, market=market, **({"btc": btc} if btc else {}))
     miners = list(dict.fromkeys(miners))
     notes = [f"{s}: not in the dataset" for s in miners if s not in returns.columns]
     cohorts = pivot_cohorts(catalog, miners, categories=contract_categories, as_of=as_of,
                             sessions=returns.index)
-    did = downside_did(returns, cohorts, market=market, btc=btc, threshold=down_threshold,
-                       level=level, min_obs=min_obs, placebo_shift=placebo_shift, seed=seed)
-    eps = crash_episodes(returns, btc=btc, threshold=crash_threshold)
-    cap = episode_capture(returns, eps, miners, cohorts["split_date"].to_dict(), btc=btc,
-                          cohorts=cohorts["cohort"].to_dict())
+    did: DiDResult | None = None
+    cap: CaptureResult | None = None
+    eps = pd.DataFrame()
+    if btc:
+        did = downside_did(returns, cohorts, market=market, btc=btc, threshold=down_threshold,
+                           level=level, min_obs=min_obs, placebo_shift=placebo_shift,
+                           seed=seed)
+        eps = crash_episodes(returns, btc=btc, threshold=crash_threshold)
+        cap = episode_capture(returns, eps, miners, cohorts["split_date"].to_dict(), btc=btc,
+                              cohorts=cohorts["cohort"].to_dict())
     events = ai_deal_events(catalog, miners, categories=event_categories)
     if as_of is not None:
         events = events[pd.to_datetime(events["event_date"]) <= pd.Timestamp(as_of)]
@@ -105,6 +117,7 @@ def run_lifeboat(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequence[
               "as_of": None if as_of is None else str(as_of), "seed": seed, "n_boot": n_boot,
               "loyalist_date": str(pd.Timestamp(cohorts.attrs["loyalist_date"]).date())
               if pd.notna(cohorts.attrs.get("loyalist_date")) else None}
-    return LifeboatAnalysis(cohorts=cohorts, betas=did.betas, did=did, episodes=eps,
+    return LifeboatAnalysis(cohorts=cohorts, betas=did.betas if did else None, did=did,
+                            episodes=eps,
                             capture=cap, persistence=pers, spillover=spill, params=params,
                             notes=notes)

@@ -60,7 +60,7 @@ class SpilloverResult(LifeboatResult):
 
 
 def peer_spillover(returns: pd.DataFrame, events: pd.DataFrame, cohorts: Mapping[str, str],
-                   *, market: str = "SPY", btc: str = "BTC-USD",
+                   *, market: str = "SPY", btc: str | None = "BTC-USD",
                    est_window: tuple[int, int] = (-250, -11), min_est: int = 60,
                    level: float = 0.95, own_news: pd.DataFrame | None = None) -> SpilloverResult:
     """Peers' abnormal returns on announcers' event days, by peer group (module docstring).
@@ -75,7 +75,7 @@ def peer_spillover(returns: pd.DataFrame, events: pd.DataFrame, cohorts: Mapping
         Every peer to look at and its group (e.g. 'pivoter' / 'loyalist'); symbols absent
         from ``returns`` are skipped with a note.
     market, btc : str
-        Model columns (keyword roles).
+        Model columns (keyword roles); ``btc=None`` (no bitcoin series): the market model.
     est_window, min_est
         Estimation window relative to day 0 and its minimum rows.
     level : float
@@ -88,7 +88,7 @@ def peer_spillover(returns: pd.DataFrame, events: pd.DataFrame, cohorts: Mapping
     SpilloverResult
     """
     returns = check_returns(returns)
-    check_roles(returns, market=market, btc=btc)
+    check_roles(returns, market=market, **({"btc": btc} if btc else {}))
     ev = _events_frame(events)
     groups = {str(k): str(v) for k, v in dict(cohorts).items()}
     peers = [s for s in groups if s in returns.columns and s not in (market, btc)]
@@ -97,7 +97,7 @@ def peer_spillover(returns: pd.DataFrame, events: pd.DataFrame, cohorts: Mapping
         raise InputError("no peer of cohorts is a column of returns")
     news = _events_frame(own_news) if own_news is not None else ev
     idx = returns.index
-    F = returns[[market, btc]].to_numpy(float)
+    F = returns[[market] + ([btc] if btc else [])].to_numpy(float)  # no btc: market model
     Y = returns[peers].to_numpy(float)
     news_pos = {(s, int(idx.searchsorted(d))) for s, d in zip(news["symbol"], news["event_date"])}
     rows = []
@@ -159,7 +159,7 @@ def peer_spillover(returns: pd.DataFrame, events: pd.DataFrame, cohorts: Mapping
     n_own = int((pairs["note"] == "own_news").sum())
     if n_own:
         notes.append(f"{n_own} event-peer pairs left out: the peer had its own news in [0,+1]")
-    method = (f"Peers' AR vs {market}+{btc} (estimated on {list(est_window)}) on announcers' "
+    method = (f"Peers' AR vs {market}{'+' + btc if btc else ' (market model)'} (estimated on {list(est_window)}) on announcers' "
               "day 0 and [0,+1]; per-event group means, cross-sectional t and sign test")
     return SpilloverResult(table=pd.DataFrame(test_rows), notes=notes,
                            title="Peer spillover of AI announcements", method=method,

@@ -60,8 +60,8 @@ def _dates_by_symbol(symbols: list[str], date_or_events: Any,
 
 def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
                  factors: Sequence[str] = DEFAULT_FACTORS, date_or_events: Any = None, *,
-                 before: int = 250, after: int = 250, btc_factor: str = "BTC-USD",
-                 ai_factor: str = "SMH", market: str = "SPY",
+                 before: int = 250, after: int = 250, btc_factor: str | None = "BTC-USD",
+                 ai_factor: str | None = "SMH", market: str = "SPY",
                  orthogonalize: Orthogonalize = "ai", hac_lags: int | None = None,
                  alpha: float = 0.05, clip: bool = False, min_obs: int = 60,
                  categories: Sequence[str] | None = None,
@@ -96,8 +96,11 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
         (categories passing :func:`is_ai_category`, or those in ``categories``).
     before, after, hac_lags, market, orthogonalize, clip, min_obs
         Passed to :func:`exposure_shift`.
-    btc_factor, ai_factor : str
-        Which factors are "bitcoin" and "AI".
+    btc_factor, ai_factor : str or None
+        Which factors are "bitcoin" and "AI". One of them may be None (the data lack it): the
+        score is then the part that can be measured, ``-delta_btc_beta`` (BTC part only) or
+        ``delta_ai_beta`` (AI part only), the missing role's columns are NaN and
+        ``attrs["score"]`` says which part.
     alpha : float, default 0.05
         Interval level ``1 - alpha``.
     categories : sequence of str, optional
@@ -127,8 +130,11 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
     if not symbols:
         raise InputError("symbols is empty; pass the miners to score, e.g. ['APLD', 'IREN']")
     factors = list(factors)
+    if btc_factor is None and ai_factor is None:
+        raise InputError("a pivot score needs a bitcoin or an AI factor; pass btc_factor= "
+                         "and/or ai_factor=")
     for role, f in (("btc_factor", btc_factor), ("ai_factor", ai_factor)):
-        if f not in factors:
+        if f is not None and f not in factors:
             raise InputError(f"{role}={f!r} is not among factors {factors}; add it to factors "
                              f"or pass {role}=<one of the factors>")
     FactorRoles(market=market, bitcoin=btc_factor, ai=ai_factor).validate()
@@ -158,22 +164,26 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
             rows.append(row)
             continue
         t = res.table.set_index("factor")
-        score, se = res.contrast({ai_factor: 1.0, btc_factor: -1.0})
+        weights = {f: w for f, w in ((ai_factor, 1.0), (btc_factor, -1.0)) if f is not None}
+        score, se = res.contrast(weights)
         p_hac = float(2.0 * stats.norm.sf(abs(score / se))) if se > 0 else float("nan")
         if ci_method == "bootstrap":
-            se_b, lo_b, hi_b = res.bootstrap_contrast({ai_factor: 1.0, btc_factor: -1.0},
+            se_b, lo_b, hi_b = res.bootstrap_contrast(weights,
                                                       n_boot=n_boot, block=block, seed=seed,
                                                       alpha=alpha)
         else:
             se_b, lo_b, hi_b = se, score - z * se, score + z * se
+        def _at(f: str | None, col: str, t: pd.DataFrame = t) -> float:
+            return float("nan") if f is None else t.at[f, col]
+
         row.update({
             "date": res.date, "n_before": res.n_before, "n_after": res.n_after,
-            "btc_beta_before": t.at[btc_factor, "beta_before"],
-            "btc_beta_after": t.at[btc_factor, "beta_after"],
-            "delta_btc_beta": t.at[btc_factor, "diff"], "se_delta_btc": t.at[btc_factor, "se_diff"],
-            "ai_beta_before": t.at[ai_factor, "beta_before"],
-            "ai_beta_after": t.at[ai_factor, "beta_after"],
-            "delta_ai_beta": t.at[ai_factor, "diff"], "se_delta_ai": t.at[ai_factor, "se_diff"],
+            "btc_beta_before": _at(btc_factor, "beta_before"),
+            "btc_beta_after": _at(btc_factor, "beta_after"),
+            "delta_btc_beta": _at(btc_factor, "diff"), "se_delta_btc": _at(btc_factor, "se_diff"),
+            "ai_beta_before": _at(ai_factor, "beta_before"),
+            "ai_beta_after": _at(ai_factor, "beta_after"),
+            "delta_ai_beta": _at(ai_factor, "diff"), "se_delta_ai": _at(ai_factor, "se_diff"),
             "pivot_score": score, "se_score": se_b, "ci_low": lo_b, "ci_high": hi_b,
             "p_value": p_hac,
             "chow_hac_p": res.chow_hac_p, "hac_lags": res.hac_lags,
@@ -190,7 +200,11 @@ def pivot_scores(returns: pd.DataFrame, symbols: Sequence[str],
     out.loc[out["pivot_score"].isna(), "rank"] = np.nan
     out = out.set_index("symbol")
     out.attrs.update({
-        "score": f"delta_ai_beta - delta_btc_beta ({ai_factor} minus {btc_factor})",
+        "score": (f"delta_ai_beta - delta_btc_beta ({ai_factor} minus {btc_factor})"
+                  if ai_factor and btc_factor else
+                  f"-delta_btc_beta only (BTC part: no AI factor; {btc_factor})"
+                  if btc_factor else f"delta_ai_beta only (AI part: no bitcoin; {ai_factor})"),
+        "partial": None if ai_factor and btc_factor else ("ai" if btc_factor else "bitcoin"),
         "interval": (f"{100 * (1 - alpha):.0f}% normal interval from the HAC covariance"
                      if ci_method == "hac" else
                      f"{100 * (1 - alpha):.0f}% moving-block bootstrap percentile interval "
