@@ -27,12 +27,15 @@ import pandas as pd
 import pytest
 from _clikit import cli
 
-from pivotlib.defaults import FactorRoles, choose_role
+from pivotlib.analytics.lifeboat.cohorts import pivot_cohorts
+from pivotlib.defaults import LIFEBOAT_MINERS, FactorRoles, choose_role
 from pivotlib.errors import DataError
+from pivotlib.events.catalog import load_catalog
 
 DATE = "2030-01-02"
-LOYALISTS = ("MARA", "CLSK", "BITF", "BTDR", "HIVE", "BTBT")
-PIVOTERS = ("APLD", "IREN", "HUT", "CORZ", "WULF", "CIFR", "RIOT")
+_COHORTS = pivot_cohorts(load_catalog(), LIFEBOAT_MINERS)["cohort"]  # from the catalog, never listed
+LOYALISTS = tuple(_COHORTS.index[_COHORTS == "loyalist"])
+PIVOTERS = tuple(_COHORTS.index[_COHORTS == "pivoter"])
 CASES: dict[str, tuple[str, ...]] = {
     "full": (),
     "no-SPY": ("SPY",),
@@ -41,7 +44,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "no-ai": ("SMH", "QQQ", "NVDA"),
     "no-loyal": LOYALISTS,
     "no-pivot": PIVOTERS,
-    "miners-only": ("SPY", "IWM", "QQQ", "SMH", "BTC-USD", "ETH-USD", "WGMI"),
+    "miners-only": ("SPY", "IWM", "QQQ", "SMH", "NVDA", "BTC-USD", "ETH-USD", "WGMI"),
     "no-miners": (*PIVOTERS, *LOYALISTS, "GLXY", "WGMI"),
 }
 ROLE_CASES = ("no-SPY", "no-BTC-USD", "no-SMH", "no-ai")
