@@ -59,6 +59,12 @@ LIFEBOAT_HORIZONS: tuple[int, ...] = (20, 60, 120)
 """Persistence horizons, sessions after day 0."""
 ALPHA = 0.05
 """Significance level of verdicts and "significant" flags."""
+ROBUST_MIN_SAME_SIGN = 0.9
+"""A specification curve is "robust" only if at least this share of its specifications share the
+headline's sign (and the headline, a majority of the curve and the joint test are significant;
+:func:`pivotlib.analytics.robustness.core.verdict_of`)."""
+ROBUST_NULL_DRAWS = 200
+"""Null curves behind a curve's joint test (placebo dates or label permutations), at most."""
 REPORT_TIMEOUT = 900
 """Per-cell execution timeout of a report, seconds."""
 
