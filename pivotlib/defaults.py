@@ -65,6 +65,33 @@ headline's sign (and the headline, a majority of the curve and the joint test ar
 :func:`pivotlib.analytics.robustness.core.verdict_of`)."""
 ROBUST_NULL_DRAWS = 200
 """Null curves behind a curve's joint test (placebo dates or label permutations), at most."""
+CAR_CURVE_GRID: dict[str, tuple] = {
+    "model": ("factors", "market", "market_adjusted"),
+    "est_start": (-120, -250, -500),
+    "est_end": (-11, -3),
+    "window": ((0, 0), (-1, 1), (0, 2), (-2, 2)),
+    "timing": ("catalogued", "next"),
+    "mask": (True, False),
+}
+"""Specification grid of an event's CAR curve (3 x 3 x 2 x 4 x 2 x 2 = 288 specifications).
+
+* ``model``: the normal-return model: market + bitcoin (the miners' default), the market model,
+  or market-adjusted returns (nothing estimated; MacKinlay 1997 sec. 4);
+* ``est_start``: the estimation window starts 120, 250 or 500 sessions before day 0 (about six
+  months, one year, two years of history: short windows track a changing beta, long ones
+  estimate it more precisely);
+* ``est_end``: the gap to the event window: estimation ends 11 sessions before day 0 (the
+  usual 10-session buffer against leakage) or 3 (right before the widest event window);
+* ``window``: the CAR window: day 0 only, [-1, +1] (the default), [0, +2] (slow diffusion),
+  [-2, +2] (leakage and diffusion);
+* ``timing``: day 0 as catalogued, or one session later (news that reached the market late);
+* ``mask``: other catalogued events of the stock masked from the estimation window, or not.
+
+The headline's own specification (the study's model and windows, catalogued timing, masking
+on) is added to a choice when the grid lacks it."""
+CAR_PLACEBO_BUFFER = 10
+"""Placebo day 0s of a CAR curve's null are drawn at least this many sessions from any
+catalogued event of the stock (beyond the widest event window)."""
 REPORT_TIMEOUT = 900
 """Per-cell execution timeout of a report, seconds."""
 

@@ -327,19 +327,23 @@ def confounding(al: Alignment, window: tuple[int, int]) -> tuple[np.ndarray, np.
     return confounded, confounded_by
 
 
-def other_cover(al: Alignment, window: tuple[int, int]) -> np.ndarray | None:
+def other_cover(al: Alignment, window: tuple[int, int],
+                exclude: Sequence[str] = ()) -> np.ndarray | None:
     """Stage 1: (C, T) count of event windows ``window`` covering each (symbol, session) cell.
 
-    None when there are no events to mask. An event's own window never meets its estimation
+    None when there are no events to mask. Events whose id is in ``exclude`` are left out. An event's own window never meets its estimation
     window (they may not overlap), so any cover inside an estimation window is another event's.
     """
     if not len(al.ap_pos):
         return None
     w0, w1 = window
     n_rows = al.n_rows
+    use = ~np.isin(al.ap_ids, np.asarray(list(exclude), dtype=object)) if len(exclude) else \
+        np.ones(len(al.ap_pos), dtype=bool)
+    ap_col, ap_pos = al.ap_col[use], al.ap_pos[use]
     cover = np.zeros((al.AT.shape[0], n_rows + 1), dtype=np.int32)
-    np.add.at(cover, (al.ap_col, np.clip(al.ap_pos + w0, 0, n_rows)), 1)
-    np.add.at(cover, (al.ap_col, np.clip(al.ap_pos + w1 + 1, 0, n_rows)), -1)
+    np.add.at(cover, (ap_col, np.clip(ap_pos + w0, 0, n_rows)), 1)
+    np.add.at(cover, (ap_col, np.clip(ap_pos + w1 + 1, 0, n_rows)), -1)
     return np.cumsum(cover, axis=1, dtype=np.int32)
 
 

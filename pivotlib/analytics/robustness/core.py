@@ -233,13 +233,18 @@ class CurveSummary:
     verdict: str = "fragile"
     mover: str = ""
     alpha: float = ALPHA
+    percent: bool = False
 
-    def line(self, fmt: Callable[[float], str] = lambda v: f"{v:+.3g}") -> str:
+    def line(self, fmt: Callable[[float], str] | None = None) -> str:
         """The one robustness line a briefing carries.
+
+        ``fmt`` formats the median (default: percent when ``percent``, else ``+.3g``).
 
         Examples: ``"robust: 212 of 240 specifications significant, all positive; joint p <
         0.001"`` or ``"fragile: significant in 31% of 180 specifications; ..."``.
         """
+        if fmt is None:
+            fmt = (lambda v: f"{v:+.2%}") if self.percent else (lambda v: f"{v:+.3g}")
         if self.n_run == 0:
             return f"not assessed: none of {self.n_specs} specifications could run"
         sign = "positive" if (self.headline_estimate if np.isfinite(self.headline_estimate)
@@ -321,7 +326,8 @@ def _label(v: Any) -> str:
 def summarize_curve(frame: pd.DataFrame, choices: Sequence[str], *, estimand: str,
                     null_estimates: np.ndarray | None = None,
                     null_pvalues: np.ndarray | None = None, alpha: float = ALPHA,
-                    fmt: Callable[[float], str] = lambda v: f"{v:+.3g}") -> CurveSummary:
+                    fmt: Callable[[float], str] = lambda v: f"{v:+.3g}",
+                    percent: bool = False) -> CurveSummary:
     """Summarise a curve frame and, given null curves, test it jointly.
 
     Parameters
@@ -338,6 +344,8 @@ def summarize_curve(frame: pd.DataFrame, choices: Sequence[str], *, estimand: st
         Significance level.
     fmt : callable
         Formats an estimate for the line (e.g. percent for a CAR).
+    percent : bool
+        The estimates are returns: the line prints the median in percent.
 
     Returns
     -------
@@ -352,7 +360,7 @@ def summarize_curve(frame: pd.DataFrame, choices: Sequence[str], *, estimand: st
     h_p = float(head["p"].iloc[0]) if len(head) else np.nan
     if n_run == 0:
         return CurveSummary(estimand, len(frame), 0, h_est, h_p, np.nan, np.nan, np.nan, np.nan,
-                            None, {}, "not assessed", "", alpha)
+                            None, {}, "not assessed", "", alpha, percent)
     med = float(np.median(est[ok]))
     ref_sign = np.sign(h_est) if np.isfinite(h_est) and h_est != 0 else np.sign(med) or 1.0
     same = float((np.sign(est[ok]) == ref_sign).mean())
@@ -378,7 +386,8 @@ def summarize_curve(frame: pd.DataFrame, choices: Sequence[str], *, estimand: st
             joint_p = float(max(ps))
     verdict = verdict_of(same, sig_same, joint_p, h_p, alpha=alpha)
     return CurveSummary(estimand, len(frame), n_run, h_est, h_p, med, same, sig, sig_same,
-                        joint_p, stat_p, verdict, biggest_mover(frame, choices, fmt), alpha)
+                        joint_p, stat_p, verdict, biggest_mover(frame, choices, fmt), alpha,
+                        percent)
 
 
 @dataclass(frozen=True)
@@ -407,11 +416,12 @@ class SpecCurve:
     def build(cls, frame: pd.DataFrame, choices: Iterable[str], *, estimand: str,
               null_estimates: np.ndarray | None = None, null_pvalues: np.ndarray | None = None,
               alpha: float = ALPHA,
-              fmt: Callable[[float], str] = lambda v: f"{v:+.3g}") -> SpecCurve:
+              fmt: Callable[[float], str] = lambda v: f"{v:+.3g}",
+              percent: bool = False) -> SpecCurve:
         """Summarise ``frame`` and wrap it (see :func:`summarize_curve`)."""
         ch = tuple(choices)
         s = summarize_curve(frame, ch, estimand=estimand, null_estimates=null_estimates,
-                            null_pvalues=null_pvalues, alpha=alpha, fmt=fmt)
+                            null_pvalues=null_pvalues, alpha=alpha, fmt=fmt, percent=percent)
         return cls(frame, ch, s, null_estimates, null_pvalues)
 
     def summary(self) -> CurveSummary:
