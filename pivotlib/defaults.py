@@ -92,6 +92,46 @@ on) is added to a choice when the grid lacks it."""
 CAR_PLACEBO_BUFFER = 10
 """Placebo day 0s of a CAR curve's null are drawn at least this many sessions from any
 catalogued event of the stock (beyond the widest event window)."""
+LIFEBOAT_CURVE_GRID: dict[str, tuple] = {
+    "as_of": (None, "2025-12-31"),
+    "threshold": (0.0, -0.01, -0.02),
+    "end": ("all", "-6M"),
+    "borderline": ("loyalist", "pivoter", "excluded"),
+    "leave_out": ("none", "each"),
+}
+"""Specification grid of the lifeboat DiD curve
+(:func:`pivotlib.analytics.robustness.lifeboat.lifeboat_curve`), first value = the study's default:
+
+* ``as_of``: catalog cut-off for the cohorts (None = every contract; ``"2025-12-31"`` = the
+  cohorts as an analyst saw them at the end of 2025: RIOT's 2026 AMD lease not yet signed);
+* ``threshold``: a BTC down day is a BTC return below 0, -1% or -2% (Ang, Chen and Xing 2006 use
+  0; the stricter cuts keep only real sell-offs);
+* ``end``: all data, or the last 6 months of sessions dropped (``"-6M"``: is the answer made by
+  the latest months?);
+* ``borderline``: a miner with an announced pivot but no signed contract
+  (:data:`pivotlib.analytics.lifeboat.BORDERLINE_CATEGORIES`, e.g. BITF) as loyalist, pivoter or
+  excluded;
+* ``leave_out``: none, or each miner in turn (``"each"`` expands to every miner of the data).
+
+2 x 3 x 2 x 3 x (1 + miners) specifications (504 with 13 miners)."""
+PIVOT_CURVE_GRID: dict[str, tuple] = {
+    "split": ("first_ai", "first_contract"),
+    "window": ((250, 250), (120, 120), (500, 500)),
+    "ai_proxy": ("SMH", "QQQ", "NVDA"),
+    "hac_lags": (None, 5, 20),
+}
+"""Specification grid of the pivot-score curve
+(:func:`pivotlib.analytics.robustness.regimes.pivot_score_curve`), first value = the study's default:
+
+* ``split``: the miner's first AI announcement in the catalog (the study's rule) or its first
+  signed AI/HPC contract (:data:`pivotlib.analytics.lifeboat.CONTRACT_CATEGORIES`);
+* ``window``: (before, after) valid sessions each side of the split (clipped to the data, at least
+  ``REGIME_MIN_SIDE`` each side): one year, half a year, two years;
+* ``ai_proxy``: the AI factor: SMH (semiconductors ETF), QQQ (Nasdaq-100) or NVDA, each where the
+  dataset has it (a proxy the data lack is dropped from the grid with a note);
+* ``hac_lags``: Newey-West lags: the rule of thumb ``floor(4 (T/100)^(2/9))`` (None), 5 or 20.
+
+2 x 3 x 3 x 3 = 54 specifications per miner."""
 REPORT_TIMEOUT = 900
 """Per-cell execution timeout of a report, seconds."""
 

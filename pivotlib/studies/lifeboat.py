@@ -15,17 +15,21 @@ from typing import Any
 import pandas as pd
 
 from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, run_lifeboat
+from pivotlib.analytics.robustness import SpecCurve
+from pivotlib.analytics.robustness.lifeboat import lifeboat_curve
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
     BITCOIN,
     LIFEBOAT_CRASH,
+    LIFEBOAT_CURVE_GRID,
     LIFEBOAT_DOWN,
     LIFEBOAT_HORIZONS,
     LIFEBOAT_MINERS,
     MARKET,
+    ROBUST_NULL_DRAWS,
 )
-from pivotlib.errors import DataError
+from pivotlib.errors import DataError, PivotError
 from pivotlib.events.catalog import load_catalog
 from pivotlib.studies.common import Notes, Summary
 
@@ -41,6 +45,8 @@ class LifeboatReport:
     analysis: LifeboatAnalysis
     returns: pd.DataFrame
     notes: Notes = field(default_factory=Notes)
+    curve: SpecCurve | None = None
+    """The DiD's specification curve (``study_lifeboat(curve=True)``), else None."""
 
     @property
     def synthetic(self) -> bool:
@@ -61,16 +67,30 @@ class LifeboatReport:
         """Display-ready tables (:func:`display_tables`)."""
         return display_tables(self.analysis)
 
+    @property
+    def p_note(self) -> str:
+        """A sentence when the DiD's permutation p sits on its floor (equal cohorts), else ""."""
+        v = self.did.get("p_note", "")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def robustness_line(self) -> str:
+        """The curve's one line (empty without a curve)."""
+        return self.curve.line() if self.curve is not None else ""
+
     def summary(self) -> Summary:
         """Headline numbers (renders in a notebook)."""
         d = self.did
-        return Summary(title="Lifeboat test",
-                       rows=[("miners", ", ".join(self.miners)),
-                             ("DiD downside BTC beta (pivoters - loyalists)",
-                              f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, "
-                              f"{float(d['high']):+.2f}], permutation p = "
-                              f"{float(d['perm_p']):.3f}")],
-                       notes=list(self.notes))
+        p = f"{float(d['perm_p']):.3f}"
+        if self.p_note:
+            p += f" (the floor of this design: {float(d['p_floor']):.3f})"
+        rows = [("miners", ", ".join(self.miners)),
+                ("DiD downside BTC beta (pivoters - loyalists)",
+                 f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, "
+                 f"{float(d['high']):+.2f}], permutation p = {p}")]
+        if self.curve is not None:
+            rows.append(("robustness", self.robustness_line))
+        return Summary(title="Lifeboat test", rows=rows, notes=list(self.notes))
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -88,6 +108,10 @@ class LifeboatReport:
                                     a.betas.table.dropna(subset=["down_change"]).itertuples()},
                 "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
                 "missing": [s for s in self.returns.attrs.get("left_out", {})],
+                "p_floor": float(d["p_floor"]) if "p_floor" in d else None,
+                "robustness": (self.curve.summary().to_dict() if self.curve is not None
+                               else None),
+                "robustness_line": self.robustness_line,
                 "synthetic": self.synthetic, "dataset": self.dataset, "notes": list(self.notes)}
 
 
@@ -96,8 +120,19 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
                    down_threshold: float = LIFEBOAT_DOWN, crash_threshold: float = LIFEBOAT_CRASH,
                    horizons: Sequence[int] = LIFEBOAT_HORIZONS, as_of: str | None = None,
                    end: str | None = None, seed: int = 0, n_boot: int = 999,
-                   catalog: pd.DataFrame | None = None) -> LifeboatReport:
+                   catalog: pd.DataFrame | None = None, borderline: str = "loyalist",
+                   curve: bool = False, curve_grid: dict | None = None,
+                   n_null: int = ROBUST_NULL_DRAWS) -> LifeboatReport:
     """Run the lifeboat analysis on a dataset (parameters are notebook 06's).
+
+    ``borderline`` treats a miner with an announced pivot but no signed contract (e.g. BITF) as
+    ``"loyalist"`` (default), ``"pivoter"`` or ``"excluded"``
+    (:func:`pivotlib.analytics.lifeboat.pivot_cohorts`). ``curve=True`` also computes the DiD's
+    specification curve (:func:`pivotlib.analytics.robustness.lifeboat.lifeboat_curve` over
+    ``curve_grid``, default :data:`pivotlib.defaults.LIFEBOAT_CURVE_GRID` with this run's own
+    ``as_of``, threshold and borderline choice added, so the headline is one of its rows) with
+    ``n_null`` relabellings behind its joint test, on ``report.curve``; a curve that cannot run
+    leaves ``report.curve`` None and a note saying why.
 
     Raises
     ------
@@ -117,9 +152,25 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
     have = [s for s in miners if s in returns.columns]
     a = run_lifeboat(returns, cat, have, market=market, btc=btc, down_threshold=down_threshold,
                      crash_threshold=crash_threshold, horizons=horizons, as_of=as_of or None,
-                     n_boot=n_boot, seed=seed)
+                     n_boot=n_boot, seed=seed, borderline=borderline)
     notes.extend(a.all_notes())
-    return LifeboatReport(dataset=ds, miners=have, analysis=a, returns=returns, notes=notes)
+    spec_curve = None
+    if curve:
+        head = {"as_of": as_of or None, "threshold": float(down_threshold), "end": "all",
+                "borderline": borderline, "leave_out": "none"}
+        grid = dict(LIFEBOAT_CURVE_GRID if curve_grid is None else curve_grid)
+        for k in ("as_of", "threshold", "borderline"):
+            vals = tuple(grid.get(k, ()))
+            if head[k] not in vals:
+                grid[k] = (head[k], *vals)
+        try:
+            spec_curve = lifeboat_curve(returns, cat, have, market=market, btc=btc, grid=grid,
+                                        headline=head, seed=seed, n_null=n_null)
+            notes.extend(spec_curve.frame.attrs.get("notes", []))
+        except PivotError as exc:
+            notes.add(f"specification curve not computed: {exc}")
+    return LifeboatReport(dataset=ds, miners=have, analysis=a, returns=returns, notes=notes,
+                          curve=spec_curve)
 
 
 def display_tables(a: Any) -> dict[str, pd.DataFrame]:
