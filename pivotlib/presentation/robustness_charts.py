@@ -20,7 +20,7 @@ from pivotlib.presentation.charts import COLORS, HEIGHT, Chart
 from pivotlib.presentation.charts import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
-__all__ = ["curve_line", "curve_table", "curve_view", "spec_curve"]
+__all__ = ["curve_line", "curve_table", "curve_view", "robustness_lines", "spec_curve"]
 
 HEADLINE_COLOR = "#d62728"
 
@@ -164,3 +164,12 @@ def curve_view(curve: Any | None, *, synthetic: bool = False, small: bool = Fals
     if curve is None:
         return Prose(title="Specification curve", paragraphs=[why_missing], kind="note")
     return spec_curve(curve, synthetic=synthetic, small=small)
+
+
+def robustness_lines(lines: Any, *, title: str = "Robust or fragile?") -> Prose:
+    """One bullet per headline: ``label: line`` (``lines``: label -> (verdict, line))."""
+    bullets = [f"**{label}**: {line}" for label, (_verdict, line) in dict(lines).items()]
+    return Prose(title=title, paragraphs=[
+        "Each headline number re-estimated under every reasonable change of method (a "
+        "specification curve); the joint p tests the whole curve against curves computed "
+        "where there is no effect."], bullets=bullets, kind="note")

@@ -9,7 +9,7 @@ numbers are the same objects notebooks 02 and 04 show, never a copy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -30,6 +30,26 @@ class BriefingReport:
     event: EventReport
     regimes: RegimeReport
     lifeboat: LifeboatReport | None = None
+    curve_missing: dict[str, str] = field(default_factory=dict)
+    """Why a headline has no specification curve (headline label -> reason)."""
+
+    def curves(self) -> dict[str, Any]:
+        """The specification curve behind each headline number (None where there is none):
+        ``event CAR``, ``pivot score``, ``lifeboat DiD``."""
+        return {"event CAR": self.event.curve,
+                "pivot score": getattr(self.regimes, "curve", None),
+                "lifeboat DiD": getattr(self.lifeboat, "curve", None)}
+
+    def robustness(self) -> dict[str, tuple[str, str]]:
+        """Headline label -> (verdict, robustness line) for each of the three headlines."""
+        out = {}
+        for label, c in self.curves().items():
+            if c is None:
+                out[label] = ("not assessed", "not assessed: " + self.curve_missing.get(
+                    label, "no specification curve for this headline"))
+            else:
+                out[label] = (c.verdict, c.line())
+        return out
 
     @property
     def synthetic(self) -> bool:
@@ -69,6 +89,9 @@ class BriefingReport:
             lb = self.lifeboat.record()
             rec.update(lifeboat_did=lb["did_downside_beta"], lifeboat_p=lb["p_value"],
                        lifeboat_ci=lb["did_ci"])
+        rob = self.robustness()
+        rec.update(verdicts={k: v[0] for k, v in rob.items()},
+                   robustness_lines={k: v[1] for k, v in rob.items()})
         return rec
 
 
@@ -83,12 +106,16 @@ def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
     cat = load_catalog() if catalog is None else catalog
     ev = study_event(dataset=dataset, event_id=event_id, model=model, market=market,
                      factors=factors, estimation=estimation, window=window, windows=(),
-                     catalog=cat)
+                     catalog=cat, robustness=True)
     rg = study_regimes(dataset=ev.dataset, symbols=regime_symbols, factors=regime_factors,
                        catalog=cat, breaks=False)
     try:
-        lb: LifeboatReport | None = study_lifeboat(dataset=ev.dataset, catalog=cat)
+        lb: LifeboatReport | None = study_lifeboat(dataset=ev.dataset, catalog=cat, curve=True)
     except PivotError as exc:  # e.g. no BTC column: the briefing still stands, and says why
         lb = None
         ev.notes.add(f"No lifeboat headline: {exc}")
-    return BriefingReport(event=ev, regimes=rg, lifeboat=lb)
+    missing = {"event CAR": "the curve could not be computed (see the notes)",
+               "pivot score": "the pivot-score curve is not computed by the briefing yet",
+               "lifeboat DiD": ("no lifeboat headline (see the notes)" if lb is None else
+                                "the curve could not be computed (see the notes)")}
+    return BriefingReport(event=ev, regimes=rg, lifeboat=lb, curve_missing=missing)
