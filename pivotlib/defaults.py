@@ -118,7 +118,7 @@ PIVOT_CURVE_GRID: dict[str, tuple] = {
     "split": ("first_ai", "first_contract"),
     "window": ((250, 250), (120, 120), (500, 500)),
     "ai_proxy": ("SMH", "QQQ", "NVDA"),
-    "hac_lags": (None, 5, 20),
+    "hac_lags": (None, 10, 20),
 }
 """Specification grid of the pivot-score curve
 (:func:`pivotlib.analytics.robustness.regimes.pivot_score_curve`), first value = the study's default:
@@ -129,7 +129,8 @@ PIVOT_CURVE_GRID: dict[str, tuple] = {
   ``REGIME_MIN_SIDE`` each side): one year, half a year, two years;
 * ``ai_proxy``: the AI factor: SMH (semiconductors ETF), QQQ (Nasdaq-100) or NVDA, each where the
   dataset has it (a proxy the data lack is dropped from the grid with a note);
-* ``hac_lags``: Newey-West lags: the rule of thumb ``floor(4 (T/100)^(2/9))`` (None), 5 or 20.
+* ``hac_lags``: Newey-West lags: the rule of thumb ``floor(4 (T/100)^(2/9))`` (None; 5 for 500
+  sessions), 10 or 20.
 
 2 x 3 x 3 x 3 = 54 specifications per miner."""
 REPORT_TIMEOUT = 900

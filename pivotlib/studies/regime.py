@@ -16,17 +16,21 @@ import pandas as pd
 
 from pivotlib.analytics.regimes import break_table, pivot_scores, rolling_exposures
 from pivotlib.analytics.regimes import quarterly_correlations as _qc
+from pivotlib.analytics.robustness import SpecCurve
+from pivotlib.analytics.robustness.regimes import pivot_score_curve
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
+    PIVOT_CURVE_GRID,
     REGIME_COHORT,
     REGIME_FACTORS,
     REGIME_MIN_SIDE,
     REGIME_SIDE,
     REGIME_WINDOW,
+    ROBUST_NULL_DRAWS,
     FactorRoles,
 )
-from pivotlib.errors import DataError
+from pivotlib.errors import DataError, PivotError
 from pivotlib.events.catalog import company_events, load_catalog
 from pivotlib.events.selection import ai_events
 from pivotlib.studies.common import Notes, Summary
@@ -86,6 +90,13 @@ class RegimeReport:
     window: int
     catalog: pd.DataFrame
     notes: Notes = field(default_factory=Notes)
+    curve: SpecCurve | None = None
+    """The headline (top) miner's pivot-score specification curve (``study_regimes(curve=True)``)."""
+
+    @property
+    def robustness_line(self) -> str:
+        """The curve's one line (empty without a curve)."""
+        return self.curve.line() if self.curve is not None else ""
 
     @property
     def synthetic(self) -> bool:
@@ -119,6 +130,8 @@ class RegimeReport:
             r = self.top.iloc[0]
             rows.append(("highest pivot score", f"{self.top.index[0]}: {r['pivot_score']:.2f} "
                          f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"))
+        if self.curve is not None:
+            rows.append(("robustness", self.robustness_line))
         return Summary(title="Pivot regimes", rows=rows, notes=list(self.notes))
 
     def _repr_html_(self) -> str:
@@ -133,6 +146,8 @@ class RegimeReport:
                     p_value=float(top["p_value"].iloc[0]) if len(top) else None,
                     pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
                     break_dates={r["symbol"]: r["break_date"] for _, r in self.breaks.iterrows()},
+                    robustness=self.curve.summary().to_dict() if self.curve is not None else None,
+                    robustness_line=self.robustness_line,
                     synthetic=self.synthetic, dataset=self.dataset, notes=list(self.notes))
 
 
@@ -141,7 +156,9 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
                   bitcoin: str | None = None, ai: str | None = None,
                   window: int = REGIME_WINDOW, date: str | None = None,
                   start: str | None = None, end: str | None = None,
-                  catalog: pd.DataFrame | None = None, breaks: bool = True) -> RegimeReport:
+                  catalog: pd.DataFrame | None = None, breaks: bool = True,
+                  curve: bool = False, curve_grid: dict | None = None,
+                  n_null: int = ROBUST_NULL_DRAWS) -> RegimeReport:
     """Pivot scores, break dates and rolling exposures of a set of miners.
 
     Parameters
@@ -161,6 +178,13 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
         Common split date; default each miner's first AI announcement in the catalog.
     breaks : bool, default True
         Also search for break dates (the briefing skips it).
+    curve : bool, default False
+        Also compute the top miner's pivot-score specification curve
+        (:func:`pivotlib.analytics.robustness.regimes.pivot_score_curve` over ``curve_grid``,
+        default :data:`pivotlib.defaults.PIVOT_CURVE_GRID`, with ``n_null`` placebo split
+        dates) on ``report.curve``; the grid's extra AI proxies are loaded when the dataset has
+        them (a proxy it lacks is left out with a note). Skipped with a note when ``date`` is
+        given (a common date is not one of the curve's split rules) or the curve cannot run.
     """
     roles = FactorRoles.from_factors(factors, market=market, bitcoin=bitcoin, ai=ai)
     roles.require("bitcoin", "ai")
@@ -200,7 +224,32 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
                       + " (no split date): pass date= for a common split date.")
     brk = (regime_breaks(returns, syms, facs, roles, cat) if breaks
            else pd.DataFrame(columns=BREAK_COLUMNS))
+    spec_curve = None
+    top = scores.dropna(subset=["pivot_score"])
+    if curve and date:
+        notes.add("specification curve not computed: a common split date (date=) is not one "
+                  "of the curve's split rules")
+    elif curve and len(top):
+        grid = dict(PIVOT_CURVE_GRID if curve_grid is None else curve_grid)
+        proxies = tuple(dict.fromkeys([roles.ai, *grid.get("ai_proxy", ())]))
+        grid["ai_proxy"] = proxies
+        extra = [p for p in proxies if p not in returns.columns]
+        data = returns
+        if extra:
+            more = load_returns(extra, start or None, end or None, dataset=ds, on_missing="skip")
+            data = returns.join(more[[c for c in more.columns if c not in returns.columns]],
+                                how="left")
+        try:
+            spec_curve = pivot_score_curve(
+                data, cat, str(top.index[0]), market=roles.market, btc=roles.bitcoin, grid=grid,
+                headline={"split": "first_ai", "window": (REGIME_SIDE, REGIME_SIDE),
+                          "ai_proxy": roles.ai, "hac_lags": "rule"},
+                min_obs=REGIME_MIN_SIDE, n_null=n_null)
+            notes.extend(spec_curve.frame.attrs.get("notes", []))
+        except PivotError as exc:
+            notes.add(f"specification curve not computed: {exc}")
     return RegimeReport(dataset=ds, symbols=syms, factors=facs, roles=roles, returns=returns,
-                        scores=scores, breaks=brk, window=int(window), catalog=cat, notes=notes)
+                        scores=scores, breaks=brk, window=int(window), catalog=cat, notes=notes,
+                        curve=spec_curve)
 
 
