@@ -108,14 +108,14 @@ def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
                      factors=factors, estimation=estimation, window=window, windows=(),
                      catalog=cat, robustness=True)
     rg = study_regimes(dataset=ev.dataset, symbols=regime_symbols, factors=regime_factors,
-                       catalog=cat, breaks=False)
+                       catalog=cat, breaks=False, curve=True)
     try:
         lb: LifeboatReport | None = study_lifeboat(dataset=ev.dataset, catalog=cat, curve=True)
     except PivotError as exc:  # e.g. no BTC column: the briefing still stands, and says why
         lb = None
         ev.notes.add(f"No lifeboat headline: {exc}")
     missing = {"event CAR": "the curve could not be computed (see the notes)",
-               "pivot score": "the pivot-score curve is not computed by the briefing yet",
+               "pivot score": "the curve could not be computed (see the notes)",
                "lifeboat DiD": ("no lifeboat headline (see the notes)" if lb is None else
                                 "the curve could not be computed (see the notes)")}
     return BriefingReport(event=ev, regimes=rg, lifeboat=lb, curve_missing=missing)
