@@ -95,3 +95,36 @@ def test_no_effect_joint_test_is_quiet_over_fixed_seeds():
                             "timing": ("catalogued", "next"), "mask": (True,)}).summary()
         rejections += int(s.joint_p is not None and s.joint_p < 0.05)
     assert rejections <= 2  # >= 90% of seeds not significant at 5%
+
+
+@pytest.mark.realdata
+def test_rows_equal_single_runs_on_real_closes(realdata):
+    """Real closes (gaps, a relisting, bitcoin folded onto sessions) and the real catalog as
+    other events: every row of the APLD-2025-06-02 curve is the engine's single run."""
+    from test_eventstudy_realdata import _returns
+
+    from pivotlib.events.catalog import company_events
+
+    r = _returns(realdata)
+    other = company_events()
+    ev = pd.DataFrame({"event_id": ["APLD-2025-06-02"], "symbol": ["APLD"],
+                       "event_date": ["2025-06-02"]})
+    curve = car_curve(r, ev, other_events=other, n_null=20, seed=1)
+    f = curve.frame
+    p = int(r.index.get_loc(pd.Timestamp("2025-06-02")))
+    ran = 0
+    for _, row in f.iterrows():
+        e = ev.assign(event_date=[r.index[p + (row["timing"] == "next")]])
+        kw = ({"model": "factors", "factors": ["SPY", "BTC-USD"]} if row["model"] == "factors"
+              else {"model": row["model"], "market": "SPY"})
+        one = run_event_study(r, e, estimation=(row["est_start"], row["est_end"]),
+                              window=row["window"], other_events=other,
+                              mask_other_events=bool(row["mask"]), n_boot=0,
+                              **kw).events.iloc[0]
+        assert (one["status"] == "ok") == (row["status"] == "ok"), (row.to_dict(), one["status"])
+        if one["status"] == "ok":
+            assert row["estimate"] == pytest.approx(one["car"], abs=1e-10, rel=0)
+            assert row["p"] == pytest.approx(one["car_p"], abs=1e-10, rel=0)
+            ran += 1
+    assert ran == curve.summary().n_run > 200
+    assert curve.null_estimates.shape == (20, len(f))
