@@ -76,8 +76,9 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
         fig = go.Figure()
         top = {}
     else:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                            row_heights=[0.55, 0.45])
+        top_px, bottom_px = 330, 22 * len(rows)
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                            row_heights=[top_px, bottom_px])
         top = {"row": 1, "col": 1}
     est = run["estimate"].to_numpy(float)
     sig = (run["p"] < ALPHA).to_numpy()
@@ -132,12 +133,17 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
                                                  "symbol": "diamond"}, hoverinfo="skip"),
                               row=2, col=1)
         fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], row=2, col=1,
-                         tickfont={"size": 10})
+                         tickfont={"size": 10}, tickmode="array", tickvals=labels,
+                         range=[-0.5, len(labels) - 0.5], showgrid=True)
         fig.update_xaxes(title_text=f"specification (sorted by estimate; {len(run)} of "
                          f"{len(f)} ran)", row=2, col=1)
     fig.update_layout(title={"text": title}, showlegend=True)
-    height = 300 if small else max(HEIGHT + 120, 300 + 18 * len(rows))
-    return _house_style(fig, synthetic, height, left=150 if not small else 60)
+    height = 340 if small else max(HEIGHT + 120, 330 + 22 * len(rows) + 190)
+    chart = _house_style(fig, synthetic, height, left=150 if not small else 60)
+    # legend above the panels (below, it would sit on the axis title or the dot matrix)
+    chart.figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0,
+                                       "x": 0})
+    return chart
 
 
 def curve_line(curve: Any | None, *, label: str = "Robustness",
