@@ -69,6 +69,7 @@ class BriefingReport:
         """Headline numbers (renders in a notebook)."""
         s = self.event.summary()
         s.rows += self.regimes.summary().rows[-1:]
+        s.rows += [(f"robustness: {k}", line) for k, (_v, line) in self.robustness().items()]
         s.title = "Briefing"
         s.notes = self.notes
         return s
