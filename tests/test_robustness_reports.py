@@ -85,3 +85,29 @@ def test_sweep_robustness_on_pool_and_dask(tmp_reports_dir, scheduler):
     assert "[" in summary_table(res)
     index = (tmp_reports_dir / "index.html").read_text()
     assert index.count("robustness: ") >= 2
+
+
+def test_rows_equal_study_event_for_the_choices_it_takes(demo_event):
+    """study_event (model, estimation, window; catalogued timing, masking on) gives each
+    matching row's CAR and p to 1e-10."""
+    from pivotlib.studies.event import study_event
+
+    f = demo_event.curve.frame
+    sub = f[(f["timing"] == "catalogued") & f["mask"] & f["est_start"].isin([-250, -120])
+            & (f["est_end"] == -11)]
+    assert len(sub) == 3 * 2 * 4
+    for _, row in sub.iterrows():
+        one = study_event(dataset="demo", event_id=str(demo_event.event["event_id"]),
+                          model=row["model"], estimation=(row["est_start"], row["est_end"]),
+                          window=row["window"], windows=(), returns=demo_event.returns,
+                          prices=demo_event.prices)
+        assert row["estimate"] == pytest.approx(float(one.row["car"]), abs=1e-10, rel=0)
+        assert row["p"] == pytest.approx(one.p_value, abs=1e-10, rel=0)
+
+
+def test_cli_sweep_has_the_robustness_flag():
+    from pivotlib.cli import build_parser
+
+    args = build_parser().parse_args(["sweep", "--robustness", "--limit", "1"])
+    assert args.robustness is True
+    assert build_parser().parse_args(["sweep"]).robustness is False

@@ -60,10 +60,13 @@ def event_curve(returns: pd.DataFrame, event: pd.DataFrame, spec: ModelSpec, *,
     grid["model"] = tuple(models)
     head = headline_spec(spec.model, spec.estimation, spec.window)
     try:
-        return car_curve(have, event[["event_id", "symbol", "event_date"]],
-                         other_events=company_events(catalog), market=spec.market,
-                         factors=spec.factors, headline=head, grid=grid, n_null=n_null,
-                         seed=seed)
+        curve = car_curve(have, event[["event_id", "symbol", "event_date"]],
+                          other_events=company_events(catalog), market=spec.market,
+                          factors=spec.factors, headline=head, grid=grid, n_null=n_null,
+                          seed=seed)
+        if notes is not None:
+            notes.extend(curve.frame.attrs.get("notes", []))
+        return curve
     except PivotError as exc:
         if notes is not None:
             notes.add(f"No robustness curve: {exc}")

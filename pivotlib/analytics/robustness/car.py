@@ -191,7 +191,8 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
         st = status[:, j]
         st[(d + hi >= n_rows) | (d + lo < 0)] = "window runs off the data"
         st[fv > d] = "not listed yet"
-        st[~inside | (day0 < 0) | (d >= n_rows) | (col < 0)] = "event date outside data"
+        st[~inside | (day0 < 0) | (d >= n_rows)] = "event date outside data"
+        st[col < 0] = "symbol not in returns"
 
     by_model: dict[str, list[int]] = {}
     for j, s in enumerate(specs):
@@ -364,10 +365,17 @@ def car_curve(returns: pd.DataFrame, event: pd.DataFrame, *,
     frame["status"] = obs["status"][0]
     frame = curve_frame(frame, list(g), head)
     null_e = null_p = None
+    notes: list[str] = []
     if n_null and al.col_idx[0] >= 0:
         days = placebo_days(al, int(al.col_idx[0]), specs, head, int(n_null), seed)
         if len(days):
             nul = car_curve_arrays(al, days, np.full(len(days), al.col_idx[0]), specs, **kw)
             null_e, null_p = nul["estimate"], nul["p"]
+        if len(days) < n_null:
+            notes.append(f"CAR curve of {eid}: {len(days)} placebo dates instead of {n_null} "
+                         "(the stock's history away from its catalogued events is short)"
+                         + ("; no joint test" if not len(days) else "")
+                         + ". Load more history of the stock for a full null.")
+    frame.attrs["notes"] = notes
     return SpecCurve.build(frame, list(g), estimand=f"CAR of {eid}", null_estimates=null_e,
                            null_pvalues=null_p, fmt=lambda v: f"{v:+.2%}", percent=True)
