@@ -101,7 +101,7 @@ def car_grid(headline: Mapping[str, Any] | None = None,
     for w in g["window"]:
         _check_window("window", w)
     for e in g["est_end"]:
-        if max(e, min(g["est_start"])) >= min(w[0] for w in g["window"]):
+        if e >= min(w[0] for w in g["window"]):
             raise InputError(f"est_end={e} reaches into the event window "
                              f"{min(g['window'])}; end the estimation before the earliest "
                              "event window")
