@@ -65,6 +65,9 @@ headline's sign (and the headline, a majority of the curve and the joint test ar
 :func:`pivotlib.analytics.robustness.core.verdict_of`)."""
 ROBUST_NULL_DRAWS = 200
 """Null curves behind a curve's joint test (placebo dates or label permutations), at most."""
+ROBUST_CURVES = True
+"""The lifeboat and regime studies (notebooks 06 and 04, the briefing) compute their headline's
+specification curve unless called with ``curve=False`` (about a second each on the demo data)."""
 LIFEBOAT_CURVE_GRID: dict[str, tuple] = {
     "as_of": (None, "2025-12-31"),
     "threshold": (0.0, -0.01, -0.02),

@@ -120,7 +120,7 @@ def test_curve_rows_equal_single_study_runs():
         row = f.iloc[i]
         spec = {k: row[k] for k in c.choices}
         one = study_lifeboat(**spec_options(spec, rep.miners, last), n_boot=99,
-                             horizons=(20,)).did
+                             horizons=(20,), curve=False).did
         if np.isfinite(row["estimate"]):
             for col, want in (("estimate", "did"), ("ci_low", "low"), ("ci_high", "high"),
                               ("p", "perm_p")):
