@@ -82,7 +82,8 @@ LIFEBOAT_CURVE_GRID: dict[str, tuple] = {
   cohorts as an analyst saw them at the end of 2025: RIOT's 2026 AMD lease not yet signed);
 * ``threshold``: a BTC down day is a BTC return below 0, -1% or -2% (Ang, Chen and Xing 2006 use
   0; the stricter cuts keep only real sell-offs);
-* ``end``: all data, or the last 6 months of sessions dropped (``"-6M"``: is the answer made by
+* ``end``: all data, or the last 6 months dropped (``"-6M"``, counted back from the last session
+  where the market and bitcoin both have returns: is the answer made by
   the latest months?);
 * ``borderline``: a miner with an announced pivot but no signed contract
   (:data:`pivotlib.analytics.lifeboat.BORDERLINE_CATEGORIES`, e.g. BITF) as loyalist, pivoter or

@@ -183,8 +183,8 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
                "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
                "up_p", "asym_change", "note"]]
-    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
-                       "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
+    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "p_floor",
+                       "n_labelings", "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
     pt = a.persistence.table
     pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
                "pooled_kept", "median_kept"]]
