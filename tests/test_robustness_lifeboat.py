@@ -184,3 +184,38 @@ def test_no_effect_joint_test_not_significant_in_90pct_of_seeds():
         c = lifeboat_curve(synth(0.0, 100 + seed), cat, MINERS, grid=grid, n_null=99, seed=seed)
         joint.append(c.summary().joint_p)
     assert sum(p >= 0.05 for p in joint) >= 9, joint
+
+
+@pytest.mark.realdata
+def test_realdata_curve_reproduces_the_headline_and_its_rows(realdata, tmp_path):
+    """Real closes (dsturdy miners, SPY; SAToptunov BTC-USD; BITF from bdesia): the curve's
+    headline is the study's DiD, rows match their own study runs, BITF is borderline."""
+    from pivotlib.studies.lifeboat import study_lifeboat
+
+    folder = tmp_path / "closes"
+    folder.mkdir()
+    for f in (realdata / "dsturdy__Factor_Attribution_5_csvs" / "data").glob("*.csv"):
+        if f.name != "BTC.csv":  # an ETF, not bitcoin
+            (folder / f.name).symlink_to(f)
+    (folder / "BTC-USD.csv").symlink_to(realdata / "SAToptunov__2526-dzi-ai-SAToptunov21"
+                                        / "data" / "BTC-USD.csv")
+    (folder / "BITF.csv").symlink_to(realdata / "bdesia__MSTGAM-4trading" / "data" / "BITF.csv")
+    grid = {"as_of": (None, "2025-12-31"), "threshold": (0.0, -0.01), "end": ("all",),
+            "borderline": ("loyalist", "pivoter", "excluded"), "leave_out": ("none", "BITF")}
+    rep = study_lifeboat(dataset=f"csv:{folder}", n_boot=99, horizons=(20,), curve_grid=grid,
+                         n_null=99)
+    f = rep.curve.frame
+    assert len(f) == 24 and f["is_headline"].sum() == 1
+    h = f[f["is_headline"]].iloc[0]
+    assert h["estimate"] == pytest.approx(float(rep.did["did"]), abs=1e-10)
+    assert bool(rep.analysis.cohorts.loc["BITF", "borderline"])
+    last = f.attrs["data_end"]
+    assert last <= pd.Timestamp("2026-02-05")  # bitcoin's end, not the miners'
+    for i in (5, 13, 22):
+        row = f.iloc[i]
+        spec = {k: row[k] for k in rep.curve.choices}
+        one = study_lifeboat(dataset=f"csv:{folder}", n_boot=99, horizons=(20,), curve=False,
+                             **spec_options(spec, rep.miners, last)).did
+        assert abs(row["estimate"] - float(one["did"])) <= 1e-10, spec
+        assert abs(row["p"] - float(one["perm_p"])) <= 1e-10, spec
+    assert rep.robustness_line.split(":")[0] in ("robust", "fragile", "no effect")
