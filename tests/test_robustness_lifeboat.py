@@ -17,7 +17,7 @@ from pivotlib.analytics.robustness.lifeboat import (
 )
 from pivotlib.data import calendar as cal
 from pivotlib.data import synthetic_lifeboat as slb
-from pivotlib.defaults import LIFEBOAT_MINERS
+from pivotlib.defaults import LIFEBOAT_CURVE_GRID, LIFEBOAT_MINERS
 from pivotlib.errors import InputError
 from pivotlib.events import load_catalog
 
@@ -163,22 +163,20 @@ def test_null_curves_equal_relabelled_cohorts():
             assert c.null_pvalues[b, s] == pytest.approx(p, abs=1e-12)
 
 
-PROOF_GRID = {"as_of": (None,), "threshold": (0.0, -0.01), "end": ("all", "-6M"),
-              "borderline": ("loyalist", "pivoter", "excluded"), "leave_out": ("none", "each")}
-
-
 def test_planted_lifeboat_is_robust():
+    """The demo's plant strength, the default grid (504 specifications), 99 relabellings."""
     cat = load_catalog()
     for seed in (1, 5):
-        c = lifeboat_curve(synth(1.0, seed), cat, MINERS, grid=PROOF_GRID, n_null=99)
+        c = lifeboat_curve(synth(slb.LIFEBOAT_DELTA, seed), cat, MINERS, n_null=99)
         s = c.summary()
-        assert s.verdict == "robust", c.line()
+        assert s.n_specs == 504 and s.verdict == "robust", c.line()
         assert s.joint_p <= 0.02 and s.share_same_sign >= 0.95 and s.share_significant > 0.5
 
 
 def test_no_effect_joint_test_not_significant_in_90pct_of_seeds():
+    """Plant strength 0, ten fixed seeds: the joint test keeps its size."""
     cat = load_catalog()
-    grid = PROOF_GRID | {"leave_out": ("none", "APLD", "MARA")}
+    grid = dict(LIFEBOAT_CURVE_GRID) | {"leave_out": ("none", "APLD", "MARA")}
     joint = []
     for seed in range(10):
         c = lifeboat_curve(synth(0.0, 100 + seed), cat, MINERS, grid=grid, n_null=99, seed=seed)

@@ -136,7 +136,7 @@ def spec_options(spec: Mapping[str, Any], miners: Sequence[str],
 
     ``miners`` are the study's miners (those in the data); ``last`` the data's end as the curve
     saw it (``curve.frame.attrs["data_end"]``: the last session where the market and bitcoin
-    both have returns; ``"-6M"`` counts back from it).
+    both have returns; ``"-3M"`` counts back from it).
     """
     end = resolve_end(spec["end"], last)
     lo = spec["leave_out"]
