@@ -92,10 +92,13 @@ on) is added to a choice when the grid lacks it."""
 CAR_PLACEBO_BUFFER = 10
 """Placebo day 0s of a CAR curve's null are drawn at least this many sessions from any
 catalogued event of the stock (beyond the widest event window)."""
+ROBUST_CURVES = True
+"""The lifeboat and regime studies (notebooks 06 and 04, the briefing) compute their headline's
+specification curve unless called with ``curve=False`` (about a second each on the demo data)."""
 LIFEBOAT_CURVE_GRID: dict[str, tuple] = {
     "as_of": (None, "2025-12-31"),
     "threshold": (0.0, -0.01, -0.02),
-    "end": ("all", "-6M"),
+    "end": ("all", "-3M"),
     "borderline": ("loyalist", "pivoter", "excluded"),
     "leave_out": ("none", "each"),
 }
@@ -106,8 +109,10 @@ LIFEBOAT_CURVE_GRID: dict[str, tuple] = {
   cohorts as an analyst saw them at the end of 2025: RIOT's 2026 AMD lease not yet signed);
 * ``threshold``: a BTC down day is a BTC return below 0, -1% or -2% (Ang, Chen and Xing 2006 use
   0; the stricter cuts keep only real sell-offs);
-* ``end``: all data, or the last 6 months of sessions dropped (``"-6M"``: is the answer made by
-  the latest months?);
+* ``end``: all data, or the last quarter dropped (``"-3M"``, counted back from the last session
+  where the market and bitcoin both have returns: is the answer made by the latest months? Six
+  months would leave most recent pivoters, and on the real closes the loyalists' common date,
+  without an "after" window);
 * ``borderline``: a miner with an announced pivot but no signed contract
   (:data:`pivotlib.analytics.lifeboat.BORDERLINE_CATEGORIES`, e.g. BITF) as loyalist, pivoter or
   excluded;

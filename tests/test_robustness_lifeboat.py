@@ -17,7 +17,7 @@ from pivotlib.analytics.robustness.lifeboat import (
 )
 from pivotlib.data import calendar as cal
 from pivotlib.data import synthetic_lifeboat as slb
-from pivotlib.defaults import LIFEBOAT_MINERS
+from pivotlib.defaults import LIFEBOAT_CURVE_GRID, LIFEBOAT_MINERS
 from pivotlib.errors import InputError
 from pivotlib.events import load_catalog
 
@@ -115,12 +115,13 @@ def test_curve_rows_equal_single_study_runs():
     assert h["p"] == pytest.approx(float(rep.did["perm_p"]), abs=1e-10)
     # one row per value of every choice (plus the leave-outs), each against its own study run
     picks = [0, 5, 17, 28, 40, 46, 52, 69]
-    last = rep.returns.index[-1]
+    last = f.attrs["data_end"]
+    assert last == rep.returns.index[-1]  # demo: market and bitcoin run to the end
     for i in picks:
         row = f.iloc[i]
         spec = {k: row[k] for k in c.choices}
         one = study_lifeboat(**spec_options(spec, rep.miners, last), n_boot=99,
-                             horizons=(20,)).did
+                             horizons=(20,), curve=False).did
         if np.isfinite(row["estimate"]):
             for col, want in (("estimate", "did"), ("ci_low", "low"), ("ci_high", "high"),
                               ("p", "perm_p")):
@@ -162,24 +163,57 @@ def test_null_curves_equal_relabelled_cohorts():
             assert c.null_pvalues[b, s] == pytest.approx(p, abs=1e-12)
 
 
-PROOF_GRID = {"as_of": (None,), "threshold": (0.0, -0.01), "end": ("all", "-6M"),
-              "borderline": ("loyalist", "pivoter", "excluded"), "leave_out": ("none", "each")}
-
-
 def test_planted_lifeboat_is_robust():
+    """The demo's plant strength, the default grid (504 specifications), 99 relabellings."""
     cat = load_catalog()
     for seed in (1, 5):
-        c = lifeboat_curve(synth(1.0, seed), cat, MINERS, grid=PROOF_GRID, n_null=99)
+        c = lifeboat_curve(synth(slb.LIFEBOAT_DELTA, seed), cat, MINERS, n_null=99)
         s = c.summary()
-        assert s.verdict == "robust", c.line()
+        assert s.n_specs == 504 and s.verdict == "robust", c.line()
         assert s.joint_p <= 0.02 and s.share_same_sign >= 0.95 and s.share_significant > 0.5
 
 
 def test_no_effect_joint_test_not_significant_in_90pct_of_seeds():
+    """Plant strength 0, ten fixed seeds: the joint test keeps its size."""
     cat = load_catalog()
-    grid = PROOF_GRID | {"leave_out": ("none", "APLD", "MARA")}
+    grid = dict(LIFEBOAT_CURVE_GRID) | {"leave_out": ("none", "APLD", "MARA")}
     joint = []
     for seed in range(10):
         c = lifeboat_curve(synth(0.0, 100 + seed), cat, MINERS, grid=grid, n_null=99, seed=seed)
         joint.append(c.summary().joint_p)
     assert sum(p >= 0.05 for p in joint) >= 9, joint
+
+
+@pytest.mark.realdata
+def test_realdata_curve_reproduces_the_headline_and_its_rows(realdata, tmp_path):
+    """Real closes (dsturdy miners, SPY; SAToptunov BTC-USD; BITF from bdesia): the curve's
+    headline is the study's DiD, rows match their own study runs, BITF is borderline."""
+    from pivotlib.studies.lifeboat import study_lifeboat
+
+    folder = tmp_path / "closes"
+    folder.mkdir()
+    for f in (realdata / "dsturdy__Factor_Attribution_5_csvs" / "data").glob("*.csv"):
+        if f.name != "BTC.csv":  # an ETF, not bitcoin
+            (folder / f.name).symlink_to(f)
+    (folder / "BTC-USD.csv").symlink_to(realdata / "SAToptunov__2526-dzi-ai-SAToptunov21"
+                                        / "data" / "BTC-USD.csv")
+    (folder / "BITF.csv").symlink_to(realdata / "bdesia__MSTGAM-4trading" / "data" / "BITF.csv")
+    grid = {"as_of": (None, "2025-12-31"), "threshold": (0.0, -0.01), "end": ("all",),
+            "borderline": ("loyalist", "pivoter", "excluded"), "leave_out": ("none", "BITF")}
+    rep = study_lifeboat(dataset=f"csv:{folder}", n_boot=99, horizons=(20,), curve_grid=grid,
+                         n_null=99)
+    f = rep.curve.frame
+    assert len(f) == 24 and f["is_headline"].sum() == 1
+    h = f[f["is_headline"]].iloc[0]
+    assert h["estimate"] == pytest.approx(float(rep.did["did"]), abs=1e-10)
+    assert bool(rep.analysis.cohorts.loc["BITF", "borderline"])
+    last = f.attrs["data_end"]
+    assert last <= pd.Timestamp("2026-02-05")  # bitcoin's end, not the miners'
+    for i in (5, 13, 22):
+        row = f.iloc[i]
+        spec = {k: row[k] for k in rep.curve.choices}
+        one = study_lifeboat(dataset=f"csv:{folder}", n_boot=99, horizons=(20,), curve=False,
+                             **spec_options(spec, rep.miners, last)).did
+        assert abs(row["estimate"] - float(one["did"])) <= 1e-10, spec
+        assert abs(row["p"] - float(one["perm_p"])) <= 1e-10, spec
+    assert rep.robustness_line.split(":")[0] in ("robust", "fragile", "no effect")

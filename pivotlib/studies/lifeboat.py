@@ -27,6 +27,7 @@ from pivotlib.defaults import (
     LIFEBOAT_HORIZONS,
     LIFEBOAT_MINERS,
     MARKET,
+    ROBUST_CURVES,
     ROBUST_NULL_DRAWS,
 )
 from pivotlib.errors import DataError, PivotError
@@ -46,7 +47,7 @@ class LifeboatReport:
     returns: pd.DataFrame
     notes: Notes = field(default_factory=Notes)
     curve: SpecCurve | None = None
-    """The DiD's specification curve (``study_lifeboat(curve=True)``), else None."""
+    """The DiD's specification curve (computed unless ``study_lifeboat(curve=False)``), else None."""
 
     @property
     def synthetic(self) -> bool:
@@ -121,15 +122,15 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
                    horizons: Sequence[int] = LIFEBOAT_HORIZONS, as_of: str | None = None,
                    end: str | None = None, seed: int = 0, n_boot: int = 999,
                    catalog: pd.DataFrame | None = None, borderline: str = "loyalist",
-                   curve: bool = False, curve_grid: dict | None = None,
+                   curve: bool = ROBUST_CURVES, curve_grid: dict | None = None,
                    n_null: int = ROBUST_NULL_DRAWS) -> LifeboatReport:
     """Run the lifeboat analysis on a dataset (parameters are notebook 06's).
 
     ``borderline`` treats a miner with an announced pivot but no signed contract (e.g. BITF) as
     ``"loyalist"`` (default), ``"pivoter"`` or ``"excluded"``
-    (:func:`pivotlib.analytics.lifeboat.pivot_cohorts`). ``curve=True`` also computes the DiD's
-    specification curve (:func:`pivotlib.analytics.robustness.lifeboat.lifeboat_curve` over
-    ``curve_grid``, default :data:`pivotlib.defaults.LIFEBOAT_CURVE_GRID` with this run's own
+    (:func:`pivotlib.analytics.lifeboat.pivot_cohorts`). ``curve`` (default
+    :data:`pivotlib.defaults.ROBUST_CURVES`, on) also computes the DiD's specification curve
+    (:func:`pivotlib.analytics.robustness.lifeboat.lifeboat_curve` over ``curve_grid``, default :data:`pivotlib.defaults.LIFEBOAT_CURVE_GRID` with this run's own
     ``as_of``, threshold and borderline choice added, so the headline is one of its rows) with
     ``n_null`` relabellings behind its joint test, on ``report.curve``; a curve that cannot run
     leaves ``report.curve`` None and a note saying why.
@@ -182,8 +183,8 @@ def display_tables(a: Any) -> dict[str, pd.DataFrame]:
     betas = b[["symbol", "cohort", "split_date", "n_down_before", "n_down_after", "down_before",
                "down_after", "down_change", "down_low", "down_high", "down_p", "up_change",
                "up_p", "asym_change", "note"]]
-    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
-                       "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
+    did = a.did.table[["estimate", "did", "low", "high", "welch_p", "perm_p", "p_floor",
+                       "n_labelings", "n_pivoters", "n_loyalists", "loo_min", "loo_max"]]
     pt = a.persistence.table
     pers = pt[["benchmark", "measure", "horizon", "n", "mean", "low", "high", "p", "boot_p",
                "pooled_kept", "median_kept"]]

@@ -27,6 +27,7 @@ from pivotlib.defaults import (
     REGIME_MIN_SIDE,
     REGIME_SIDE,
     REGIME_WINDOW,
+    ROBUST_CURVES,
     ROBUST_NULL_DRAWS,
     FactorRoles,
 )
@@ -91,7 +92,8 @@ class RegimeReport:
     catalog: pd.DataFrame
     notes: Notes = field(default_factory=Notes)
     curve: SpecCurve | None = None
-    """The headline (top) miner's pivot-score specification curve (``study_regimes(curve=True)``)."""
+    """The headline (top) miner's pivot-score specification curve (None with
+    ``study_regimes(curve=False)``)."""
 
     @property
     def robustness_line(self) -> str:
@@ -157,7 +159,7 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
                   window: int = REGIME_WINDOW, date: str | None = None,
                   start: str | None = None, end: str | None = None,
                   catalog: pd.DataFrame | None = None, breaks: bool = True,
-                  curve: bool = False, curve_grid: dict | None = None,
+                  curve: bool = ROBUST_CURVES, curve_grid: dict | None = None,
                   n_null: int = ROBUST_NULL_DRAWS) -> RegimeReport:
     """Pivot scores, break dates and rolling exposures of a set of miners.
 
@@ -178,7 +180,7 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
         Common split date; default each miner's first AI announcement in the catalog.
     breaks : bool, default True
         Also search for break dates (the briefing skips it).
-    curve : bool, default False
+    curve : bool, default :data:`pivotlib.defaults.ROBUST_CURVES` (True)
         Also compute the top miner's pivot-score specification curve
         (:func:`pivotlib.analytics.robustness.regimes.pivot_score_curve` over ``curve_grid``,
         default :data:`pivotlib.defaults.PIVOT_CURVE_GRID`, with ``n_null`` placebo split
@@ -236,9 +238,13 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
         extra = [p for p in proxies if p not in returns.columns]
         data = returns
         if extra:
-            more = load_returns(extra, start or None, end or None, dataset=ds, on_missing="skip")
-            data = returns.join(more[[c for c in more.columns if c not in returns.columns]],
-                                how="left")
+            try:
+                more = load_returns(extra, start or None, end or None, dataset=ds,
+                                    on_missing="skip")
+                data = returns.join(more[[c for c in more.columns if c not in returns.columns]],
+                                    how="left")
+            except PivotError:
+                pass  # none of them in the dataset: the curve notes each absent proxy
         try:
             spec_curve = pivot_score_curve(
                 data, cat, str(top.index[0]), market=roles.market, btc=roles.bitcoin, grid=grid,

@@ -39,9 +39,9 @@ pseudo-DiD, computed for all labelings at once as a matrix product, and
 .. math:: p = \#\{|DiD^*| \ge |\widehat{DiD}|\} / \#\{\text{labelings}\}
 
 (the observed labeling is one of them, so ``p >= 1 / #labelings``; with equal cohorts every
-labeling has a mirror image with the same ``|DiD*|``, so ``p >= 2 / C(N, N/2)``, 0.10 at 3 vs 3:
-:func:`permutation_p_floor`, and the table says so beside the p when it binds). The firms' changes are
-held at their own split dates (Fisher's sharp null: no cohort effect on any firm).
+labeling has a mirror image with the same ``|DiD*|``, so ``p >= 2 / C(N, N/2)``, 0.10 at 3 vs
+3: :func:`permutation_p_floor`, and the table says so beside the p when it binds). The firms'
+changes are held at their own split dates (Fisher's sharp null: no cohort effect on any firm).
 
 Placebo: every split date is moved ``placebo_shift`` sessions earlier and the "after" window
 is cut at the real split date, so the placebo measures only pre-pivot drift; a sizeable

@@ -134,7 +134,9 @@ def spec_options(spec: Mapping[str, Any], miners: Sequence[str],
                  last: pd.Timestamp) -> dict[str, Any]:
     """Keyword options of :func:`pivotlib.studies.lifeboat.study_lifeboat` for one specification.
 
-    ``miners`` are the study's miners (those in the data); ``last`` the data's last session.
+    ``miners`` are the study's miners (those in the data); ``last`` the data's end as the curve
+    saw it (``curve.frame.attrs["data_end"]``: the last session where the market and bitcoin
+    both have returns; ``"-3M"`` counts back from it).
     """
     end = resolve_end(spec["end"], last)
     lo = spec["leave_out"]
@@ -200,7 +202,10 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
     g, specs = lifeboat_specs(grid, have)
     head = {**LIFEBOAT_HEADLINE, **(headline or {})}
     head["as_of"] = _as_of_label(head["as_of"])
-    last = returns.index[-1]
+    ends = [returns[c].last_valid_index() for c in (market, btc)]
+    if any(e is None for e in ends):
+        raise InputError(f"{market} or {btc} has no data; load both")
+    last = min(ends)  # the DiD's data end: where the market and bitcoin both still have returns
     idx_u = {m: i for i, m in enumerate(have)}
     N = len(have)
 
@@ -294,6 +299,7 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
                             fmt=lambda v: f"{v:+.2f}")
     curve.frame.attrs["notes"] = notes
     curve.frame.attrs["method"] = method
+    curve.frame.attrs["data_end"] = last
     return curve
 
 
