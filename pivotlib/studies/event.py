@@ -18,7 +18,7 @@ from pivotlib import config
 from pivotlib.analytics.eventstudy import EventStudyResult, run_event_study
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_prices, load_returns
-from pivotlib.defaults import ALPHA, EXTRA_WINDOWS
+from pivotlib.defaults import ALPHA, EXTRA_WINDOWS, ROBUST_CURVES
 from pivotlib.errors import DataError, InputError
 from pivotlib.events.catalog import company_events, load_catalog, make_event
 from pivotlib.events.taxonomy import is_ai_category
@@ -259,15 +259,17 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
                 window: Sequence[int] | None = None,
                 windows: Sequence[Sequence[int]] = EXTRA_WINDOWS,
                 catalog: pd.DataFrame | None = None, returns: pd.DataFrame | None = None,
-                prices: pd.Series | None = None, robustness: bool = False) -> EventReport:
+                prices: pd.Series | None = None,
+                robustness: bool = ROBUST_CURVES) -> EventReport:
     """Study one announcement: resolve it, fit the normal model, run every test.
 
     Parameters are notebook 02's (``None`` = the default of :mod:`pivotlib.defaults`).
     ``returns`` (holding the stock and the model's regressors) and ``prices`` (the stock's
     closes) may be passed preloaded from the same dataset, as the explorer does to re-run only
-    the engine when a widget changes. ``robustness=True`` adds the CAR specification curve
+    the engine when a widget changes. ``robustness`` (default
+    :data:`pivotlib.defaults.ROBUST_CURVES`) adds the CAR specification curve
     (:func:`pivotlib.studies.curves.event_curve`: 288 specifications and placebo null curves)
-    as ``report.curve`` and its verdict to the record.
+    as ``report.curve`` and its verdict to the record; ``robustness=False`` skips it.
 
     Raises
     ------
