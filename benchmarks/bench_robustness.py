@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from pivotlib.studies.event import run_study, study_event
 
     cat = load_catalog()
-    rep = study_event(dataset="demo", catalog=cat)
+    rep = study_event(dataset="demo", catalog=cat, robustness=False)
     returns, event, spec = rep.returns, rep.result.events.reset_index()[
         ["event_id", "symbol", "event_date"]], rep.spec
     event = event.assign(event_date=[rep.event["event_date"]])
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         for s in expressible:
             study_event(dataset="demo", event_id=str(rep.event["event_id"]), catalog=cat,
                         model=s["model"], estimation=(s["est_start"], s["est_end"]),
-                        window=s["window"], returns=returns, prices=rep.prices, windows=())
+                        window=s["window"], returns=returns, prices=rep.prices, windows=(),
+                        robustness=False)
 
     t_curve = _best(curve, args.repeats)
     t_null = _best(curve_null, max(1, args.repeats - 2))
@@ -97,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         from pivotlib.studies.lifeboat import study_lifeboat
 
         try:
-            t_one = _best(lambda: study_lifeboat(dataset="demo", catalog=cat), args.repeats)
+            t_one = _best(lambda: study_lifeboat(dataset="demo", catalog=cat, curve=False),
+                          args.repeats)
             holder = {}
 
             def with_curve() -> None:
