@@ -217,3 +217,15 @@ def test_realdata_curve_reproduces_the_headline_and_its_rows(realdata, tmp_path)
         assert abs(row["estimate"] - float(one["did"])) <= 1e-10, spec
         assert abs(row["p"] - float(one["perm_p"])) <= 1e-10, spec
     assert rep.robustness_line.split(":")[0] in ("robust", "fragile", "no effect")
+
+
+def test_study_degrades_when_the_did_or_its_curve_cannot_run():
+    from pivotlib.studies.lifeboat import study_lifeboat
+
+    rep = study_lifeboat(miners=("APLD", "IREN"), n_boot=99, horizons=(20,),
+                         curve_grid={"threshold": (0.0, -0.01)})
+    assert rep.curve is not None and rep.curve.verdict == "not assessed"
+    assert rep.robustness_line.startswith("not assessed: none of 2 specifications")
+    assert "not estimable: 2 pivoters and 0 loyalists" in str(rep.summary())
+    assert rep.record()["p_floor"] is None
+    assert study_lifeboat(n_boot=99, horizons=(20,), curve=False).curve is None

@@ -98,3 +98,11 @@ def test_no_pivot_joint_test_not_significant_in_90pct_of_seeds():
         joint.append(pivot_score_curve(r, cat, "AAA", grid=GRID, n_null=99,
                                        seed=seed).summary().joint_p)
     assert sum(p >= 0.05 for p in joint) >= 9, joint
+
+
+def test_study_with_a_common_date_says_why_there_is_no_curve():
+    from pivotlib.studies.regime import study_regimes
+
+    rep = study_regimes(breaks=False, date="2024-06-03")
+    assert rep.curve is None and rep.robustness_line == ""
+    assert any("specification curve not computed" in n for n in rep.notes)

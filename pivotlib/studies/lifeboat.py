@@ -61,8 +61,12 @@ class LifeboatReport:
 
     @property
     def did(self) -> pd.Series:
-        """The headline DiD row (estimate, did, low, high, perm_p, ...)."""
-        return self.analysis.did.table.iloc[0]
+        """The headline DiD row (estimate, did, low, high, perm_p, p_floor, ...; NaN where the
+        DiD could not be estimated, e.g. a cohort without firms)."""
+        row = self.analysis.did.table.iloc[0]
+        need = ["did", "low", "high", "welch_p", "perm_p", "p_floor", "n_pivoters",
+                "n_loyalists"]
+        return row.reindex(list(dict.fromkeys([*row.index, *need])))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Display-ready tables (:func:`display_tables`)."""
@@ -85,10 +89,12 @@ class LifeboatReport:
         p = f"{float(d['perm_p']):.3f}"
         if self.p_note:
             p += f" (the floor of this design: {float(d['p_floor']):.3f})"
+        value = (f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}], "
+                 f"permutation p = {p}" if pd.notna(d["did"]) else
+                 f"not estimable: {d['n_pivoters']} pivoters and {d['n_loyalists']} loyalists "
+                 "with an estimate (both cohorts need one)")
         rows = [("miners", ", ".join(self.miners)),
-                ("DiD downside BTC beta (pivoters - loyalists)",
-                 f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, "
-                 f"{float(d['high']):+.2f}], permutation p = {p}")]
+                ("DiD downside BTC beta (pivoters - loyalists)", value)]
         if self.curve is not None:
             rows.append(("robustness", self.robustness_line))
         return Summary(title="Lifeboat test", rows=rows, notes=list(self.notes))
@@ -109,7 +115,7 @@ class LifeboatReport:
                                     a.betas.table.dropna(subset=["down_change"]).itertuples()},
                 "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
                 "missing": [s for s in self.returns.attrs.get("left_out", {})],
-                "p_floor": float(d["p_floor"]) if "p_floor" in d else None,
+                "p_floor": float(d["p_floor"]) if pd.notna(d["p_floor"]) else None,
                 "robustness": (self.curve.summary().to_dict() if self.curve is not None
                                else None),
                 "robustness_line": self.robustness_line,

@@ -228,22 +228,32 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
         return cohorts[key]
 
     # 2. each spec's split date for every firm (real cohort members, and the excluded
-    #    borderline firms at the loyalists' date for the null relabellings)
+    #    borderline firms at the loyalists' date for the null relabellings), as plain arrays
+    plain: dict[tuple, tuple[list[int], np.ndarray, dict[str, Any]]] = {}
+    label_of: dict[tuple, np.ndarray] = {}
     split_of: list[dict[str, Any]] = []
     labels: list[np.ndarray] = []
-    members: list[pd.DataFrame] = []
+    members: list[tuple[list[int], np.ndarray]] = []
     for sp in specs:
-        co = cohort(sp["as_of"], sp["end"], sp["borderline"], sp["leave_out"])
-        split = co["split_date"].to_dict()
-        for m in co.attrs.get("excluded", []):
-            split[m] = co.attrs["loyalist_date"]
+        key = (sp["as_of"], sp["end"], sp["borderline"], sp["leave_out"])
+        if key not in plain:
+            co = cohort(*key)
+            split = {m: d for m, d in zip(co.index, co["split_date"])}
+            for m in co.attrs.get("excluded", []):
+                split[m] = co.attrs["loyalist_date"]
+            plain[key] = ([idx_u[m] for m in co.index],
+                          (co["cohort"] == "pivoter").to_numpy(), split)
+        cols, treated, split = plain[key]
         split_of.append(split)
-        members.append(co)
-        base = cohort(sp["as_of"], sp["end"], "loyalist", "none")
-        lab = np.full(N, _L)
-        lab[[idx_u[m] for m in base.index[base["cohort"] == "pivoter"]]] = _P
-        lab[[idx_u[m] for m in base.index[base["borderline"]]]] = _B
-        labels.append(lab)
+        members.append((cols, treated))
+        lkey = (sp["as_of"], sp["end"])
+        if lkey not in label_of:
+            base = cohort(sp["as_of"], sp["end"], "loyalist", "none")
+            lab = np.full(N, _L)
+            lab[[idx_u[m] for m in base.index[base["cohort"] == "pivoter"]]] = _P
+            lab[[idx_u[m] for m in base.index[base["borderline"]]]] = _B
+            label_of[lkey] = lab
+        labels.append(label_of[lkey])
 
     # 3. the downside-beta changes, one batched fit per (threshold, end)
     cache: dict[tuple, float] = {}
@@ -260,12 +270,11 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
     perm = dict(max_exact=max_exact, n_perm=n_perm, seed=seed)
     V = np.full((len(specs), N), np.nan)
     rows = []
-    for s, (sp, split, co) in enumerate(zip(specs, split_of, members)):
+    for s, (sp, split, (cols, treated)) in enumerate(zip(specs, split_of, members)):
         for m, d in split.items():
             if pd.notna(d):
                 V[s, idx_u[m]] = cache[(sp["threshold"], sp["end"], m, pd.Timestamp(d))]
-        cols = [idx_u[m] for m in co.index]
-        r = _did_fast(V[s, cols], (co["cohort"] == "pivoter").to_numpy(), level, perm)
+        r = _did_fast(V[s, cols], treated, level, perm)
         ok = np.isfinite(r.get("did", np.nan))
         status = "ok" if ok else (f"no DiD: {r['n_pivoters']} pivoters and {r['n_loyalists']} "
                                   "loyalists with an estimate")
@@ -383,11 +392,18 @@ def _labelings(n: int, nt: int, max_exact: int, n_perm: int, seed: int) -> tuple
 
 def _null_curves(V: np.ndarray, labels: np.ndarray, choice: np.ndarray, perms: np.ndarray,
                  perm: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """DiD and permutation p of every specification under every relabelling, shape (B, S)."""
+    """DiD and permutation p of every specification under every relabelling, shape (B, S).
+
+    Per specification, the relabellings that leave the same firms in the DiD with the same
+    number of pseudo-pivoters share one permutation distribution; the distributions of all
+    such groups with the same (firms, pivoters) counts are one matrix product with the
+    labelling matrix of :func:`pivotlib.analytics.lifeboat.label_permutation_p`.
+    """
     S, N = V.shape
     B = len(perms)
     est = np.full((B, S), np.nan)
     pv = np.full((B, S), np.nan)
+    weights = np.int64(2) ** np.arange(N, dtype=np.int64)
     for s in range(S):
         pseudo = labels[s][perms]  # (B, N): firm i gets the label of firm perms[b, i]
         fin = np.isfinite(V[s])[None, :]
@@ -398,22 +414,26 @@ def _null_curves(V: np.ndarray, labels: np.ndarray, choice: np.ndarray, perms: n
             inc = np.broadcast_to(fin, (B, N))
             treated = (pseudo == _P) | ((pseudo == _B) & (choice[s] == "pivoter"))
         treated = treated & inc
-        code = (inc.astype(np.int64) @ (np.int64(2) ** np.arange(N, dtype=np.int64))) * 128 \
-            + treated.sum(axis=1)
+        n_b, nt_b = inc.sum(axis=1), treated.sum(axis=1)
+        v0 = np.where(np.isfinite(V[s]), V[s], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            obs = treated @ v0 / nt_b - (inc & ~treated) @ v0 / (n_b - nt_b)
+        code = (inc.astype(np.int64) @ weights) * 128 + nt_b
         _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-        for gi in range(len(first)):
-            bs = np.flatnonzero(inverse == gi)
-            cols = np.flatnonzero(inc[bs[0]])
-            v = V[s, cols]
-            n, nt = len(cols), int(treated[bs[0]].sum())
+        inverse = inverse.ravel()
+        gn, gnt = n_b[first], nt_b[first]
+        for n, nt in set(zip(gn.tolist(), gnt.tolist())):
             if nt == 0 or nt == n:
                 continue
-            t = treated[bs][:, cols].astype(float)
-            obs = t @ v / nt - (1 - t) @ v / (n - nt)
+            gsel = np.flatnonzero((gn == n) & (gnt == nt))
+            Vg = np.stack([V[s, inc[first[g]]] for g in gsel])  # (G, n), firms in order
             L, exact = _labelings(n, nt, int(perm["max_exact"]), int(perm["n_perm"]),
                                   int(perm["seed"]))
-            null = np.sort(np.abs(L @ v / nt - (1 - L) @ v / (n - nt)))
-            ge = len(null) - np.searchsorted(null, np.abs(obs) - 1e-12, side="left")
-            est[bs, s] = obs
-            pv[bs, s] = ge / len(null) if exact else (1 + ge) / (1 + len(null))
+            absnull = np.abs(Vg @ L.T / nt - Vg @ (1 - L).T / (n - nt))  # (G, C)
+            draws = np.flatnonzero(np.isin(inverse, gsel))
+            rows = np.searchsorted(gsel, inverse[draws])
+            ge = (absnull[rows] >= np.abs(obs[draws])[:, None] - 1e-12).sum(axis=1)
+            C = L.shape[0]
+            est[draws, s] = obs[draws]
+            pv[draws, s] = ge / C if exact else (1 + ge) / (1 + C)
     return est, pv
