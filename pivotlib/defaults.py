@@ -59,6 +59,85 @@ LIFEBOAT_HORIZONS: tuple[int, ...] = (20, 60, 120)
 """Persistence horizons, sessions after day 0."""
 ALPHA = 0.05
 """Significance level of verdicts and "significant" flags."""
+ROBUST_MIN_SAME_SIGN = 0.9
+"""A specification curve is "robust" only if at least this share of its specifications share the
+headline's sign (and the headline, a majority of the curve and the joint test are significant;
+:func:`pivotlib.analytics.robustness.core.verdict_of`)."""
+ROBUST_NULL_DRAWS = 200
+"""Null curves behind a curve's joint test (placebo dates or label permutations), at most."""
+CAR_CURVE_GRID: dict[str, tuple] = {
+    "model": ("factors", "market", "market_adjusted"),
+    "est_start": (-120, -250, -500),
+    "est_end": (-11, -3),
+    "window": ((0, 0), (-1, 1), (0, 2), (-2, 2)),
+    "timing": ("catalogued", "next"),
+    "mask": (True, False),
+}
+"""Specification grid of an event's CAR curve (3 x 3 x 2 x 4 x 2 x 2 = 288 specifications).
+
+* ``model``: the normal-return model: market + bitcoin (the miners' default), the market model,
+  or market-adjusted returns (nothing estimated; MacKinlay 1997 sec. 4);
+* ``est_start``: the estimation window starts 120, 250 or 500 sessions before day 0 (about six
+  months, one year, two years of history: short windows track a changing beta, long ones
+  estimate it more precisely);
+* ``est_end``: the gap to the event window: estimation ends 11 sessions before day 0 (the
+  usual 10-session buffer against leakage) or 3 (right before the widest event window);
+* ``window``: the CAR window: day 0 only, [-1, +1] (the default), [0, +2] (slow diffusion),
+  [-2, +2] (leakage and diffusion);
+* ``timing``: day 0 as catalogued, or one session later (news that reached the market late);
+* ``mask``: other catalogued events of the stock masked from the estimation window, or not.
+
+The headline's own specification (the study's model and windows, catalogued timing, masking
+on) is added to a choice when the grid lacks it."""
+CAR_PLACEBO_BUFFER = 10
+"""Placebo day 0s of a CAR curve's null are drawn at least this many sessions from any
+catalogued event of the stock (beyond the widest event window)."""
+ROBUST_CURVES = True
+"""The lifeboat and regime studies (notebooks 06 and 04, the briefing) compute their headline's
+specification curve unless called with ``curve=False`` (about a second each on the demo data)."""
+LIFEBOAT_CURVE_GRID: dict[str, tuple] = {
+    "as_of": (None, "2025-12-31"),
+    "threshold": (0.0, -0.01, -0.02),
+    "end": ("all", "-3M"),
+    "borderline": ("loyalist", "pivoter", "excluded"),
+    "leave_out": ("none", "each"),
+}
+"""Specification grid of the lifeboat DiD curve
+(:func:`pivotlib.analytics.robustness.lifeboat.lifeboat_curve`), first value = the study's default:
+
+* ``as_of``: catalog cut-off for the cohorts (None = every contract; ``"2025-12-31"`` = the
+  cohorts as an analyst saw them at the end of 2025: RIOT's 2026 AMD lease not yet signed);
+* ``threshold``: a BTC down day is a BTC return below 0, -1% or -2% (Ang, Chen and Xing 2006 use
+  0; the stricter cuts keep only real sell-offs);
+* ``end``: all data, or the last quarter dropped (``"-3M"``, counted back from the last session
+  where the market and bitcoin both have returns: is the answer made by the latest months? Six
+  months would leave most recent pivoters, and on the real closes the loyalists' common date,
+  without an "after" window);
+* ``borderline``: a miner with an announced pivot but no signed contract
+  (:data:`pivotlib.analytics.lifeboat.BORDERLINE_CATEGORIES`, e.g. BITF) as loyalist, pivoter or
+  excluded;
+* ``leave_out``: none, or each miner in turn (``"each"`` expands to every miner of the data).
+
+2 x 3 x 2 x 3 x (1 + miners) specifications (504 with 13 miners)."""
+PIVOT_CURVE_GRID: dict[str, tuple] = {
+    "split": ("first_ai", "first_contract"),
+    "window": ((250, 250), (120, 120), (500, 500)),
+    "ai_proxy": ("SMH", "QQQ", "NVDA"),
+    "hac_lags": (None, 10, 20),
+}
+"""Specification grid of the pivot-score curve
+(:func:`pivotlib.analytics.robustness.regimes.pivot_score_curve`), first value = the study's default:
+
+* ``split``: the miner's first AI announcement in the catalog (the study's rule) or its first
+  signed AI/HPC contract (:data:`pivotlib.analytics.lifeboat.CONTRACT_CATEGORIES`);
+* ``window``: (before, after) valid sessions each side of the split (clipped to the data, at least
+  ``REGIME_MIN_SIDE`` each side): one year, half a year, two years;
+* ``ai_proxy``: the AI factor: SMH (semiconductors ETF), QQQ (Nasdaq-100) or NVDA, each where the
+  dataset has it (a proxy the data lack is dropped from the grid with a note);
+* ``hac_lags``: Newey-West lags: the rule of thumb ``floor(4 (T/100)^(2/9))`` (None; 5 for 500
+  sessions), 10 or 20.
+
+2 x 3 x 3 x 3 = 54 specifications per miner."""
 REPORT_TIMEOUT = 900
 """Per-cell execution timeout of a report, seconds."""
 

@@ -88,7 +88,9 @@ class State:
                                  cls.windows))
 
     def parameters(self) -> dict[str, Any]:
-        """Every parameter of notebook 02 (lists, as in its parameters cell)."""
+        """Every parameter of notebook 02 (lists, as in its parameters cell). ``robustness``
+        is the notebook's default (True): a scheduled report carries the specification curve;
+        the explorer's own re-runs skip it (:func:`run_study_state`)."""
         event = self.source == "event"
         return {
             "dataset": self.dataset,
@@ -99,6 +101,7 @@ class State:
             "model": self.model, "market": self.market, "factors": list(self.factors),
             "estimation": list(self.estimation), "window": list(self.window),
             "windows": [list(w) for w in self.windows],
+            "robustness": True,
         }
 
     def validated(self):
@@ -264,7 +267,8 @@ def study(p: Mapping[str, Any], *, catalog: Any = None, cache: _Cache | None = N
             returns = cache.load_returns(p["dataset"],
                                          list(dict.fromkeys([sym] + spec.regressors())))
             prices = cache.load_prices(p["dataset"], sym)
-    rep = study_event(**{k: v for k, v in p.items() if k != "windows"}, windows=(),
+    rep = study_event(**{k: v for k, v in p.items() if k not in ("windows", "robustness")},
+                      windows=(), robustness=False,
                       catalog=catalog, returns=returns, prices=prices)
     figs = {"price": views.event_price(rep), "ar": views.event_ar_bars(rep),
             "car": views.event_car_path(rep),

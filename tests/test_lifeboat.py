@@ -281,9 +281,11 @@ def test_lbt_bootstrap_and_cross_section():
     res = lb.deal_persistence(df, ev, controls=["C1", "C2"], n_boot=499, seed=3)
     row = res.table[(res.table.benchmark == "model") & (res.table.measure == "BHAR")
                     & (res.table.horizon == 20)].iloc[0]
-    from pivotlib.analytics.eventstudy.stats import skewness_corrected_t
-
-    assert row["skew_t"] == pytest.approx(skewness_corrected_t(res.events["bhar20_model"])[0])
+    x = res.events["bhar20_model"].to_numpy()
+    n, sd = len(x), x.std(ddof=1)
+    g = ((x - x.mean()) ** 3).sum() / (n * sd ** 3)  # LBT (1999) eq. 5
+    S = x.mean() / sd
+    assert row["skew_t"] == pytest.approx(np.sqrt(n) * (S + g * S * S / 3 + g / (6 * n)))
     assert 0 < row["boot_p"] < 0.05 and row["mean"] > 0
     xs = res.cross_section.set_index("horizon").loc[20]
     k = res.events["kept20_model"]
@@ -459,3 +461,79 @@ def test_did_leave_one_out_matches_recomputation():
                 - rest.loc[rest.cohort == "loyalist", "down_change"].mean())
         assert f.loc[s, "did_without"] == pytest.approx(want)
     assert d.table.loc[0, "loo_min"] == pytest.approx(f["did_without"].min())
+
+
+# --- LBT (1999) as the paper computes it; p-value floor of the label permutation ------------------
+def test_lbt_skew_t_formulas():
+    from pivotlib.analytics.eventstudy.stats import skewness_corrected_t
+    from pivotlib.analytics.lifeboat.persistence import lbt_skew_t
+
+    x = np.random.default_rng(4).lognormal(0, 0.8, 30) - 1.2
+    n, sd, m = len(x), x.std(ddof=1), x.mean()
+    S = m / sd
+    for skew, g in (("lbt", ((x - m) ** 3).sum() / (n * sd ** 3)),
+                    ("bias_corrected", n / ((n - 1) * (n - 2)) * ((x - m) ** 3).sum() / sd ** 3)):
+        want = np.sqrt(n) * (S + g * S * S / 3 + g / (6 * n))
+        assert lbt_skew_t(x, skew=skew) == pytest.approx(want, rel=1e-12)
+    assert lbt_skew_t(x, skew="bias_corrected") == pytest.approx(skewness_corrected_t(x)[0])
+    # the paper's skewness is (n-1)(n-2)/n^2 of the bias-corrected one: a smaller adjustment
+    assert abs(lbt_skew_t(x) - np.sqrt(n) * S) < abs(lbt_skew_t(x, skew="bias_corrected")
+                                                      - np.sqrt(n) * S)
+    with pytest.raises(InputError, match="skew="):
+        lbt_skew_t(x, skew="hall")
+
+
+def test_lbt_bootstrap_draws_n_over_4_recentred():
+    from pivotlib.analytics.lifeboat.persistence import lbt_bootstrap, lbt_skew_t
+
+    x = np.random.default_rng(8).standard_t(3, 41) * 0.1 + 0.03
+    t0, p = lbt_bootstrap(x, 499, np.random.default_rng(12))
+    rng = np.random.default_rng(12)
+    d = x[rng.integers(0, 41, size=(499, 10))]  # n_b = floor(41 / 4) = 10
+    tb = []
+    for row in d:
+        sd = row.std(ddof=1)
+        S = (row.mean() - x.mean()) / sd
+        g = ((row - row.mean()) ** 3).sum() / (10 * sd ** 3)
+        tb.append(np.sqrt(10) * (S + g * S * S / 3 + g / 60))
+    tb = np.array(tb)
+    want = min(1.0, 2 * min((1 + (tb <= t0).sum()) / 500, (1 + (tb >= t0).sum()) / 500))
+    assert t0 == pytest.approx(lbt_skew_t(x)) and p == pytest.approx(want)
+    _, p_n = lbt_bootstrap(x, 499, np.random.default_rng(12), skew="bias_corrected")
+    assert p_n != p  # resamples of n, another skewness: another number
+
+
+def test_persistence_p_does_not_depend_on_the_horizons_requested():
+    pops = {f"S{i}": (260 + 10 * i, 0.1 + 0.02 * i, 1.0) for i in range(12)}
+    df = _event_frame(seed=9, n=700, pops=pops)
+    ev = pd.DataFrame({"event_id": list(pops), "symbol": list(pops),
+                       "event_date": [df.index[p[0]] for p in pops.values()]})
+    one = lb.deal_persistence(df, ev, controls=["C1", "C2"], horizons=(20,), n_boot=199, seed=3)
+    three = lb.deal_persistence(df, ev, controls=["C1", "C2"], horizons=(20, 60, 120),
+                                n_boot=199, seed=3)
+    key = ["benchmark", "measure", "horizon"]
+    a = one.table[one.table.measure == "BHAR"].set_index(key)["boot_p"]
+    b = three.table[three.table.measure == "BHAR"].set_index(key)["boot_p"]
+    assert a.notna().all() and (a == b.loc[a.index]).all()
+    assert "n/4" in three.method
+
+
+def test_permutation_p_floor_with_equal_cohorts():
+    assert lb.permutation_p_floor(6, 3) == pytest.approx(2 / 20)
+    assert lb.permutation_p_floor(7, 3) == pytest.approx(1 / 35)
+    assert lb.permutation_p_floor(12, 6) == pytest.approx(2 / 924)
+    stocks = {f"P{i}": (1.3, 0.2, 1.3, 500) for i in range(3)}
+    stocks |= {f"L{i}": (1.1, 1.1, 1.1, 500) for i in range(3)}
+    df = _frame(n=1000, seed=3, stocks=stocks)
+    co = pd.DataFrame({"cohort": ["pivoter"] * 3 + ["loyalist"] * 3,
+                       "split_date": df.index[500]}, index=list(stocks))
+    co.attrs["loyalist_date"] = df.index[500]
+    d = lb.downside_did(df, co, placebo_shift=0)
+    act = d.table.iloc[0]
+    # a huge effect, yet 3 vs 3 cannot go below 0.10: said beside the p
+    assert act["did"] < -0.5 and act["perm_p"] == pytest.approx(0.1) and act["p_floor"] == 0.1
+    assert "mirror image" in act["p_note"] and any("2/C(6,3)" in n for n in d.notes)
+    # the same test with an observed labelling (brute force) confirms the floor binds
+    v = d.firms.set_index("symbol")["down_change"].to_numpy()
+    t = np.array([True] * 3 + [False] * 3)
+    assert lb.label_permutation_p(v, t)[0] == pytest.approx(0.1)

@@ -103,8 +103,14 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
 def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = None,
                 dataset: str | None = None, date: str | None = None,
                 reports_root: str | None = None, limit: int | None = None,
-                extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One item per catalog event (optionally filtered), for :data:`SWEEP_NOTEBOOK`."""
+                extra: Mapping[str, Any] | None = None,
+                robustness: bool = False) -> list[dict[str, Any]]:
+    """One item per catalog event (optionally filtered), for :data:`SWEEP_NOTEBOOK`.
+
+    ``robustness`` sets the notebook's ``robustness`` parameter: each report then carries its
+    CAR specification curve and verdict (sidecar ``robustness``/``verdict``, shown in the index
+    and the summary); off, the sweep skips the curve (about 2-4 s per event).
+    """
     from pivotlib.events.catalog import company_events
 
     cat = company_events()  # sector context rows have no stock
@@ -117,7 +123,7 @@ def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = 
         ids = ids[:limit]
     items = []
     for eid in ids:
-        prm: dict[str, Any] = {"event_id": eid, **(extra or {})}
+        prm: dict[str, Any] = {"event_id": eid, "robustness": bool(robustness), **(extra or {})}
         if dataset:
             prm["dataset"] = dataset
         items.append({"notebook": SWEEP_NOTEBOOK, "parameters": prm, "date": date,
@@ -225,6 +231,8 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
         car_s = f"{car * 100:+.1f}%" if isinstance(car, int | float) else ""
         p_s = f"{p:.3f}" if isinstance(p, int | float) else ""
         tail = r.get("html") or r.get("ipynb") or ""
+        if isinstance(rec.get("verdict"), str):
+            tail = f"[{rec['verdict']}] {tail}"
         if not r.get("ok"):
             tail = (r.get("error") or "")[:160]
         lines.append(f"{str(r.get('key'))[:34]:<34} {str(r.get('status')):<13} {car_s:>8} "

@@ -73,6 +73,9 @@ def register(subparsers: Any) -> None:
     s.add_argument("--symbols", nargs="+", help="only these symbols")
     s.add_argument("--dataset", help=DATASET_HELP)
     s.add_argument("--limit", type=int, help="at most this many events")
+    s.add_argument("--robustness", action="store_true",
+                   help="add each event's CAR specification curve and its verdict (robust, "
+                        "fragile, no effect) to its report and the index")
     s.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    dest="parameters", help="extra parameter for every report (repeatable)")
     s.add_argument("--no-progress", action="store_true",
@@ -244,7 +247,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_dataset(args.dataset or extra.get("dataset"))
     items = sweep_items(category=args.category, symbols=args.symbols, dataset=args.dataset,
                         date=args.date, limit=args.limit, extra=extra,
-                        reports_root=str(reports_dir()))
+                        reports_root=str(reports_dir()), robustness=args.robustness)
     if not items:
         raise InputError("no catalog events match the filters; check --category/--symbols "
                          "(`pivot events list` shows the catalog)")

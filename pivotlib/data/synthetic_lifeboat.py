@@ -52,8 +52,12 @@ LIFEBOATS: dict[str, Lifeboat] = {
 }
 
 
-def lifeboat_component(symbol: str, sess: pd.DatetimeIndex, btc: np.ndarray) -> np.ndarray:
-    """The additive return of the planted lifeboat for ``symbol`` (zeros if none)."""
+def lifeboat_component(symbol: str, sess: pd.DatetimeIndex, btc: np.ndarray, *,
+                       delta: float = LIFEBOAT_DELTA) -> np.ndarray:
+    """The additive return of the planted lifeboat for ``symbol`` (zeros if none).
+
+    ``delta`` is the plant strength (default :data:`LIFEBOAT_DELTA`, what the demo data use;
+    0 gives the no-effect variant the robustness tests use as a null)."""
     out = np.zeros(len(sess))
     lb = LIFEBOATS.get(symbol)
     if lb is None:
@@ -62,7 +66,7 @@ def lifeboat_component(symbol: str, sess: pd.DatetimeIndex, btc: np.ndarray) -> 
     if not post.any():
         return out
     a = np.abs(np.nan_to_num(btc))
-    out[post] = LIFEBOAT_DELTA * (a[post] - a[post].mean())
+    out[post] = delta * (a[post] - a[post].mean())
     return out
 
 

@@ -47,6 +47,19 @@ def _fmt_p(rec: Mapping[str, Any]) -> str:
     return f"p={p:.3f}{stars}"
 
 
+def robustness_words(rec: Mapping[str, Any]) -> str:
+    """The robustness word(s) of a report record: ``robust``/``fragile``/``no effect``/``not
+    assessed`` from its specification curve(s), e.g. ``"event CAR: robust; lifeboat DiD:
+    fragile"`` for the briefing; ``""`` when the report has no curve."""
+    verdicts = rec.get("verdicts")
+    if isinstance(verdicts, Mapping) and verdicts:
+        return "; ".join(f"{k}: {v}" for k, v in verdicts.items())
+    rob = rec.get("robustness")
+    if isinstance(rob, Mapping) and rob.get("verdict"):
+        return str(rob["verdict"])
+    return str(rec["verdict"]) if isinstance(rec.get("verdict"), str) else ""
+
+
 _INDEX_CSS_FILE = Path(__file__).with_name("templates") / "index.css"
 
 
@@ -85,6 +98,9 @@ def build_index(reports_root: Path | None = None) -> Path:
             mp = rec.get("merge_p", rec.get("p_value") if rec.get("kind") == "merge" else None)
             sig_txt += (f"; Merge ETH-beta DiD {merge:+.2f}"
                         + (f" (p={mp:.3f})" if isinstance(mp, int | float) else ""))
+        words = robustness_words(rec)
+        if words:
+            sig_txt += f"; robustness: {words}"
         rows.append(
             f"<tr class='{html.escape(status)}'><td>{html.escape(d)}</td>"
             f"<td>{html.escape(str(title))}{syn}<br><small>{html.escape(m.get('name', ''))}"
@@ -104,7 +120,8 @@ def build_index(reports_root: Path | None = None) -> Path:
         "<p>Every executed report, newest first. Reports marked "
         "<span class='syn'>SYNTHETIC</span> were made from the embedded synthetic demo data and "
         "say nothing about real markets. CAR = cumulative abnormal return over the event window; "
-        "p = two-sided p-value of the headline test (* 10%, ** 5%, *** 1%).</p>"
+        "p = two-sided p-value of the headline test (* 10%, ** 5%, *** 1%); robustness = "
+        "the verdict of the headline's specification curve (robust, fragile, no effect).</p>"
         "<table><thead><tr><th>date</th><th>report</th><th>symbol</th><th>event</th>"
         "<th>CAR</th><th>significance</th><th>status</th><th>files</th></tr></thead><tbody>\n"
         f"{body}\n</tbody></table></body></html>\n")

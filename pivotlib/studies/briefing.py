@@ -10,7 +10,7 @@ numbers are the same objects notebooks 02 and 04 show, never a copy.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -57,6 +57,26 @@ class BriefingReport:
             if v and hasattr(v, "returns"):
                 return v.returns
         return pd.DataFrame()
+    curve_missing: dict[str, str] = field(default_factory=dict)
+    """Why a headline has no specification curve (headline label -> reason)."""
+
+    def curves(self) -> dict[str, Any]:
+        """The specification curve behind each headline number (None where there is none):
+        ``event CAR``, ``pivot score``, ``lifeboat DiD``."""
+        return {"event CAR": getattr(self.event, "curve", None),
+                "pivot score": getattr(self.regimes, "curve", None),
+                "lifeboat DiD": getattr(self.lifeboat, "curve", None)}
+
+    def robustness(self) -> dict[str, tuple[str, str]]:
+        """Headline label -> (verdict, robustness line) for each of the three headlines."""
+        out = {}
+        for label, c in self.curves().items():
+            if c is None:
+                out[label] = ("not assessed", "not assessed: " + self.curve_missing.get(
+                    label, "no specification curve for this headline"))
+            else:
+                out[label] = (c.verdict, c.line())
+        return out
 
     @property
     def synthetic(self) -> bool:
@@ -82,6 +102,7 @@ class BriefingReport:
             rows += self.event.summary().rows
         if self.regimes:
             rows += self.regimes.summary().rows[-1:]
+        rows += [(f"robustness: {k}", line) for k, (_v, line) in self.robustness().items()]
         return Summary(title="Briefing", rows=rows, notes=self.notes)
 
     def _repr_html_(self) -> str:
@@ -109,6 +130,9 @@ class BriefingReport:
             mg = self.merge.record()
             rec.update(merge_line=mg["merge_line"], merge_eth_did=mg.get("merge_eth_did"),
                        merge_p=mg.get("p_value"))
+        rob = self.robustness()
+        rec.update(verdicts={k: v[0] for k, v in rob.items()},
+                   robustness_lines={k: v[1] for k, v in rob.items()})
         return rec
 
 
@@ -153,10 +177,11 @@ def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
     require_named(named, have, ds)
     ev = _section("headline event", lambda: study_event(
         dataset=ds, event_id=event_id, model=model, market=market, factors=factors,
-        estimation=estimation, window=window, windows=(), catalog=cat))
+        estimation=estimation, window=window, windows=(), catalog=cat, robustness=True))
     rg = _section("regimes", lambda: study_regimes(
-        dataset=ds, symbols=regime_symbols, factors=regime_factors, catalog=cat, breaks=False))
-    lb = _section("lifeboat", lambda: study_lifeboat(dataset=ds, catalog=cat))
+        dataset=ds, symbols=regime_symbols, factors=regime_factors, catalog=cat, breaks=False,
+        curve=True))
+    lb = _section("lifeboat", lambda: study_lifeboat(dataset=ds, catalog=cat, curve=True))
     mg: MergeReport | None = None
     merge_notes: list[str] = []
     try:
@@ -167,5 +192,9 @@ def study_briefing(*, dataset: str | None = None, event_id: str | None = None,
         merge_notes.append("No Merge line: this dataset has no ETH-USD (notebook 07 shows what "
                            "it can)")
         mg = None
+    why = "the curve could not be computed (see the notes)"
+    missing = {"event CAR": why if ev else "the headline event section did not run",
+               "pivot score": why if rg else "the regimes section did not run",
+               "lifeboat DiD": why if lb else "the lifeboat section did not run"}
     return BriefingReport(event=ev, regimes=rg, lifeboat=lb, dataset=ds, merge=mg,
-                          merge_notes=tuple(merge_notes))
+                          merge_notes=tuple(merge_notes), curve_missing=missing)

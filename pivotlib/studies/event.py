@@ -18,7 +18,7 @@ from pivotlib import config
 from pivotlib.analytics.eventstudy import EventStudyResult, run_event_study
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_prices, load_returns
-from pivotlib.defaults import ALPHA, EXTRA_WINDOWS
+from pivotlib.defaults import ALPHA, EXTRA_WINDOWS, ROBUST_CURVES
 from pivotlib.errors import DataError, InputError
 from pivotlib.events.catalog import company_events, load_catalog, make_event
 from pivotlib.events.taxonomy import is_ai_category
@@ -196,6 +196,9 @@ class EventReport:
     p_value: float
     planted: float | None
     notes: Notes = field(default_factory=Notes)
+    curve: Any = None
+    """The CAR specification curve (:class:`pivotlib.analytics.robustness.SpecCurve`) when
+    studied with ``robustness=True``, else None."""
 
     @property
     def row(self) -> pd.Series:
@@ -238,7 +241,15 @@ class EventReport:
                     p_value=self.p_value, test=self.test_name,
                     significant=bool(self.p_value < ALPHA), day0_ar=self.day0_ar,
                     sigma=float(r["sigma"]), planted_ar=self.planted, synthetic=self.synthetic,
-                    dataset=self.dataset, model=self.spec.model, notes=list(self.notes))
+                    dataset=self.dataset, model=self.spec.model, notes=list(self.notes),
+                    **self.robustness_record())
+
+    def robustness_record(self) -> dict[str, Any]:
+        """``robustness`` (the curve summary), ``robustness_line`` and ``verdict``, or {}."""
+        if self.curve is None:
+            return {}
+        s = self.curve.summary()
+        return dict(robustness=s.to_dict(), robustness_line=s.line(), verdict=s.verdict)
 
 
 def study_event(*, dataset: str | None = None, event_id: str | None = None,
@@ -248,7 +259,8 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
                 window: Sequence[int] | None = None,
                 windows: Sequence[Sequence[int]] = EXTRA_WINDOWS,
                 catalog: pd.DataFrame | None = None, returns: pd.DataFrame | None = None,
-                prices: pd.Series | None = None) -> EventReport:
+                prices: pd.Series | None = None,
+                robustness: bool = ROBUST_CURVES) -> EventReport:
     """Study one announcement: resolve it, fit the normal model, run every test.
 
     Parameters are notebook 02's (``None`` = the default of :mod:`pivotlib.defaults`). A
@@ -257,7 +269,10 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
     named by the analyst must be there.
     ``returns`` (holding the stock and the model's regressors) and ``prices`` (the stock's
     closes) may be passed preloaded from the same dataset, as the explorer does to re-run only
-    the engine when a widget changes.
+    the engine when a widget changes. ``robustness`` (default
+    :data:`pivotlib.defaults.ROBUST_CURVES`) adds the CAR specification curve
+    (:func:`pivotlib.studies.curves.event_curve`: 288 specifications and placebo null curves)
+    as ``report.curve`` and its verdict to the record; ``robustness=False`` skips it.
 
     Raises
     ------
@@ -292,9 +307,14 @@ def study_event(*, dataset: str | None = None, event_id: str | None = None,
     coefs, diag = model_fit(res, returns, spec)
     if prices is None:
         prices = load_prices([str(ev["symbol"])], dataset=ds)[str(ev["symbol"])]
+    curve = None
+    if robustness:
+        from pivotlib.studies.curves import event_curve
+
+        curve = event_curve(returns, events, spec, catalog=cat, dataset=ds, notes=notes)
     return EventReport(event=ev, spec=spec, dataset=ds, result=res, returns=returns,
                        prices=prices, band=car_band(res),
                        windows=window_table(returns, events, spec, windows, catalog=cat),
                        coefs=coefs, diagnostics=diag, tests=stats_table(res), test_name=name,
                        test_stat=stat, p_value=pv, planted=planted_effect(ev["event_id"], ds),
-                       notes=notes)
+                       notes=notes, curve=curve)

@@ -15,20 +15,25 @@ from typing import Any
 import pandas as pd
 
 from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, pivot_cohorts, run_lifeboat
+from pivotlib.analytics.robustness import SpecCurve
+from pivotlib.analytics.robustness.lifeboat import lifeboat_curve
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
     BITCOIN,
     LIFEBOAT_CRASH,
+    LIFEBOAT_CURVE_GRID,
     LIFEBOAT_DOWN,
     LIFEBOAT_HORIZONS,
     LIFEBOAT_MINERS,
     MARKET,
+    ROBUST_CURVES,
+    ROBUST_NULL_DRAWS,
     STAND_INS,
     choose_role,
     how_to_get,
 )
-from pivotlib.errors import DataError
+from pivotlib.errors import DataError, PivotError
 from pivotlib.events.catalog import load_catalog
 from pivotlib.studies.common import Notes, Summary, dataset_symbols
 
@@ -44,7 +49,7 @@ NO_BITCOIN = ("No bitcoin series in this dataset (BTC-USD, nor a spot ETF standi
               "BTC-USD` (for a csv: dataset, put BTC-USD.csv in the folder).")
 """The note of a lifeboat analysis without bitcoin."""
 
-_DID_COLUMNS = ["estimate", "did", "low", "high", "welch_p", "perm_p", "n_labelings",
+_DID_COLUMNS = ["estimate", "did", "low", "high", "welch_p", "perm_p", "p_floor", "n_labelings",
                 "n_pivoters", "n_loyalists", "loo_min", "loo_max"]
 
 
@@ -57,6 +62,8 @@ class LifeboatReport:
     analysis: LifeboatAnalysis
     returns: pd.DataFrame
     notes: Notes = field(default_factory=Notes)
+    curve: SpecCurve | None = None
+    """The DiD's specification curve (computed unless ``study_lifeboat(curve=False)``), else None."""
 
     @property
     def synthetic(self) -> bool:
@@ -70,11 +77,12 @@ class LifeboatReport:
 
     @property
     def did(self) -> pd.Series:
-        """The headline DiD row (estimate, did, low, high, perm_p, ...; NaN where the DiD
-        could not be computed, :attr:`has_did`)."""
+        """The headline DiD row (estimate, did, low, high, perm_p, p_floor, ...; NaN where the
+        DiD could not be computed: no bitcoin series, or a cohort without firms, :attr:`has_did`)."""
         if self.analysis.did is None:
             return pd.Series(float("nan"), index=_DID_COLUMNS)
-        return self.analysis.did.table.reindex(columns=_DID_COLUMNS).iloc[0]
+        row = self.analysis.did.table.iloc[0]
+        return row.reindex(list(dict.fromkeys([*row.index, *_DID_COLUMNS])))
 
     @property
     def did_method(self) -> str:
@@ -93,16 +101,37 @@ class LifeboatReport:
         """Display-ready tables (:func:`display_tables`)."""
         return display_tables(self.analysis)
 
+    @property
+    def p_note(self) -> str:
+        """A sentence when the DiD's permutation p sits on its floor (equal cohorts), else ""."""
+        v = self.did.get("p_note", "")
+        return v if isinstance(v, str) else ""
+
+    @property
+    def robustness_line(self) -> str:
+        """The curve's one line (empty without a curve)."""
+        return self.curve.line() if self.curve is not None else ""
+
     def summary(self) -> Summary:
         """Headline numbers (renders in a notebook)."""
         d = self.did
+        if self.has_did:
+            p = f"{float(d['perm_p']):.3f}"
+            if self.p_note:
+                p += f" (the floor of this design: {float(d['p_floor']):.3f})"
+            value = (f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}], "
+                     f"permutation p = {p}")
+        elif self.analysis.did is not None and pd.notna(d["n_pivoters"]):
+            value = (f"not estimable: {d['n_pivoters']} pivoters and {d['n_loyalists']} "
+                     "loyalists with an estimate (both cohorts need one)")
+        else:
+            value = "not computed (no bitcoin series, or a cohort has no miner with data; see the notes)"
         rows = [("miners", ", ".join(self.miners)),
                 ("market, bitcoin", f"{self.analysis.params.get('market')}, "
-                                    f"{self.analysis.params.get('btc')}")]
-        rows.append(("DiD downside BTC beta (pivoters - loyalists)",
-                     f"{float(d['did']):+.2f} [{float(d['low']):+.2f}, {float(d['high']):+.2f}],"
-                     f" permutation p = {float(d['perm_p']):.3f}" if self.has_did
-                     else "not computed (a cohort has no miner with data; see the notes)"))
+                                    f"{self.analysis.params.get('btc')}"),
+                ("DiD downside BTC beta (pivoters - loyalists)", value)]
+        if self.curve is not None:
+            rows.append(("robustness", self.robustness_line))
         return Summary(title="Lifeboat test", rows=rows, notes=list(self.notes))
 
     def _repr_html_(self) -> str:
@@ -125,6 +154,10 @@ class LifeboatReport:
                 if a.betas is not None else {},
                 "car_by_horizon": {int(r.horizon): float(r.mean) for r in car.itertuples()},
                 "missing": [s for s in self.returns.attrs.get("left_out", {})],
+                "p_floor": float(d["p_floor"]) if pd.notna(d["p_floor"]) else None,
+                "robustness": (self.curve.summary().to_dict() if self.curve is not None
+                               else None),
+                "robustness_line": self.robustness_line,
                 "synthetic": self.synthetic, "dataset": self.dataset, "notes": list(self.notes)}
 
 
@@ -133,7 +166,9 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
                    down_threshold: float = LIFEBOAT_DOWN, crash_threshold: float = LIFEBOAT_CRASH,
                    horizons: Sequence[int] = LIFEBOAT_HORIZONS, as_of: str | None = None,
                    end: str | None = None, seed: int = 0, n_boot: int = 999,
-                   catalog: pd.DataFrame | None = None) -> LifeboatReport:
+                   catalog: pd.DataFrame | None = None, borderline: str = "loyalist",
+                   curve: bool = ROBUST_CURVES, curve_grid: dict | None = None,
+                   n_null: int = ROBUST_NULL_DRAWS) -> LifeboatReport:
     """Run the lifeboat analysis on a dataset (parameters are notebook 06's).
 
     The market follows the rule per role (:func:`pivotlib.defaults.choose_role`): the default
@@ -141,6 +176,15 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
     market the analyst named must be there. Bitcoin likewise: a spot bitcoin ETF stands in
     (``IBIT``, ``FBTC``); with none, the lifeboat test and the crash capture are left out
     (:data:`NO_BITCOIN`) and persistence and spillover run against the market model.
+
+    ``borderline`` treats a miner with an announced pivot but no signed contract (e.g. BITF) as
+    ``"loyalist"`` (default), ``"pivoter"`` or ``"excluded"``
+    (:func:`pivotlib.analytics.lifeboat.pivot_cohorts`). ``curve`` (default
+    :data:`pivotlib.defaults.ROBUST_CURVES`, on) also computes the DiD's specification curve
+    (:func:`pivotlib.analytics.robustness.lifeboat.lifeboat_curve` over ``curve_grid``, default :data:`pivotlib.defaults.LIFEBOAT_CURVE_GRID` with this run's own
+    ``as_of``, threshold and borderline choice added, so the headline is one of its rows) with
+    ``n_null`` relabellings behind its joint test, on ``report.curve``; a curve that cannot run
+    leaves ``report.curve`` None and a note saying why.
 
     Raises
     ------
@@ -175,11 +219,31 @@ def study_lifeboat(*, dataset: str | None = None, miners: Sequence[str] = LIFEBO
                         f"{how_to_get(miners[0])} (and the others)")
     a = run_lifeboat(returns, cat, have_m, market=market, btc=bcol,
                      down_threshold=down_threshold, crash_threshold=crash_threshold,
-                     horizons=horizons, as_of=as_of or None, n_boot=n_boot, seed=seed)
-    notes.extend(cohort_notes(pivot_cohorts(cat, list(miners), as_of=as_of or None),
-                              returns.columns))
+                     horizons=horizons, as_of=as_of or None, n_boot=n_boot, seed=seed,
+                     borderline=borderline)
+    notes.extend(cohort_notes(pivot_cohorts(cat, list(miners), as_of=as_of or None,
+                                            borderline=borderline), returns.columns))
     notes.extend(a.all_notes())
-    return LifeboatReport(dataset=ds, miners=have_m, analysis=a, returns=returns, notes=notes)
+    spec_curve = None
+    if curve and bcol and a.did is not None:
+        head = {"as_of": as_of or None, "threshold": float(down_threshold), "end": "all",
+                "borderline": borderline, "leave_out": "none"}
+        grid = dict(LIFEBOAT_CURVE_GRID if curve_grid is None else curve_grid)
+        for k in ("as_of", "threshold", "borderline"):
+            vals = tuple(grid.get(k, ()))
+            if head[k] not in vals:
+                grid[k] = (head[k], *vals)
+        try:
+            spec_curve = lifeboat_curve(returns, cat, have_m, market=market, btc=bcol, grid=grid,
+                                        headline=head, seed=seed, n_null=n_null)
+            notes.extend(spec_curve.frame.attrs.get("notes", []))
+        except PivotError as exc:
+            notes.add(f"specification curve not computed: {exc}")
+    elif curve:
+        notes.add("specification curve not computed: the lifeboat DiD did not run (see the "
+                  "notes above for the missing series)")
+    return LifeboatReport(dataset=ds, miners=have_m, analysis=a, returns=returns, notes=notes,
+                          curve=spec_curve)
 
 
 def cohort_notes(cohorts: pd.DataFrame, columns: Sequence[str]) -> list[str]:

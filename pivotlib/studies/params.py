@@ -249,6 +249,10 @@ class Field:
 
     check: Callable[[str, Any], Any]
     doc: str = ""
+    optional: bool = False
+    """An optional parameter may be left out of :func:`validate` (its ``default`` is used);
+    a notebook's parameters cell still defines it."""
+    default: Any = None
 
 
 def _f(check: Callable[[str, Any], Any], doc: str) -> Field:
@@ -313,6 +317,8 @@ SPECS: dict[str, dict[str, Field]] = {
         "timing": _f(_timing, "announcement timing when no event_id"),
         **_MODEL,
         "windows": _f(_windows, "extra CAR windows to tabulate"),
+        "robustness": Field(_bool, "add the CAR specification curve (robust or fragile?)",
+                            optional=True, default=False),
     },
     "03-sector-event-study": {
         **_COMMON,
@@ -378,7 +384,8 @@ SPECS: dict[str, dict[str, Field]] = {
     },
 }
 """Parameter specs, one per notebook (keyed by the notebook's file stem)."""
-SPECS["00-explore"] = SPECS["02-event-study"]  # the explorer starts from notebook 02's choice
+SPECS["00-explore"] = {k: v for k, v in SPECS["02-event-study"].items()  # the explorer starts
+                      if k != "robustness"}  # from notebook 02's choice (no curve: it re-runs)
 
 
 class Params(dict):
@@ -441,17 +448,18 @@ def validate(notebook: str, /, **values: Any) -> Params:
     if unknown:
         raise InputError(f"notebook {key!r} has no parameter {', '.join(map(repr, unknown))}; "
                          f"its parameters are: {', '.join(spec)}")
-    missing = [k for k in spec if k not in values]
+    missing = [k for k in spec if k not in values and not spec[k].optional]
     if missing:
         raise InputError(f"notebook {key!r} is missing parameter(s) {', '.join(missing)}; "
                          "define them in its parameters cell")
     out = Params()
     for name, field in spec.items():
-        out[name] = field.check(name, values[name])
+        out[name] = field.check(name, values.get(name, field.default))
     _cross_checks(key, out)
     out.changes = [f"parameter {k} = {json.dumps(values[k])} was read as "
                    f"{json.dumps(_plain(v))}" for k, v in out.items()
-                   if _plain(v) != _plain(values[k]) and values[k] not in ("", None)]
+                   if k in values and _plain(v) != _plain(values[k])
+                   and values[k] not in ("", None)]
     return out
 
 

@@ -16,17 +16,22 @@ import pandas as pd
 
 from pivotlib.analytics.regimes import break_table, pivot_scores, rolling_exposures
 from pivotlib.analytics.regimes import quarterly_correlations as _qc
+from pivotlib.analytics.robustness import SpecCurve
+from pivotlib.analytics.robustness.regimes import pivot_score_curve
 from pivotlib.data.datasets import DatasetSpec
 from pivotlib.data.loading import load_returns
 from pivotlib.defaults import (
     AI,
     BITCOIN,
     MARKET,
+    PIVOT_CURVE_GRID,
     REGIME_COHORT,
     REGIME_FACTORS,
     REGIME_MIN_SIDE,
     REGIME_SIDE,
     REGIME_WINDOW,
+    ROBUST_CURVES,
+    ROBUST_NULL_DRAWS,
     ROLE_DEFAULTS,
     STAND_INS,
     FactorRoles,
@@ -34,7 +39,7 @@ from pivotlib.defaults import (
     how_to_get,
     require_named,
 )
-from pivotlib.errors import DataError
+from pivotlib.errors import DataError, PivotError
 from pivotlib.events.catalog import company_events, load_catalog
 from pivotlib.events.selection import ai_events
 from pivotlib.studies.common import Notes, Summary, dataset_symbols
@@ -96,6 +101,14 @@ class RegimeReport:
     window: int
     catalog: pd.DataFrame
     notes: Notes = field(default_factory=Notes)
+    curve: SpecCurve | None = None
+    """The headline (top) miner's pivot-score specification curve (None with
+    ``study_regimes(curve=False)``)."""
+
+    @property
+    def robustness_line(self) -> str:
+        """The curve's one line (empty without a curve)."""
+        return self.curve.line() if self.curve is not None else ""
 
     @property
     def synthetic(self) -> bool:
@@ -142,6 +155,8 @@ class RegimeReport:
             r = self.top.iloc[0]
             rows.append(("highest pivot score", f"{self.top.index[0]}: {r['pivot_score']:.2f} "
                          f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"))
+        if self.curve is not None:
+            rows.append(("robustness", self.robustness_line))
         return Summary(title="Pivot regimes", rows=rows, notes=list(self.notes))
 
     def _repr_html_(self) -> str:
@@ -157,6 +172,8 @@ class RegimeReport:
                     pivot_scores={s: r["pivot_score"] for s, r in top.iterrows()},
                     break_dates={r["symbol"]: r["break_date"] for _, r in self.breaks.iterrows()},
                     roles={r: self.role_label(r) for r in ("market", "bitcoin", "ai")},
+                    robustness=self.curve.summary().to_dict() if self.curve is not None else None,
+                    robustness_line=self.robustness_line,
                     synthetic=self.synthetic, dataset=self.dataset, notes=list(self.notes))
 
 
@@ -219,7 +236,9 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
                   bitcoin: str | None = None, ai: str | None = None,
                   window: int = REGIME_WINDOW, date: str | None = None,
                   start: str | None = None, end: str | None = None,
-                  catalog: pd.DataFrame | None = None, breaks: bool = True) -> RegimeReport:
+                  catalog: pd.DataFrame | None = None, breaks: bool = True,
+                  curve: bool = ROBUST_CURVES, curve_grid: dict | None = None,
+                  n_null: int = ROBUST_NULL_DRAWS) -> RegimeReport:
     """Pivot scores, break dates and rolling exposures of a set of miners.
 
     Parameters
@@ -241,6 +260,13 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
         Common split date; default each miner's first AI announcement in the catalog.
     breaks : bool, default True
         Also search for break dates (the briefing skips it).
+    curve : bool, default :data:`pivotlib.defaults.ROBUST_CURVES` (True)
+        Also compute the top miner's pivot-score specification curve
+        (:func:`pivotlib.analytics.robustness.regimes.pivot_score_curve` over ``curve_grid``,
+        default :data:`pivotlib.defaults.PIVOT_CURVE_GRID`, with ``n_null`` placebo split
+        dates) on ``report.curve``; the grid's extra AI proxies are loaded when the dataset has
+        them (a proxy it lacks is left out with a note). Skipped with a note when ``date`` is
+        given (a common date is not one of the curve's split rules) or the curve cannot run.
     """
     ds = str(DatasetSpec.parse(dataset))
     roles, facs, fitted = fit_roles(factors, dataset_symbols(ds), market=market,
@@ -282,5 +308,37 @@ def study_regimes(*, dataset: str | None = None, symbols: Sequence[str] = REGIME
                       + " (no split date): pass date= for a common split date.")
     brk = (regime_breaks(returns, syms, facs, roles, cat) if breaks
            else pd.DataFrame(columns=BREAK_COLUMNS))
+    spec_curve = None
+    top = scores.dropna(subset=["pivot_score"])
+    if curve and date:
+        notes.add("specification curve not computed: a common split date (date=) is not one "
+                  "of the curve's split rules")
+    elif curve and scores.attrs.get("partial"):
+        notes.add("specification curve not computed: the pivot score is one-sided here (a "
+                  "factor role is missing; see the notes above)")
+    elif curve and len(top):
+        grid = dict(PIVOT_CURVE_GRID if curve_grid is None else curve_grid)
+        proxies = tuple(dict.fromkeys([roles.ai, *grid.get("ai_proxy", ())]))
+        grid["ai_proxy"] = proxies
+        extra = [p for p in proxies if p not in returns.columns]
+        data = returns
+        if extra:
+            try:
+                more = load_returns(extra, start or None, end or None, dataset=ds,
+                                    on_missing="skip")
+                data = returns.join(more[[c for c in more.columns if c not in returns.columns]],
+                                    how="left")
+            except PivotError:
+                pass  # none of them in the dataset: the curve notes each absent proxy
+        try:
+            spec_curve = pivot_score_curve(
+                data, cat, str(top.index[0]), market=roles.market, btc=roles.bitcoin, grid=grid,
+                headline={"split": "first_ai", "window": (REGIME_SIDE, REGIME_SIDE),
+                          "ai_proxy": roles.ai, "hac_lags": "rule"},
+                min_obs=REGIME_MIN_SIDE, n_null=n_null)
+            notes.extend(spec_curve.frame.attrs.get("notes", []))
+        except PivotError as exc:
+            notes.add(f"specification curve not computed: {exc}")
     return RegimeReport(dataset=ds, symbols=syms, factors=facs, roles=roles, returns=returns,
-                        scores=scores, breaks=brk, window=int(window), catalog=cat, notes=notes)
+                        scores=scores, breaks=brk, window=int(window), catalog=cat, notes=notes,
+                        curve=spec_curve)

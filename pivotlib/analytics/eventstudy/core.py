@@ -30,11 +30,25 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 from pivotlib.analytics.eventstudy.battery import _abnormal_volume, _ar_long, _battery, _Panel
-from pivotlib.analytics.eventstudy.models import MODELS, fit_statsmodels, fit_vectorized
+from pivotlib.analytics.eventstudy.models import MODELS
 from pivotlib.analytics.eventstudy.result import EventStudyResult
+from pivotlib.analytics.eventstudy.stages import (
+    _check_window,
+    _prepare_events,
+    _prepare_returns,
+    align,
+    car_stats,
+    confounding,
+    estimate,
+    gather,
+    mask_covered,
+    other_cover,
+    post_fit_status,
+    regressors_of,
+    screen,
+)
 from pivotlib.defaults import BITCOIN, MARKET, MIN_ESTIMATION_OBS
 from pivotlib.errors import InputError
 
@@ -56,89 +70,6 @@ def miner_model(market: str = MARKET, crypto: str = BITCOIN) -> dict[str, Any]:
     EventStudyTools, estudy2 or eventstudy2 offers this as a first-class model).
     """
     return {"model": "factors", "factors": [market, crypto]}
-
-
-def _check_window(name: str, w: Sequence[int]) -> tuple[int, int]:
-    try:
-        a, b = (int(w[0]), int(w[1]))
-        if len(w) != 2 or a != w[0] or b != w[1]:
-            raise ValueError
-    except (TypeError, ValueError, IndexError) as exc:
-        raise InputError(f"{name}={w!r} is not a pair of integers (trading days relative to "
-                         f"day 0); pass e.g. {name}=(-1, 1)") from exc
-    if a > b:
-        raise InputError(f"{name}={w!r} is reversed; pass ({b}, {a})")
-    return a, b
-
-
-def _prepare_returns(returns: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(returns, pd.DataFrame):
-        raise InputError("returns must be a wide DataFrame (index = sessions, one column per "
-                         "symbol); build it with pivotlib.data.loading.load_returns")
-    if not isinstance(returns.index, pd.DatetimeIndex):
-        raise InputError("returns.index must be a DatetimeIndex of sessions; convert it with "
-                         "pd.to_datetime")
-    if returns.index.has_duplicates:
-        raise InputError("returns.index has duplicate dates; drop them "
-                         "(returns[~returns.index.duplicated()])")
-    r = returns
-    if r.index.tz is not None:
-        r = r.tz_localize(None)
-    if not r.index.is_monotonic_increasing:
-        r = r.sort_index()
-    return r
-
-
-def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(events, pd.DataFrame):
-        raise InputError("events must be a DataFrame with columns event_id, symbol, event_date")
-    missing = [c for c in ("event_id", "symbol", "event_date") if c not in events.columns]
-    if missing:
-        raise InputError(f"events lacks column(s) {missing}; it needs event_id, symbol, "
-                         "event_date (pivotlib.events.catalog.load_catalog provides them)")
-    ev = events[["event_id", "symbol", "event_date"]].copy()
-    dup = ev["event_id"][ev["event_id"].duplicated()].unique().tolist()
-    if dup:
-        raise InputError(f"duplicate event_id(s) {dup[:5]}; every event needs a unique id "
-                         "(e.g. '<SYMBOL>-<YYYYMMDD>-<n>')")
-    try:
-        d = pd.to_datetime(ev["event_date"])
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"events.event_date has unparseable dates ({exc}); use YYYY-MM-DD") \
-            from exc
-    if d.isna().any():
-        bad = ev.loc[d.isna(), "event_id"].tolist()[:5]
-        raise InputError(f"events {bad} have no event_date; fill it or drop those rows")
-    if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
-    ev["_date"] = d.dt.normalize().astype("datetime64[ns]")
-    ev["symbol"] = ev["symbol"].astype(str)
-    return ev
-
-
-def _session_positions(index: pd.DatetimeIndex, dates: pd.Series, policy: str,
-                       ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Map dates to row positions of ``index`` under the non-trading-day policy.
-
-    Same logic as :func:`pivotlib.data.calendar.to_session`, applied to the returns index (the
-    sessions actually in the data). Returns (position or -1, inside-data flag).
-    """
-    if policy not in ("next", "previous", "raise"):
-        raise InputError(f"unknown nontrading policy {policy!r}; use 'next', 'previous' or "
-                         "'raise'")
-    idx = index.normalize().as_unit("ns").asi8
-    x = dates.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    n = len(idx)
-    inside = (x >= idx[0]) & (x <= idx[-1]) if n else np.zeros(len(x), dtype=bool)
-    left = np.searchsorted(idx, x, side="left")
-    exact = (left < n) & (idx[np.minimum(left, n - 1)] == x)
-    if policy == "raise" and (inside & ~exact).any():
-        bad = ids[inside & ~exact].tolist()[:5]
-        raise InputError(f"event(s) {bad} fall on non-trading days; pass trading days or use "
-                         "nontrading='next' or 'previous'")
-    pos = np.where(exact, left, left if policy == "next" else left - 1)
-    pos = np.where(inside & (pos >= 0) & (pos < n), pos, -1)
-    return pos.astype(np.int64), inside
 
 
 def run_event_study(
@@ -294,21 +225,7 @@ def run_event_study(
                          f"{DEFAULT_MIN_EST})")
     r = _prepare_returns(returns)
     ev = _prepare_events(events)
-
-    if model == "factors":
-        if not factors:
-            raise InputError("model='factors' needs factors=[...], e.g. ['SPY', 'BTC-USD']")
-        regs = [str(f) for f in factors]
-    elif model in ("market", "market_adjusted"):
-        regs = [market]
-    else:
-        regs = []
-    miss = [c for c in regs if c not in r.columns]
-    if miss:
-        raise InputError(f"regressor column(s) {miss} not in returns; load them (e.g. "
-                         f"load_returns([... , {miss[0]!r}])) or change market/factors")
-    if len(set(regs)) != len(regs):
-        raise InputError(f"factors {regs} repeat a column; list each once")
+    regs = regressors_of(model, market, factors, r.columns)
 
     options = dict(model=model, market=market, factors=list(factors) if factors else None,
                    estimation=(e0, e1), window=(w0, w1), nontrading=nontrading,
@@ -319,159 +236,33 @@ def run_event_study(
                    kp_max_events=kp_max_events, gsign_p=gsign_p, wilcoxon_p=wilcoxon_p,
                    engine=engine, seed=seed)
 
-    index = r.index
-    n_rows = len(index)
-    ids = ev["event_id"]
-    pos, inside = _session_positions(index, ev["_date"], nontrading, ids)
+    # stage 1: alignment
+    al = align(r, ev, nontrading=nontrading, other_events=other_events, prepared=(r, ev))
+    index, pos = al.index, al.pos
     n_ev = len(ev)
-    status = np.array(["ok"] * n_ev, dtype=object)
-    col_idx = r.columns.get_indexer(ev["symbol"].to_numpy(dtype=object)).astype(np.int64)
-    has_sym = col_idx >= 0
-    # symbol-major copy: each event's window is a contiguous slice of one row (fast gathers)
-    try:
-        AT = np.ascontiguousarray(r.to_numpy(dtype=float, na_value=np.nan).T)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"returns must be numeric ({exc}); convert with "
-                         "returns.apply(pd.to_numeric, errors='coerce')") from exc
-
-    # first valid return of every symbol (for "not listed yet")
-    first_valid = np.full(AT.shape[0], n_rows, dtype=np.int64)
-    fin = np.isfinite(AT)
-    anyv = fin.any(axis=1)
-    first_valid[anyv] = fin.argmax(axis=1)[anyv]
-
-    lo_off, hi_off = min(e0, w0), max(e1, w1)
-    fv_ev = np.where(col_idx >= 0, first_valid[np.maximum(col_idx, 0)], n_rows)
-    suspect = (~has_sym | ~inside | (pos < 0) | (fv_ev > pos) | (pos + lo_off < 0)
-               | (pos + hi_off >= n_rows))
-    for i in np.flatnonzero(suspect):
-        if not has_sym[i]:
-            status[i] = "symbol not in returns"
-        elif not inside[i] or pos[i] < 0:
-            status[i] = (f"event date outside data ({index[0].date()} to "
-                         f"{index[-1].date()})") if n_rows else "event date outside data"
-        elif first_valid[col_idx[i]] > pos[i]:
-            fv = first_valid[col_idx[i]]
-            status[i] = ("not listed yet (first return "
-                         f"{index[fv].date() if fv < n_rows else 'never'})")
-        elif pos[i] + w1 >= n_rows or pos[i] + w0 < 0:
-            status[i] = (f"event window runs off the data (the returns end "
-                         f"{index[-1].date()}; the window needs {w1} session(s) after day 0)"
-                         if pos[i] + w1 >= n_rows else "event window runs off the data")
-        elif pos[i] + lo_off < 0 or pos[i] + hi_off >= n_rows:
-            have = int(pos[i])
-            fix = (f"load history before {index[0].date()} or start the estimation window "
-                   f"at -{have} (e.g. estimation [-{have}, {e1}])"
-                   if have + e1 + 1 >= min_est else
-                   f"load history before {index[0].date()} (the engine needs {min_est} "
-                   "estimation returns)")
-            status[i] = (f"estimation runs off the data (needs {max(-lo_off, 0)} sessions "
-                         f"before day 0, the returns start {index[0].date()}, {have} sessions "
-                         f"earlier); {fix}")
-
-    # day-0 positions of all events (incl. other_events) per symbol, for masking/confounding
-    allpos = pd.DataFrame({"event_id": ids.to_numpy(), "symbol": ev["symbol"].to_numpy(),
-                           "pos": pos})
-    if other_events is not None:
-        oe = _prepare_events(other_events)
-        oe = oe[~oe["event_id"].isin(set(ids))]
-        opos, _ = _session_positions(index, oe["_date"], "next" if nontrading == "raise"
-                                     else nontrading, oe["event_id"])
-        allpos = pd.concat([allpos, pd.DataFrame({"event_id": oe["event_id"].to_numpy(),
-                                                  "symbol": oe["symbol"].to_numpy(),
-                                                  "pos": opos})], ignore_index=True)
-    allpos = allpos[allpos["pos"] >= 0]
-
-    okpos = np.flatnonzero(status == "ok")
-    est_off = np.arange(e0, e1 + 1)
-    evt_off = np.arange(w0, w1 + 1)
-    le, L = len(est_off), len(evt_off)
-    p0 = pos[okpos]
-    ci = col_idx[okpos]
-    ridx_evt = p0[:, None] + evt_off[None, :]
-    # windows are contiguous slices of a symbol's row: gather them through strided views
-    if len(okpos):  # then every window fits inside the data
-        win_est = sliding_window_view(AT, le, axis=1)
-        win_evt = sliding_window_view(AT, L, axis=1)
-    else:
-        win_est = np.zeros((AT.shape[0], 1, le))
-        win_evt = np.zeros((AT.shape[0], 1, L))
-    y_est = win_est[ci, p0 + e0]
-    y_evt = win_evt[ci, p0 + w0]
-    rc = r.columns.get_indexer(regs).astype(np.int64)
-    x_est = np.stack([win_est[c, p0 + e0] for c in rc], axis=2) if len(rc) else np.zeros(
-        (len(okpos), le, 0))
-    x_evt = np.stack([win_evt[c, p0 + w0] for c in rc], axis=2) if len(rc) else np.zeros(
-        (len(okpos), L, 0))
-    mask_est = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
-    mask_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
-
-    # other events of the same symbol: mask from estimation, flag confounding. Grids over
-    # (session, symbol): how many events' windows cover a cell and how many day 0s fall on it.
+    id_arr = ev["event_id"].to_numpy()
     sym_arr = ev["symbol"].to_numpy()
-    id_arr = ids.to_numpy()
-    confounded = np.zeros(n_ev, dtype=bool)
-    confounded_by = np.array([""] * n_ev, dtype=object)
-    ap_col = r.columns.get_indexer(allpos["symbol"].astype(str).to_numpy(dtype=object)).astype(
-        np.int64)
-    ap_pos = allpos["pos"].to_numpy(dtype=np.int64)
-    use = ap_col >= 0
-    ap_col, ap_pos = ap_col[use], ap_pos[use]
-    n_cols = AT.shape[0]
-    day0_grid = np.zeros((n_cols, n_rows + 1), dtype=np.int32)
-    np.add.at(day0_grid, (ap_col, ap_pos + 1), 1)
-    day0_cum = np.cumsum(day0_grid, axis=1, dtype=np.int32)  # [c, t] = # day 0s at rows < t
-    valid_ev = (pos >= 0) & (col_idx >= 0)
-    vi = np.flatnonzero(valid_ev)
-    lo_r = np.clip(pos[vi] + w0, 0, n_rows)
-    hi_r = np.clip(pos[vi] + w1 + 1, 0, n_rows)
-    cnt = day0_cum[col_idx[vi], hi_r] - day0_cum[col_idx[vi], lo_r] - (1 if w0 <= 0 <= w1 else 0)
-    confounded[vi] = cnt > 0
-    if confounded.any():
-        ap_ids = allpos["event_id"].to_numpy()[use]
-        for gi in np.flatnonzero(confounded):
-            hit = ((ap_col == col_idx[gi]) & (ap_pos >= pos[gi] + w0) & (ap_pos <= pos[gi] + w1)
-                   & (ap_ids != id_arr[gi]))
-            confounded_by[gi] = ",".join(sorted(str(x) for x in ap_ids[hit]))
-    if mask_other_events and len(okpos) and len(ap_pos):
-        cover = np.zeros((n_cols, n_rows + 1), dtype=np.int32)
-        np.add.at(cover, (ap_col, np.clip(ap_pos + w0, 0, n_rows)), 1)
-        np.add.at(cover, (ap_col, np.clip(ap_pos + w1 + 1, 0, n_rows)), -1)
-        cover = np.cumsum(cover, axis=1, dtype=np.int32)
-        # an event's own window never meets its estimation window, so any cover is another's
-        mask_est &= sliding_window_view(cover, le, axis=1)[ci, p0 + e0] == 0
+    status = screen(al, (e0, e1), (w0, w1), min_est)
+    confounded, confounded_by = confounding(al, (w0, w1))
 
-    fitter = fit_vectorized if engine == "vectorized" else fit_statsmodels
-    fit = fitter(y_est, x_est, mask_est, y_evt, x_evt, mask_evt, model, sigma_ddof)
+    # stage 2: windows (other events' windows masked from estimation)
+    okpos = np.flatnonzero(status == "ok")
+    rc = r.columns.get_indexer(regs).astype(np.int64)
+    win = gather(al.AT, pos[okpos], al.col_idx[okpos], rc, (e0, e1), (w0, w1), okpos)
+    if mask_other_events and len(okpos):
+        win.mask_est = mask_covered(win.mask_est, other_cover(al, (w0, w1)), win.ci,
+                                    win.p0 + e0)
+    p0, y_evt, mask_evt = win.p0, win.y_evt, win.mask_evt
 
-    # post-fit drop reasons
-    keep = np.ones(len(okpos), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        suspect = ((fit.n_est < min_est) | ~(fit.sst > 0) | ~(fit.sigma > 0) | fit.singular
-                   | ~mask_evt.any(axis=1) | (fit.n_est - fit.k <= 2))
-    for j in np.flatnonzero(suspect):
-        gi = okpos[j]
-        m = fit.n_est[j]
-        if m < min_est:
-            status[gi] = (f"too few observations ({m} < min_est={min_est})"
-                          + _limiting(AT, index, [ci[j]] + list(rc), [sym_arr[gi]] + regs,
-                                      p0[j] + e0, p0[j] + e1, "estimation window"))
-        elif not (fit.sst[j] > 0) or not (fit.sigma[j] > 0):
-            status[gi] = "constant returns (zero variance in the estimation window)"
-        elif fit.singular[j]:
-            status[gi] = "regressors constant or collinear in the estimation window"
-        elif not mask_evt[j].any():
-            status[gi] = ("no valid returns in the event window"
-                          + _limiting(AT, index, [ci[j]] + list(rc), [sym_arr[gi]] + regs,
-                                      p0[j] + w0, p0[j] + w1, "event window"))
-        elif fit.n_est[j] - fit.k <= 2:
-            status[gi] = f"too few observations ({m})"
-        else:
-            continue
-        keep[j] = False
+    # stage 3: estimation and the post-fit drop reasons
+    fit = estimate(win, model, sigma_ddof, engine)
+    keep = post_fit_status(al, win, fit, status, min_est, regs)
+
+    # stage 4: abnormal returns
+    cs = car_stats(fit, y_evt, mask_evt, model, car_variance)
+    ar, sar, l2 = cs["ar"], cs["sar"], cs["l2"]
 
     # ------------------------------------------------------------------ per-event table
-    k = fit.k
     out = pd.DataFrame({"symbol": ev["symbol"].to_numpy(),
                         "event_date": ev["_date"].to_numpy()}, index=pd.Index(id_arr,
                                                                                    name="event_id"))
@@ -487,27 +278,6 @@ def run_event_study(
         full[okpos] = vals
         return full
 
-    ar = fit.ar
-    sig = fit.sigma
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sar = ar / (sig[:, None] * np.sqrt(fit.c_evt))
-    l2 = mask_evt.sum(axis=1).astype(float)
-    car = np.where(l2 > 0, np.nansum(ar, axis=1), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        car_se_simple = sig * np.sqrt(l2)
-        car_se_corr = np.sqrt(fit.var_car_corr)
-        car_se = car_se_simple if car_variance == "simple" else car_se_corr
-        car_t = car / car_se
-        normal = y_evt - ar
-        bhar = np.where(l2 > 0, np.nanprod(np.where(mask_evt, 1 + y_evt, np.nan), axis=1)
-                        - np.nanprod(np.where(mask_evt, 1 + normal, np.nan), axis=1), np.nan)
-        r2 = (1 - fit.sse / fit.sst) if model not in ("market_adjusted",) else np.full(
-            len(okpos), np.nan)
-    from scipy.special import stdtr  # t.sf(t, df) = stdtr(df, -t); lighter than scipy.stats
-
-    car_df = (fit.n_est - k).astype(float)
-    car_p = np.where(car_df > 0, 2 * stdtr(np.maximum(car_df, 1), -np.abs(car_t)), np.nan)
-
     out["n_est"] = put(fit.n_est.astype(float))
     out["alpha"] = put(fit.params[:, 0]) if model != "market_adjusted" else put(
         np.zeros(len(okpos)))
@@ -516,15 +286,15 @@ def run_event_study(
             out[f"beta_{c}"] = put(np.ones(len(okpos)))
         else:
             out[f"beta_{c}"] = put(fit.params[:, 1 + j])
-    out["sigma"] = put(sig)
-    out["r2"] = put(r2)
+    out["sigma"] = put(fit.sigma)
+    out["r2"] = put(cs["r2"])
     out["n_evt"] = put(l2)
-    out["car"] = put(car)
-    out["car_t"] = put(car_t)
-    out["car_df"] = put(car_df)
-    out["car_p"] = put(car_p)
-    out["car_se_corrected"] = put(car_se_corr)
-    out["bhar"] = put(bhar)
+    out["car"] = put(cs["car"])
+    out["car_t"] = put(cs["car_t"])
+    out["car_df"] = put(cs["car_df"])
+    out["car_p"] = put(cs["car_p"])
+    out["car_se_corrected"] = put(cs["car_se_corrected"])
+    out["bhar"] = put(cs["bhar"])
     out["confounded"] = confounded
     out["confounded_by"] = confounded_by
     # statistics only for kept events: blank the rest
@@ -534,7 +304,8 @@ def run_event_study(
     out.loc[out.index[dropped_rows], stat_cols] = np.nan
 
     if volume is not None:
-        av, avt = _abnormal_volume(volume, r.index, sym_arr, pos, okpos, est_off, evt_off)
+        av, avt = _abnormal_volume(volume, r.index, sym_arr, pos, okpos, win.est_off,
+                                   win.evt_off)
         av[dropped_rows] = np.nan
         avt[dropped_rows] = np.nan
         out["abn_volume"] = av
@@ -547,29 +318,8 @@ def run_event_study(
                start=(p0 + e0)[kk], pos0=p0[kk])
     n_boot_eff = (999 if len(gidx) <= 30 else 0) if n_boot is None else int(n_boot)
     options["n_boot"] = n_boot_eff
-    tests, daily, caar, kp_r = _battery(F, options, evt_off)
-    ar_long = _ar_long(id_arr[gidx], sym_arr[gidx], evt_off, ridx_evt[kk], index, y_evt[kk],
+    tests, daily, caar, kp_r = _battery(F, options, win.evt_off)
+    ar_long = _ar_long(id_arr[gidx], sym_arr[gidx], win.evt_off, win.ridx_evt[kk], index, y_evt[kk],
                        ar[kk], sar[kk], fit.c_evt[kk])
     return EventStudyResult(events=out, ar=ar_long, tests=tests, daily=daily, caar=caar,
                             options=options, kp_r=kp_r)
-
-
-def _limiting(AT: np.ndarray, index: pd.DatetimeIndex, cols: Sequence[int], names: Sequence[str],
-              lo: int, hi: int, what: str) -> str:
-    """Name the series that limits a window: the one with the fewest valid returns in rows
-    ``lo..hi`` of ``AT`` (symbol-major), with its first and last valid date, and the fix."""
-    counts = [int(np.isfinite(AT[c, lo:hi + 1]).sum()) for c in cols]
-    k = int(np.argmin(counts))
-    row = AT[cols[k]]
-    fin = np.flatnonzero(np.isfinite(row))
-    if not len(fin):
-        return f": {names[k]} has no data at all; load it or drop it from the model"
-    first, last = index[fin[0]].date(), index[fin[-1]].date()
-    if fin[-1] < hi:
-        return (f": {names[k]} has {counts[k]} valid returns in the {what} (its data end "
-                f"{last}); extend {names[k]} past {index[hi].date()} or pick an earlier event")
-    if fin[0] > lo:
-        return (f": {names[k]} has {counts[k]} valid returns in the {what} (its data start "
-                f"{first}); load earlier history of {names[k]} or pick a later event")
-    return (f": {names[k]} has {counts[k]} valid returns in the {what} (gaps between {first} "
-            f"and {last}); fill the gaps or pick another event")

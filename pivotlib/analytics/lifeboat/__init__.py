@@ -18,13 +18,21 @@ Frames in, result objects out (no file paths, no notebook code). Three questions
 from __future__ import annotations
 
 from pivotlib.analytics.lifeboat._common import HAC_RULE, LifeboatResult, hac_lags, ols_hac
-from pivotlib.analytics.lifeboat.betas import DownsideBetas, downside_betas, interaction_fit
+from pivotlib.analytics.lifeboat.betas import (
+    DownsideBetas,
+    down_changes,
+    downside_betas,
+    interaction_fit,
+)
 from pivotlib.analytics.lifeboat.cohorts import (
+    BORDERLINE_CATEGORIES,
+    BORDERLINE_CHOICES,
     CONTRACT_CATEGORIES,
     DiDResult,
     downside_did,
     label_permutation_null,
     label_permutation_p,
+    permutation_p_floor,
     pivot_cohorts,
 )
 from pivotlib.analytics.lifeboat.episodes import (
@@ -43,10 +51,11 @@ from pivotlib.analytics.lifeboat.run import LifeboatAnalysis, ai_deal_events, ru
 from pivotlib.analytics.lifeboat.spillover import SpilloverResult, peer_spillover
 
 __all__ = [
-    "AI_EVENT_CATEGORIES", "CONTRACT_CATEGORIES", "HAC_RULE", "CaptureResult", "DiDResult",
+    "AI_EVENT_CATEGORIES", "BORDERLINE_CATEGORIES", "BORDERLINE_CHOICES", "CONTRACT_CATEGORIES", "HAC_RULE", "CaptureResult", "DiDResult",
     "DownsideBetas", "LifeboatAnalysis", "LifeboatResult", "PersistenceResult",
-    "SpilloverResult", "ai_deal_events", "crash_episodes", "deal_persistence", "downside_betas",
+    "SpilloverResult", "ai_deal_events", "crash_episodes", "deal_persistence", "down_changes", "downside_betas",
     "downside_did", "episode_capture", "event_paths", "hac_lags", "interaction_fit",
-    "label_permutation_null", "label_permutation_p", "ols_hac", "peer_spillover", "pivot_cohorts", "run_lifeboat",
+    "label_permutation_null", "label_permutation_p", "ols_hac", "permutation_p_floor", "peer_spillover",
+    "pivot_cohorts", "run_lifeboat",
     "zigzag_episodes",
 ]

@@ -54,7 +54,7 @@ from pivotlib.analytics.lifeboat._common import (
 )
 from pivotlib.errors import InputError
 
-__all__ = ["DownsideBetas", "downside_betas", "interaction_fit"]
+__all__ = ["DownsideBetas", "down_changes", "downside_betas", "interaction_fit"]
 
 _SIDES = ("down", "up")
 
@@ -226,3 +226,58 @@ def downside_betas(returns: pd.DataFrame, symbols: Sequence[str],
               f"{HAC_RULE}")
     return DownsideBetas(table=table, notes=out_notes, title="Downside BTC beta, before vs after",
                          method=method, market=market, btc=btc, threshold=threshold, level=level)
+
+
+def down_changes(returns: pd.DataFrame, pairs: Sequence[tuple[str, Any]], *,
+                 market: str = "SPY", btc: str = "BTC-USD", threshold: float = 0.0,
+                 min_obs: int = 20) -> np.ndarray:
+    """The downside-beta change :math:`\\delta^{-}` of many (symbol, split date) pairs at once.
+
+    The same number as ``downside_betas(returns, [s], {s: split}, ...).table["down_change"]``
+    for each pair (one batched :func:`interaction_fit` instead of one call per symbol), with
+    NaN exactly where :func:`downside_betas` leaves a row without an estimate (symbol not in
+    the data, no split date, or fewer than ``min_obs`` BTC down *or* up days before or after
+    the split). Used by the lifeboat specification curve, which needs the change of each firm
+    at a few split dates, thresholds and sample ends.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        Wide daily simple returns (already cut at the sample end).
+    pairs : sequence of (symbol, date)
+        Symbol and first session of its "after" regime.
+    market, btc, threshold, min_obs
+        As in :func:`downside_betas`.
+
+    Returns
+    -------
+    ndarray, shape (len(pairs),)
+    """
+    returns = check_returns(returns)
+    check_roles(returns, market=market, btc=btc)
+    out = np.full(len(pairs), np.nan)
+    idx = returns.index
+    fac = returns[[market, btc]].to_numpy(float)
+    fac_ok = np.isfinite(fac).all(axis=1)
+    down = fac[:, 1] < threshold
+    rows, ys, posts, masks = [], [], [], []
+    for j, (s, d) in enumerate(pairs):
+        if s not in returns.columns or pd.isna(d) or s in (market, btc):
+            continue
+        y = returns[s].to_numpy(float)
+        ok = np.isfinite(y) & fac_ok
+        if not ok.any():
+            continue
+        post = idx >= to_day(d, f"split date of {s}")
+        counts = [int((ok & sel & when).sum()) for sel in (down, ~down)
+                  for when in (~post, post)]
+        if min(counts) < min_obs:
+            continue
+        rows.append(j)
+        ys.append(y)
+        posts.append(post.astype(float))
+        masks.append(ok & down)
+    if rows:
+        f = interaction_fit(np.array(ys), fac, np.array(posts), np.array(masks))
+        out[rows] = f["change"][:, 2]
+    return out

@@ -9,7 +9,19 @@ of the first one. A **loyalist** has none (it may have announced plans, reviews 
 pivoters' pivot dates (the middle date; for an even count, the earlier of the two middle dates,
 so it is a real pivot date), so that "before" and "after" cover the same market for both
 cohorts. ``as_of`` ignores contracts dated after it (a miner that signed later counts as a
-loyalist up to that date).
+loyalist up to that date). Both cohorts' split dates are sessions: a pivoter's pivot date
+(the catalog's ``event_date``, kept as ``pivot_date``) is moved to the first session on or
+after it, as the loyalists' common date is, whenever ``sessions`` are given.
+
+**Borderline** miners (one rule, :data:`BORDERLINE_CATEGORIES`): a miner with no signed
+contract (as of ``as_of``) but a catalog row of an *announced* pivot (category
+``strategic_pivot``: "into AI/HPC, or away from mining", ``data/events/SCHEMA.md``) on or
+before ``as_of``, e.g. Bitfarms' 2025-11-13 HPC conversion. Whether such a firm is a clean
+control is a judgement call, so ``borderline`` makes it explicit: ``"loyalist"`` (the
+default, and the rule before borderline existed), ``"pivoter"`` (pivot date = its first
+announcement) or ``"excluded"`` (left out of the cohorts; listed in ``attrs["excluded"]``).
+The loyalists' common date is the median of the *signed* pivoters' dates whatever the choice,
+so the choice moves only the borderline firms.
 
 Difference-in-differences (:func:`downside_did`)
 ------------------------------------------------
@@ -26,8 +38,10 @@ pseudo-DiD, computed for all labelings at once as a matrix product, and
 
 .. math:: p = \#\{|DiD^*| \ge |\widehat{DiD}|\} / \#\{\text{labelings}\}
 
-(the observed labeling is one of them, so ``p >= 1 / #labelings``). The firms' changes are
-held at their own split dates (Fisher's sharp null: no cohort effect on any firm).
+(the observed labeling is one of them, so ``p >= 1 / #labelings``; with equal cohorts every
+labeling has a mirror image with the same ``|DiD*|``, so ``p >= 2 / C(N, N/2)``, 0.10 at 3 vs
+3: :func:`permutation_p_floor`, and the table says so beside the p when it binds). The firms'
+changes are held at their own split dates (Fisher's sharp null: no cohort effect on any firm).
 
 Placebo: every split date is moved ``placebo_shift`` sessions earlier and the "after" window
 is cut at the real split date, so the placebo measures only pre-pivot drift; a sizeable
@@ -57,16 +71,23 @@ from pivotlib.analytics.lifeboat._common import LifeboatResult, check_returns
 from pivotlib.analytics.lifeboat.betas import DownsideBetas, downside_betas
 from pivotlib.errors import InputError
 
-__all__ = ["CONTRACT_CATEGORIES", "DiDResult", "downside_did", "label_permutation_null",
-           "label_permutation_p", "pivot_cohorts"]
+__all__ = ["BORDERLINE_CATEGORIES", "BORDERLINE_CHOICES", "CONTRACT_CATEGORIES", "DiDResult",
+           "downside_did", "label_permutation_null", "label_permutation_p", "permutation_p_floor",
+           "pivot_cohorts"]
 
 CONTRACT_CATEGORIES: tuple[str, ...] = ("ai_hosting_lease", "ai_cloud_contract")
 """Catalog categories that count as a *signed* AI/HPC contract."""
+BORDERLINE_CATEGORIES: tuple[str, ...] = ("strategic_pivot",)
+"""Catalog categories of an *announced* pivot: a miner with one of these (and no signed contract)
+is borderline (see the module docstring)."""
+BORDERLINE_CHOICES: tuple[str, ...] = ("loyalist", "pivoter", "excluded")
+"""What a borderline miner can be treated as."""
 
 
 def pivot_cohorts(catalog: pd.DataFrame, symbols: Sequence[str], *,
                   categories: Sequence[str] = CONTRACT_CATEGORIES, as_of: Any = None,
-                  sessions: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+                  sessions: pd.DatetimeIndex | None = None, borderline: str = "loyalist",
+                  borderline_categories: Sequence[str] = BORDERLINE_CATEGORIES) -> pd.DataFrame:
     """Pivoter/loyalist cohort, pivot date and split date of each symbol, from the catalog.
 
     Parameters
@@ -80,14 +101,24 @@ def pivot_cohorts(catalog: pd.DataFrame, symbols: Sequence[str], *,
     as_of : date, optional
         Ignore contracts with an ``event_date`` after this date.
     sessions : DatetimeIndex, optional
-        If given, the loyalists' common date is moved to the first session on or after it.
+        If given, every split date (the pivoters' own and the loyalists' common one) is moved
+        to the first session on or after it.
+    borderline : {"loyalist", "pivoter", "excluded"}, default "loyalist"
+        Treatment of borderline miners (announced pivot, no signed contract; module doc).
+    borderline_categories : sequence of str
+        Categories of an announced pivot (:data:`BORDERLINE_CATEGORIES`).
 
     Returns
     -------
     DataFrame
         Index ``symbol``; columns ``cohort`` ('pivoter'/'loyalist'), ``pivot_date`` (NaT for
-        loyalists), ``first_contract`` (event id), ``split_date`` and ``split_rule``.
+        loyalists), ``first_contract`` (event id), ``split_date`` (a session when ``sessions``
+        are given), ``split_rule``, ``borderline`` (bool) and ``announced`` (first announced
+        pivot's event id of a borderline firm). ``attrs``: ``loyalist_date``, ``excluded``
+        (borderline firms left out), ``borderline`` (the choice).
     """
+    if borderline not in BORDERLINE_CHOICES:
+        raise InputError(f"borderline={borderline!r}; use one of {list(BORDERLINE_CHOICES)}")
     need = {"symbol", "event_date", "category", "event_id"}
     if not isinstance(catalog, pd.DataFrame) or not need <= set(catalog.columns):
         raise InputError(f"catalog must be a DataFrame with columns {sorted(need)}; "
@@ -99,25 +130,57 @@ def pivot_cohorts(catalog: pd.DataFrame, symbols: Sequence[str], *,
         c = c[c["event_date"] <= pd.Timestamp(as_of)]
     c = c[c["symbol"].isin(syms)].sort_values(["event_date", "event_id"])
     first = c.groupby("symbol").first()
+    b = catalog[catalog["category"].isin(list(borderline_categories))].copy()
+    b["event_date"] = pd.to_datetime(b["event_date"])
+    if as_of is not None:
+        b = b[b["event_date"] <= pd.Timestamp(as_of)]
+    b = b[b["symbol"].isin(syms)].sort_values(["event_date", "event_id"])
+    announced = b.groupby("symbol").first()
     rows = []
     for s in syms:
         if s in first.index:
             rows.append({"symbol": s, "cohort": "pivoter", "pivot_date": first.loc[s, "event_date"],
-                         "first_contract": first.loc[s, "event_id"]})
+                         "first_contract": first.loc[s, "event_id"], "borderline": False,
+                         "announced": ""})
         else:
+            bl = s in announced.index
             rows.append({"symbol": s, "cohort": "loyalist", "pivot_date": pd.NaT,
-                         "first_contract": ""})
-    out = pd.DataFrame(rows).set_index("symbol")
+                         "first_contract": "", "borderline": bl,
+                         "announced": announced.loc[s, "event_id"] if bl else ""})
+    out = pd.DataFrame(rows, columns=["symbol", "cohort", "pivot_date", "first_contract",
+                                      "borderline", "announced"]).set_index("symbol")
+    out["pivot_date"] = pd.to_datetime(out["pivot_date"])
+    out["borderline"] = out["borderline"].astype(bool)
     piv = out["pivot_date"].dropna().sort_values()
     common = piv.iloc[(len(piv) - 1) // 2] if len(piv) else pd.NaT
-    if sessions is not None and pd.notna(common) and len(sessions):
-        pos = sessions.searchsorted(common)
-        common = sessions[min(pos, len(sessions) - 1)]
-    out["split_date"] = out["pivot_date"].where(out["cohort"] == "pivoter", common)
+    common = _to_session(common, sessions)
+    own = out["pivot_date"].map(lambda d: _to_session(d, sessions))
+    out["split_date"] = pd.to_datetime(own.where(out["cohort"] == "pivoter", common))
     out["split_rule"] = np.where(out["cohort"] == "pivoter", "first signed AI/HPC contract",
                                  "median pivot date of the pivoters")
+    bl = out.index[out["borderline"]]
+    excluded: list[str] = []
+    if borderline == "pivoter" and len(bl):
+        dates = announced.loc[bl, "event_date"]
+        out.loc[bl, "cohort"] = "pivoter"
+        out.loc[bl, "pivot_date"] = dates.to_numpy()
+        out.loc[bl, "split_date"] = [_to_session(d, sessions) for d in dates]
+        out.loc[bl, "split_rule"] = "first announced pivot (borderline: no signed contract)"
+    elif borderline == "excluded" and len(bl):
+        excluded = list(bl)
+        out = out.drop(index=bl)
     out.attrs["loyalist_date"] = common
+    out.attrs["excluded"] = excluded
+    out.attrs["borderline"] = borderline
     return out
+
+
+def _to_session(day: Any, sessions: pd.DatetimeIndex | None) -> Any:
+    """``day`` moved to the first of ``sessions`` on or after it (the last one past the end)."""
+    if sessions is None or not len(sessions) or pd.isna(day):
+        return day
+    pos = sessions.searchsorted(pd.Timestamp(day))
+    return sessions[min(pos, len(sessions) - 1)]
 
 
 def label_permutation_p(values: np.ndarray, treated: np.ndarray, *, max_exact: int = 20000,
@@ -168,12 +231,44 @@ def label_permutation_null(values: np.ndarray, treated: np.ndarray, *, max_exact
     return obs, null, exact
 
 
+def permutation_p_floor(n: int, n_treated: int, *, max_exact: int = 20000,
+                        n_perm: int = 9999) -> float:
+    r"""Smallest p-value :func:`label_permutation_p` can return for ``n_treated`` of ``n``.
+
+    Exact enumeration over :math:`L = \binom{n}{n_t}` labelings gives :math:`p \ge 1/L`. With
+    equal cohorts (:math:`n_t = n/2`) every labeling has a mirror image (the cohorts swapped)
+    whose DiD is the same number with the other sign, so :math:`|DiD^*|` ties with it and
+    :math:`p \ge 2/\binom{n}{n/2}` (0.10 for 3 vs 3, 0.057 for 4 vs 4: never significant at
+    5% below 5 vs 5). With ``n_perm`` random labelings (plus the observed one) the floor is
+    :math:`1/(n_{perm}+1)`.
+    """
+    if n_treated <= 0 or n_treated >= n:
+        return float("nan")
+    total = math.comb(n, n_treated)
+    if total > max_exact:
+        return 1.0 / (n_perm + 1)
+    return (2.0 if 2 * n_treated == n else 1.0) / total
+
+
+def p_floor_note(p: float, n_treated: int, n_control: int, floor: float) -> str:
+    """A sentence beside a permutation p that sits on its floor (empty when it does not)."""
+    if not (np.isfinite(p) and np.isfinite(floor)) or p > floor + 1e-12:
+        return ""
+    n = n_treated + n_control
+    why = (f"{n_treated} vs {n_control}: every labelling has a mirror image, so p >= "
+           f"2/C({n},{n_treated})" if n_treated == n_control else
+           f"{n_treated} vs {n_control}: p >= 1/C({n},{n_treated})")
+    return (f"the permutation p = {p:.3f} is the smallest this design allows ({why} = "
+            f"{floor:.3f}); more firms are needed for a smaller p")
+
+
 @dataclass
 class DiDResult(LifeboatResult):
     """Result of :func:`downside_did`.
 
     ``table``: one row per estimate (``actual``, ``placebo``): ``did``, ``se``, ``low``,
-    ``high``, ``welch_p``, ``perm_p``, ``n_labelings``, ``exact``, ``n_pivoters``,
+    ``high``, ``welch_p``, ``perm_p``, ``p_floor`` (:func:`permutation_p_floor`), ``p_note``
+    (a sentence when ``perm_p`` sits on the floor), ``n_labelings``, ``exact``, ``n_pivoters``,
     ``n_loyalists``, ``mean_change_pivoters``, ``mean_change_loyalists`` and, on the
     ``actual`` row, ``loo_min``/``loo_max`` (range of the DiD leaving one firm out). ``firms``:
     per-firm changes with cohort (the input of the DiD) and ``did_without``; ``betas`` and ``placebo_betas`` the full
@@ -202,9 +297,14 @@ def _did_row(name: str, firms: pd.DataFrame, col: str, level: float, **perm: Any
     q = stats.t.ppf(0.5 + level / 2, dof) if np.isfinite(dof) else np.nan
     p, nl, exact = label_permutation_p(d[col].to_numpy(float),
                                        (d["cohort"] == "pivoter").to_numpy(), **perm)
+    floor = permutation_p_floor(len(piv) + len(loy), len(piv),
+                                max_exact=perm.get("max_exact", 20000),
+                                n_perm=perm.get("n_perm", 9999))
     return row | {"did": did, "se": se, "low": did - q * se, "high": did + q * se,
                   "welch_p": float(2 * stats.t.sf(abs(did / se), dof)) if np.isfinite(dof)
-                  else np.nan, "perm_p": p, "n_labelings": nl, "exact": exact,
+                  else np.nan, "perm_p": p, "p_floor": floor,
+                  "p_note": p_floor_note(p, len(piv), len(loy), floor),
+                  "n_labelings": nl, "exact": exact,
                   "mean_change_pivoters": piv.mean(), "mean_change_loyalists": loy.mean()}
 
 
@@ -282,6 +382,8 @@ def downside_did(returns: pd.DataFrame, cohorts: pd.DataFrame, *, market: str = 
         table.loc[0, ["loo_min", "loo_max"]] = [firms["did_without"].min(),
                                                 firms["did_without"].max()]
     notes = list(betas.notes)
+    if isinstance(rows[0].get("p_note"), str) and rows[0]["p_note"]:
+        notes.append("DiD: " + rows[0]["p_note"])
     left = firms.index[firms["down_change"].isna()].tolist()
     if left:
         notes.append(f"left out of the DiD (no estimate): {', '.join(left)}")

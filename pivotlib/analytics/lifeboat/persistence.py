@@ -24,9 +24,22 @@ when the pop is small, so the cross-section uses events with :math:`|AR_{i0}| \g
 ``partial`` (excludes both), ``unclear`` (includes both).
 
 Tests across events at each horizon: cross-sectional t of the mean CAR/BHAR, and for BHAR the
-Lyon, Barber and Tsai (1999) skewness-adjusted t with its bootstrap p-value (Hall 1992; the
-re-centred BHARs are resampled with replacement ``n_boot`` times, seeded, all draws in one
-array). Cross-section: :math:`k_i(h) = c_0 + c_1 \log(\text{deal\_usd}_i) + u_i`, OLS with HC3
+Lyon, Barber and Tsai (1999) skewness-adjusted t with its bootstrap p-value
+(:func:`lbt_skew_t`, :func:`lbt_bootstrap`). As the paper computes it (``skew="lbt"``, the
+default), with :math:`S = \bar x / s` and :math:`s` the sample standard deviation,
+
+.. math:: \hat\gamma = \frac{\sum_i (x_i - \bar x)^3}{n s^3}, \qquad
+          t_{sa} = \sqrt n \Big(S + \tfrac13 \hat\gamma S^2 + \tfrac{1}{6n}\hat\gamma\Big)
+
+(LBT eq. 5), and the bootstrap draws ``n_boot`` resamples of size :math:`n_b = n/4` (at least
+3) with replacement, computes :math:`t_{sa}^b` on each with :math:`S^b = (\bar x^b - \bar x) /
+s^b` (the null imposed by re-centring on the original mean) and :math:`\hat\gamma^b` of the
+resample, and reports the two-sided p :math:`2 \min(\Pr^*(t^b \le t_{sa}), \Pr^*(t^b \ge
+t_{sa}))` (each share with +1 in numerator and denominator). ``skew="bias_corrected"`` keeps
+the earlier variant, named: Hall's (1992) bias-corrected skewness :math:`\frac{n}{(n-1)(n-2)}
+\sum (x_i - \bar x)^3 / s^3` and resamples of size ``n`` (about 4% larger t at n = 30). Each
+(benchmark, horizon) has its own random stream, seeded by ``(seed, benchmark, h)``, so a
+horizon's p does not change with the other horizons requested. Cross-section: :math:`k_i(h) = c_0 + c_1 \log(\text{deal\_usd}_i) + u_i`, OLS with HC3
 standard errors (MacKinnon and White 1985).
 
 Horizons past the data: an event whose path ends before ``h`` (end of data, or a missing
@@ -55,11 +68,68 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pivotlib.analytics.eventstudy.resample import bootstrap_skew_t
 from pivotlib.analytics.lifeboat._common import LifeboatResult, check_returns, check_roles
 from pivotlib.errors import InputError
 
-__all__ = ["AI_EVENT_CATEGORIES", "PersistenceResult", "deal_persistence", "event_paths"]
+__all__ = ["AI_EVENT_CATEGORIES", "SKEW_METHODS", "PersistenceResult", "deal_persistence",
+           "event_paths", "lbt_bootstrap", "lbt_skew_t"]
+
+SKEW_METHODS: tuple[str, ...] = ("lbt", "bias_corrected")
+"""``lbt``: Lyon, Barber and Tsai (1999) eq. 5 and n/4 resamples; ``bias_corrected``: Hall's
+bias-corrected skewness and resamples of n (the variant used before)."""
+
+
+def _skew_t_rows(x: np.ndarray, centre: np.ndarray | float, skew: str) -> np.ndarray:
+    """t_sa of each row of ``x`` with ``S = (mean - centre) / s`` (module docstring)."""
+    n = x.shape[1]
+    m = x.mean(axis=1)
+    sd = x.std(axis=1, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        S = (m - centre) / sd
+        third = ((x - m[:, None]) ** 3).sum(axis=1) / sd ** 3
+        g = third / n if skew == "lbt" else n / ((n - 1) * (n - 2)) * third
+        return np.sqrt(n) * (S + g * S * S / 3.0 + g / (6.0 * n))
+
+
+def lbt_skew_t(x: np.ndarray, *, skew: str = "lbt") -> float:
+    r"""Skewness-adjusted t of the mean (Lyon, Barber and Tsai 1999, eq. 5).
+
+    :math:`t_{sa} = \sqrt n (S + \hat\gamma S^2 / 3 + \hat\gamma / (6n))`, :math:`S = \bar x/s`,
+    :math:`\hat\gamma = \sum (x_i - \bar x)^3 / (n s^3)` (``skew="lbt"``) or Hall's
+    bias-corrected :math:`\frac{n}{(n-1)(n-2)} \sum (x_i - \bar x)^3 / s^3`
+    (``skew="bias_corrected"``). NaN with fewer than 3 finite values or no dispersion.
+    """
+    if skew not in SKEW_METHODS:
+        raise InputError(f"skew={skew!r}; use one of {list(SKEW_METHODS)}")
+    v = np.asarray(x, float)
+    v = v[np.isfinite(v)]
+    if v.size < 3 or not v.std(ddof=1) > 0:
+        return float("nan")
+    return float(_skew_t_rows(v[None, :], 0.0, skew)[0])
+
+
+def lbt_bootstrap(x: np.ndarray, n_boot: int, rng: np.random.Generator, *,
+                  skew: str = "lbt") -> tuple[float, float]:
+    r"""Skewness-adjusted t and its bootstrap p (LBT 1999; module docstring).
+
+    ``skew="lbt"``: resamples of size :math:`n_b = \max(3, \lfloor n/4 \rfloor)` as LBT draw;
+    ``"bias_corrected"``: resamples of size ``n``. Each resample's statistic uses
+    :math:`S^b = (\bar x^b - \bar x)/s^b`. Returns ``(t_sa, p)``; NaN with fewer than 3 values.
+    """
+    v = np.asarray(x, float)
+    v = v[np.isfinite(v)]
+    t0 = lbt_skew_t(v, skew=skew)
+    if not np.isfinite(t0):
+        return float("nan"), float("nan")
+    size = max(3, v.size // 4) if skew == "lbt" else v.size
+    draws = v[rng.integers(0, v.size, size=(int(n_boot), size))]
+    tb = _skew_t_rows(draws, v.mean(), skew)
+    tb = tb[np.isfinite(tb)]
+    if tb.size == 0:
+        return t0, float("nan")
+    lo = (1 + (tb <= t0).sum()) / (tb.size + 1)
+    hi = (1 + (tb >= t0).sum()) / (tb.size + 1)
+    return t0, float(min(1.0, 2 * min(lo, hi)))
 
 AI_EVENT_CATEGORIES: tuple[str, ...] = ("ai_hosting_lease", "ai_cloud_contract",
                                         "ai_cloud_launch", "ai_capex")
@@ -203,7 +273,7 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
                      horizons: Sequence[int] = (20, 60, 120),
                      est_window: tuple[int, int] = (-250, -11), min_est: int = 60,
                      min_pop: float = 0.05, level: float = 0.95, n_boot: int = 999,
-                     seed: int = 0) -> PersistenceResult:
+                     seed: int = 0, skew: str = "lbt") -> PersistenceResult:
     """CAR, BHAR and share of the day-0 move kept at each horizon (see module docstring).
 
     Parameters
@@ -226,7 +296,10 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
     level : float
         Confidence level of the intervals.
     n_boot, seed
-        Bootstrap draws and seed of the skewness-adjusted t.
+        Bootstrap draws and seed of the skewness-adjusted t (each benchmark and horizon its
+        own stream, ``np.random.default_rng([seed, benchmark, h])``).
+    skew : {"lbt", "bias_corrected"}, default "lbt"
+        The skewness estimator and resample size (:data:`SKEW_METHODS`, module docstring).
 
     Returns
     -------
@@ -240,8 +313,9 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
     P = event_paths(returns, events, market=market, btc=btc, controls=controls,
                     horizon=hs[-1], est_window=est_window, min_est=min_est)
     ev, info, R = P["events"], P["info"], P["r"]
+    if skew not in SKEW_METHODS:
+        raise InputError(f"skew={skew!r}; use one of {list(SKEW_METHODS)}")
     z = stats.norm.ppf(0.5 + level / 2)
-    rng = np.random.default_rng(seed)
     out = ev[["event_id", "symbol", "event_date"] + [c for c in ("category", "deal_usd",
                                                                  "confounders") if c in ev]].copy()
     out["h_avail"] = info["h_avail"].to_numpy()
@@ -253,7 +327,7 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
                        if p >= 0 else 0 for s, p in zip(ev["symbol"], pos)]
     rows, path_rows = [], []
     taus = np.arange(hs[-1] + 1)
-    for bench in BENCHMARKS:
+    for bi, bench in enumerate(BENCHMARKS):
         E = P[f"exp_{bench}"]
         AR = R - E
         CAR = np.cumsum(AR, axis=1)  # NaN propagates: no path past the first gap
@@ -271,7 +345,8 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
                 row = {"benchmark": bench, "measure": meas, "horizon": h, "n": n, "mean": m,
                        "low": lo, "high": hi, "t": t, "p": p}
                 if meas == "BHAR":
-                    row["skew_t"], row["boot_p"] = bootstrap_skew_t(M[:, h], n_boot, rng)
+                    rng = np.random.default_rng([int(seed), bi, int(h)])
+                    row["skew_t"], row["boot_p"] = lbt_bootstrap(M[:, h], n_boot, rng, skew=skew)
                 okh = np.isfinite(M[:, h]) & np.isfinite(ar0)
                 row["mean_ar0"] = float(ar0[okh].mean()) if okh.any() else np.nan
                 kept = CAR[okh, h] / ar0[okh]
@@ -318,10 +393,12 @@ def deal_persistence(returns: pd.DataFrame, events: pd.DataFrame, *, market: str
     if tr:
         notes.append(f"truncated before +{hs[-1]} (data end or gap; not filled): "
                      + ", ".join(tr))
+    how = ("LBT eq. 5, resamples of n/4" if skew == "lbt"
+           else "bias-corrected skewness, resamples of n")
     method = (f"CAR/BHAR over [0,h], h in {hs}: factor model {market}{'+' + btc if btc else ' (market model: no bitcoin)'} estimated on "
               f"sessions {list(est_window)}, and the equal-weight control portfolio "
-              f"{', '.join(controls) or '(none)'}; LBT skewness-adjusted bootstrap t "
-              f"({n_boot} draws, seed {seed}); kept = CAR(0,h)/AR0")
+              f"{', '.join(controls) or '(none)'}; LBT skewness-adjusted bootstrap t ({how}; "
+              f"{n_boot} draws, seed {seed} per horizon); kept = CAR(0,h)/AR0")
     return PersistenceResult(table=pd.DataFrame(rows), notes=notes,
                              title="AI-deal pops: persistence", method=method, events=out,
                              paths=pd.concat(path_rows, ignore_index=True),

@@ -74,11 +74,13 @@ def run_lifeboat(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequence[
                  contract_categories: Sequence[str] = CONTRACT_CATEGORIES,
                  event_categories: Sequence[str] = AI_EVENT_CATEGORIES, as_of: Any = None,
                  placebo_shift: int = 250, n_boot: int = 999, seed: int = 0,
-                 level: float = 0.95, min_obs: int = 20) -> LifeboatAnalysis:
+                 level: float = 0.95, min_obs: int = 20,
+                 borderline: str = "loyalist") -> LifeboatAnalysis:
     """Cohorts, downside betas, DiD, crash capture, persistence and spillover in one call.
 
     Parameters are those of the parts: :func:`pivot_cohorts` (``contract_categories``,
-    ``as_of``), :func:`downside_did` (``down_threshold``, ``placebo_shift``, ``min_obs``),
+    ``as_of``, ``borderline``: how a miner with an announced pivot but no signed contract is
+    treated), :func:`downside_did` (``down_threshold``, ``placebo_shift``, ``min_obs``),
     :func:`crash_episodes` (``crash_threshold``), :func:`deal_persistence` (``horizons``,
     ``n_boot``, ``seed``; events = catalog rows of ``event_categories``; controls = the
     loyalists in the data) and :func:`peer_spillover`. Miners missing from ``returns``
@@ -92,7 +94,10 @@ def run_lifeboat(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequence[
     miners = list(dict.fromkeys(miners))
     notes = [f"{s}: not in the dataset" for s in miners if s not in returns.columns]
     cohorts = pivot_cohorts(catalog, miners, categories=contract_categories, as_of=as_of,
-                            sessions=returns.index)
+                            sessions=returns.index, borderline=borderline)
+    if cohorts.attrs.get("excluded"):
+        notes.append("borderline miners (announced pivot, no signed contract) left out of the "
+                     f"cohorts: {', '.join(cohorts.attrs['excluded'])} (borderline='excluded')")
     did: DiDResult | None = None
     cap: CaptureResult | None = None
     eps = pd.DataFrame()
@@ -115,6 +120,7 @@ def run_lifeboat(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequence[
     params = {"market": market, "btc": btc, "down_threshold": down_threshold,
               "crash_threshold": crash_threshold, "horizons": list(horizons),
               "as_of": None if as_of is None else str(as_of), "seed": seed, "n_boot": n_boot,
+              "borderline": borderline,
               "loyalist_date": str(pd.Timestamp(cohorts.attrs["loyalist_date"]).date())
               if pd.notna(cohorts.attrs.get("loyalist_date")) else None}
     return LifeboatAnalysis(cohorts=cohorts, betas=did.betas if did else None, did=did,

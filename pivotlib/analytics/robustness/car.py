@@ -1,0 +1,381 @@
+"""The CAR specification curve of one event, in one batched call.
+
+Every specification of :data:`pivotlib.defaults.CAR_CURVE_GRID` (model, estimation start,
+estimation end, event window, timing, masking) is the single-event CAR t-test of
+:func:`pivotlib.analytics.eventstudy.run_event_study` with those options (tested to 1e-10 in
+``tests/test_robustness_car.py``), but the engine's stages are shared instead of looped:
+
+* **alignment** once per event (:func:`pivotlib.analytics.eventstudy.stages.align`); the
+  "next session" timing is day 0's row plus one;
+* **windows** once per event and timing, over the union of the grid's estimation windows
+  (earliest start to latest end) and event windows; a specification's own estimation window
+  (and the masking of other events) is a validity mask on that union, so the normal equations of
+  :func:`pivotlib.analytics.eventstudy.models.fit_vectorized` (masked sums) are the same as on
+  the specification's own window;
+* **estimation**: one batched fit per model over every (event, timing, estimation window,
+  masking) combination: the windows' masks only differ, so all fits of a model are one stack;
+* **abnormal returns**: the event windows are column subsets of the union window's ARs
+  (:func:`pivotlib.analytics.eventstudy.stages.car_stats` on each subset).
+
+The test of a specification is the CAR t-test, t = CAR / (sigma sqrt(L2)) with df = M - k
+(MacKinlay 1997, eq. 13-15; the suite's one-event headline test), and its interval CAR +-
+t_{0.975, M - k} sigma sqrt(L2).
+
+Null curves (Simonsohn, Simmons and Nelson 2020, "inferential specification curve"): the whole
+grid on placebo day 0s, sessions of the stock's own history drawn with a fixed seed at least
+:data:`pivotlib.defaults.CAR_PLACEBO_BUFFER` sessions (beyond the widest window) from any of its
+catalogued events; the placebo events run through the same batched call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.special import stdtrit
+
+from pivotlib.analytics.eventstudy.models import MODELS, fit_vectorized
+from pivotlib.analytics.eventstudy.stages import (
+    Alignment,
+    _check_window,
+    align,
+    car_stats,
+    other_cover,
+    regressors_of,
+)
+from pivotlib.analytics.robustness.core import SpecCurve, curve_frame, grid_specs
+from pivotlib.defaults import (
+    ALPHA,
+    CAR_CURVE_GRID,
+    CAR_PLACEBO_BUFFER,
+    ESTIMATION_WINDOW,
+    EVENT_FACTORS,
+    EVENT_MODEL,
+    EVENT_WINDOW,
+    MARKET,
+    MIN_ESTIMATION_OBS,
+    ROBUST_NULL_DRAWS,
+)
+from pivotlib.errors import InputError
+
+CHOICES: tuple[str, ...] = tuple(CAR_CURVE_GRID)
+"""The choice columns of a CAR curve frame."""
+TIMING_SHIFT = {"catalogued": 0, "next": 1}
+"""Sessions day 0 moves under each timing choice."""
+_MAX_ROWS = 6000
+"""Fits per batched call (bounds memory: rows x union estimation window x regressors)."""
+
+
+def car_grid(headline: Mapping[str, Any] | None = None,
+             grid: Mapping[str, Sequence[Any]] | None = None) -> dict[str, tuple]:
+    """The CAR grid with the headline's own choices added where missing.
+
+    Parameters
+    ----------
+    headline : mapping, optional
+        The headline specification (choice -> value); default :func:`headline_spec`.
+    grid : mapping, optional
+        Choice -> values; default :data:`pivotlib.defaults.CAR_CURVE_GRID`.
+    """
+    g = {k: tuple(v) for k, v in (CAR_CURVE_GRID if grid is None else grid).items()}
+    unknown = [k for k in g if k not in CHOICES]
+    if unknown:
+        raise InputError(f"unknown CAR curve choice(s) {unknown}; use {list(CHOICES)}")
+    for k in CHOICES:
+        g.setdefault(k, (CAR_CURVE_GRID[k][0],))
+    head = headline_spec() if headline is None else dict(headline)
+    for k, v in head.items():
+        if k in g and not any(_eq(v, x) for x in g[k]):
+            g[k] = (v, *g[k])
+    g["window"] = tuple(tuple(int(x) for x in w) for w in g["window"])
+    for m in g["model"]:
+        if m not in MODELS:
+            raise InputError(f"unknown model {m!r} in the CAR grid; use one of {MODELS}")
+    for t in g["timing"]:
+        if t not in TIMING_SHIFT:
+            raise InputError(f"unknown timing {t!r} in the CAR grid; use {list(TIMING_SHIFT)}")
+    for w in g["window"]:
+        _check_window("window", w)
+    for e in g["est_end"]:
+        if e >= min(w[0] for w in g["window"]):
+            raise InputError(f"est_end={e} reaches into the event window "
+                             f"{min(g['window'])}; end the estimation before the earliest "
+                             "event window")
+    for s in g["est_start"]:
+        if s > min(g["est_end"]):
+            raise InputError(f"est_start={s} is after est_end={min(g['est_end'])}")
+    return g
+
+
+def headline_spec(model: str = EVENT_MODEL, estimation: Sequence[int] = ESTIMATION_WINDOW,
+                  window: Sequence[int] = EVENT_WINDOW) -> dict[str, Any]:
+    """The headline's choices: the study's model and windows, catalogued timing, masking on."""
+    return {"model": model, "est_start": int(estimation[0]), "est_end": int(estimation[1]),
+            "window": (int(window[0]), int(window[1])), "timing": "catalogued", "mask": True}
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return tuple(a) == tuple(b)
+    return bool(a == b)
+
+
+def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
+                     specs: Sequence[Mapping[str, Any]], *, market: str = MARKET,
+                     factors: Sequence[str] = EVENT_FACTORS, min_est: int = MIN_ESTIMATION_OBS,
+                     sigma_ddof: int | None = None, exclude: Sequence[str] = (),
+                     inside: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every specification for every event day 0, batched by model (the engine of the curve).
+
+    Parameters
+    ----------
+    al : Alignment
+        Stage 1 of the engine (returns, other events) from
+        :func:`pivotlib.analytics.eventstudy.stages.align`.
+    day0, col : (E,) int arrays
+        Day-0 rows (catalogued timing) and stock columns of the events.
+    specs : sequence of dict
+        Specifications (choices of :data:`CHOICES`).
+    market, factors : str, sequence of str
+        Regressors of the ``market``/``market_adjusted`` and ``factors`` models.
+    min_est, sigma_ddof
+        As :func:`pivotlib.analytics.eventstudy.run_event_study`.
+    exclude : sequence of str
+        Event ids not masked (the studied event itself).
+    inside : (E,) bool array, optional
+        Whether each event date lies inside the data (default: all).
+
+    Returns
+    -------
+    dict of (E, S) arrays
+        ``estimate`` (CAR), ``ci_low``, ``ci_high``, ``p``, ``n`` (estimation sessions M),
+        ``t``, and ``status`` (object: "ok" or why the specification could not run).
+    """
+    E, S = len(day0), len(specs)
+    n_rows = al.n_rows
+    out = {k: np.full((E, S), np.nan) for k in ("estimate", "ci_low", "ci_high", "p", "n", "t")}
+    status = np.full((E, S), "ok", dtype=object)
+    if not E or not S:
+        out["status"] = status
+        return out
+    inside = np.ones(E, dtype=bool) if inside is None else np.asarray(inside, dtype=bool)
+    E0 = min(int(s["est_start"]) for s in specs)
+    E1 = max(int(s["est_end"]) for s in specs)
+    W0 = min(int(s["window"][0]) for s in specs)
+    W1 = max(int(s["window"][1]) for s in specs)
+    LE, LW = E1 - E0 + 1, W1 - W0 + 1
+    padl, padr = max(-E0, -W0, 0) + 2, max(W1, E1, 0) + 3
+    ATp = np.pad(al.AT, ((0, 0), (padl, padr)), constant_values=np.nan)
+    win_est = sliding_window_view(ATp, LE, axis=1)
+    win_evt = sliding_window_view(ATp, LW, axis=1)
+    est_off = np.arange(E0, E1 + 1)
+    evt_off = np.arange(W0, W1 + 1)
+    timings = sorted({TIMING_SHIFT[s["timing"]] for s in specs})
+    mask_windows = sorted({tuple(s["window"]) for s in specs if s["mask"]})
+    covers = {}
+    for w in mask_windows:
+        cov = other_cover(al, w, exclude)
+        covers[w] = None if cov is None else sliding_window_view(
+            np.pad(cov[:, :n_rows], ((0, 0), (padl, padr))), LE, axis=1)
+    fv = np.where(col >= 0, al.first_valid[np.maximum(col, 0)], n_rows)
+
+    # pre-fit status of every (event, spec): the engine's screen, per specification
+    for j, s in enumerate(specs):
+        d = day0 + TIMING_SHIFT[s["timing"]]
+        lo = min(int(s["est_start"]), int(s["window"][0]))
+        hi = max(int(s["est_end"]), int(s["window"][1]))
+        st = status[:, j]
+        st[(d + hi >= n_rows) | (d + lo < 0)] = "window runs off the data"
+        st[fv > d] = "not listed yet"
+        st[~inside | (day0 < 0) | (d >= n_rows)] = "event date outside data"
+        st[col < 0] = "symbol not in returns"
+
+    by_model: dict[str, list[int]] = {}
+    for j, s in enumerate(specs):
+        by_model.setdefault(s["model"], []).append(j)
+    for model, cols in by_model.items():
+        regs = regressors_of(model, market, factors, al.r.columns)
+        rc = al.r.columns.get_indexer(regs).astype(np.int64)
+        # fits of this model: (timing, est_start, est_end, masked window or None)
+        keys: dict[tuple, int] = {}
+        spec_key = {}
+        for j in cols:
+            s = specs[j]
+            key = (TIMING_SHIFT[s["timing"]], int(s["est_start"]), int(s["est_end"]),
+                   tuple(s["window"]) if s["mask"] else None)
+            spec_key[j] = keys.setdefault(key, len(keys))
+        klist = list(keys)
+        K = len(klist)
+        chunk = max(1, _MAX_ROWS // K)
+        for a in range(0, E, chunk):
+            ev = np.arange(a, min(E, a + chunk))
+            n = len(ev)
+            c = np.maximum(col[ev], 0)
+            base = {}
+            for t in timings:
+                d = np.clip(day0[ev] + t, 0, n_rows - 1) + padl
+                y_e = win_est[c, d + E0]
+                x_e = (np.stack([win_est[rcj, d + E0] for rcj in rc], axis=2) if len(rc)
+                       else np.zeros((n, LE, 0)))
+                y_v = win_evt[c, d + W0]
+                x_v = (np.stack([win_evt[rcj, d + W0] for rcj in rc], axis=2) if len(rc)
+                       else np.zeros((n, LW, 0)))
+                fin = np.isfinite(y_e) & np.isfinite(x_e).all(axis=2)
+                covered = {w: (np.zeros((n, LE), dtype=bool) if cv is None
+                               else cv[c, d + E0] != 0) for w, cv in covers.items()}
+                base[t] = (y_e, x_e, y_v, x_v, fin, covered)
+            y_est = np.empty((K, n, LE))
+            x_est = np.empty((K, n, LE, len(rc)))
+            m_est = np.empty((K, n, LE), dtype=bool)
+            y_evt = np.empty((K, n, LW))
+            x_evt = np.empty((K, n, LW, len(rc)))
+            for q, (t, s0, s1, mw) in enumerate(klist):
+                y_e, x_e, y_v, x_v, fin, covered = base[t]
+                y_est[q], x_est[q], y_evt[q], x_evt[q] = y_e, x_e, y_v, x_v
+                m = fin & ((est_off >= s0) & (est_off <= s1))[None, :]
+                if mw is not None:
+                    m &= ~covered[mw]
+                m_est[q] = m
+            m_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=3)
+            fit = fit_vectorized(y_est.reshape(K * n, LE), x_est.reshape(K * n, LE, len(rc)),
+                                 m_est.reshape(K * n, LE), y_evt.reshape(K * n, LW),
+                                 x_evt.reshape(K * n, LW, len(rc)), m_evt.reshape(K * n, LW),
+                                 model, sigma_ddof)
+            for j in cols:
+                q = spec_key[j]
+                w0, w1 = specs[j]["window"]
+                sel = (evt_off >= w0) & (evt_off <= w1)
+                rows = slice(q * n, (q + 1) * n)
+                sub = replace(fit, ar=fit.ar[rows][:, sel], c_evt=fit.c_evt[rows][:, sel],
+                              sigma=fit.sigma[rows], n_est=fit.n_est[rows], sse=fit.sse[rows],
+                              sst=fit.sst[rows], var_car_corr=fit.var_car_corr[rows])
+                mv = m_evt.reshape(K * n, LW)[rows][:, sel]
+                cs = car_stats(sub, y_evt.reshape(K * n, LW)[rows][:, sel], mv, model)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    half = stdtrit(np.maximum(cs["car_df"], 1), 1 - ALPHA / 2) * (
+                        sub.sigma * np.sqrt(cs["l2"]))
+                    bad = ((sub.n_est < min_est) | ~(sub.sst > 0) | ~(sub.sigma > 0)
+                           | fit.singular[rows] | (cs["l2"] == 0) | (sub.n_est - fit.k <= 2))
+                st = status[ev, j]
+                why = np.where(sub.n_est < min_est, f"too few observations (< {min_est})",
+                               np.where(cs["l2"] == 0, "no valid returns in the event window",
+                                        "constant or collinear returns"))
+                st = np.where((st == "ok") & bad, why, st)
+                status[ev, j] = st
+                good = st == "ok"
+                for name, vals in (("estimate", cs["car"]), ("p", cs["car_p"]),
+                                   ("t", cs["car_t"]), ("n", sub.n_est.astype(float)),
+                                   ("ci_low", cs["car"] - half), ("ci_high", cs["car"] + half)):
+                    out[name][ev, j] = np.where(good, vals, np.nan)
+    out["status"] = status
+    return out
+
+
+def placebo_days(al: Alignment, col: int, specs: Sequence[Mapping[str, Any]],
+                 headline: Mapping[str, Any], n: int, seed: int = 0,
+                 buffer: int = CAR_PLACEBO_BUFFER) -> np.ndarray:
+    """Placebo day-0 rows of one stock for the curve's null, drawn with a fixed seed.
+
+    Eligible: sessions where the headline specification fits inside the stock's data (after
+    its first return, every window inside the data, the "next session" too), at least
+    ``buffer`` sessions beyond the widest event window from any catalogued event of the stock
+    (the studied one included). Sessions with room for the grid's longest estimation window are
+    preferred when there are at least ``n`` of them.
+    """
+    n_rows = al.n_rows
+    fv = int(al.first_valid[col])
+    E0 = min(int(s["est_start"]) for s in specs)
+    W0 = min(int(s["window"][0]) for s in specs)
+    W1 = max(int(s["window"][1]) for s in specs)
+    rows = np.arange(n_rows)
+    room = rows + 1 + W1 < n_rows
+    head_ok = room & (rows + min(int(headline["est_start"]), W0) >= fv)
+    cat = al.ap_pos[al.ap_col == col]
+    reach = buffer + max(abs(W0), abs(W1)) + 1
+    away = np.ones(n_rows, dtype=bool)
+    for q in cat:
+        away[max(q - reach, 0):q + reach + 1] = False
+    full = head_ok & away & (rows + E0 >= fv)
+    pool = np.flatnonzero(full) if full.sum() >= n else np.flatnonzero(head_ok & away)
+    if not len(pool):
+        return pool
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(pool, size=min(n, len(pool)), replace=False))
+
+
+def car_curve(returns: pd.DataFrame, event: pd.DataFrame, *,
+              other_events: pd.DataFrame | None = None, market: str = MARKET,
+              factors: Sequence[str] = EVENT_FACTORS,
+              headline: Mapping[str, Any] | None = None,
+              grid: Mapping[str, Sequence[Any]] | None = None,
+              n_null: int = ROBUST_NULL_DRAWS, seed: int = 0,
+              min_est: int = MIN_ESTIMATION_OBS, sigma_ddof: int | None = None,
+              nontrading: str = "next") -> SpecCurve:
+    """The specification curve of one event's CAR, with placebo null curves.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        Wide daily returns holding the stock and every regressor of the grid's models.
+    event : DataFrame
+        One row: ``event_id``, ``symbol``, ``event_date`` (as for ``run_event_study``).
+    other_events : DataFrame, optional
+        Further events (the catalog) for masking and for keeping placebo dates away.
+    market, factors
+        Regressors of the market models and of the ``factors`` model.
+    headline : mapping, optional
+        The headline's choices (default :func:`headline_spec`); marked in the frame and added
+        to the grid when missing.
+    grid : mapping, optional
+        Choice -> values (default :data:`pivotlib.defaults.CAR_CURVE_GRID`).
+    n_null : int
+        Placebo day 0s behind the joint test (0: no joint test).
+    seed : int
+        Seed of the placebo draw.
+    min_est, sigma_ddof, nontrading
+        As :func:`pivotlib.analytics.eventstudy.run_event_study`.
+
+    Returns
+    -------
+    SpecCurve
+        Frame with one row per specification (choices, ``estimate`` = CAR, 95% interval, p of
+        the CAR t-test, ``n`` = estimation sessions, ``status``, ``is_headline``), its summary
+        and the null curves.
+    """
+    if not isinstance(event, pd.DataFrame) or len(event) != 1:
+        raise InputError("car_curve studies one event: pass a one-row events frame "
+                         "(event_id, symbol, event_date)")
+    head = headline_spec() if headline is None else {**headline_spec(), **dict(headline)}
+    head["window"] = tuple(int(x) for x in head["window"])
+    g = car_grid(head, grid)
+    specs = grid_specs(g)
+    al = align(returns, event, nontrading=nontrading, other_events=other_events)
+    eid = str(al.ev["event_id"].iloc[0])
+    kw = dict(market=market, factors=factors, min_est=min_est, sigma_ddof=sigma_ddof)
+    obs = car_curve_arrays(al, al.pos, al.col_idx, specs, exclude=(eid,), inside=al.inside,
+                           **kw)
+    frame = pd.DataFrame(specs)
+    frame["window"] = [tuple(w) for w in frame["window"]]
+    for k in ("estimate", "ci_low", "ci_high", "p", "n"):
+        frame[k] = obs[k][0]
+    frame["status"] = obs["status"][0]
+    frame = curve_frame(frame, list(g), head)
+    null_e = null_p = None
+    notes: list[str] = []
+    if n_null and al.col_idx[0] >= 0:
+        days = placebo_days(al, int(al.col_idx[0]), specs, head, int(n_null), seed)
+        if len(days):
+            nul = car_curve_arrays(al, days, np.full(len(days), al.col_idx[0]), specs, **kw)
+            null_e, null_p = nul["estimate"], nul["p"]
+        if len(days) < n_null:
+            notes.append(f"CAR curve of {eid}: {len(days)} placebo dates instead of {n_null} "
+                         "(the stock's history away from its catalogued events is short)"
+                         + ("; no joint test" if not len(days) else "")
+                         + ". Load more history of the stock for a full null.")
+    frame.attrs["notes"] = notes
+    return SpecCurve.build(frame, list(g), estimand=f"CAR of {eid}", null_estimates=null_e,
+                           null_pvalues=null_p, fmt=lambda v: f"{v:+.2%}", percent=True)

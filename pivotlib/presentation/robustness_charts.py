@@ -1,0 +1,181 @@
+"""The specification-curve chart (Simonsohn, Simmons and Nelson 2020, fig. 2): figures only.
+
+Top panel: every specification's estimate, sorted, with its 95% interval; filled markers are
+significant at 5%, the headline's own specification is a red diamond. Bottom panel: the
+choices of each specification as a dot matrix (one row per choice value), so a reader sees
+which choices push the estimate up or down. A ``small`` version (top panel only, shorter) goes
+into the briefing. Builders take a :class:`pivotlib.analytics.robustness.SpecCurve` and return a
+:class:`pivotlib.presentation.charts.Chart` (SYNTHETIC label when asked).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pivotlib.defaults import ALPHA
+from pivotlib.presentation.charts import COLORS, HEIGHT, Chart
+from pivotlib.presentation.charts import _finish as _house_style
+from pivotlib.presentation.narrative import Prose
+
+__all__ = ["curve_line", "curve_table", "curve_view", "robustness_lines", "spec_curve"]
+
+HEADLINE_COLOR = "#d62728"
+
+
+def _label(v: Any) -> str:
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(f"{x:+d}" if isinstance(x, int | np.integer) else str(x)
+                               for x in v) + "]"
+    return str(v)
+
+
+def _num(v: Any) -> float | None:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
+               title: str | None = None, percent: bool | None = None) -> Chart:
+    """The two-panel specification-curve chart (or its small briefing version).
+
+    Parameters
+    ----------
+    curve : SpecCurve
+        The curve (frame, choices, summary).
+    synthetic : bool
+        Label the chart SYNTHETIC.
+    small : bool
+        Top panel only, short (for the briefing).
+    title : str, optional
+        Default: the estimand and the verdict.
+    percent : bool, optional
+        Estimates are returns (percent axis); default the summary's ``percent``.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    s = curve.summary()
+    pct = bool(getattr(s, "percent", False)) if percent is None else percent
+    f = curve.frame
+    run = f[f["estimate"].notna()].sort_values("estimate", kind="mergesort").reset_index(
+        drop=True)
+    x = list(range(1, len(run) + 1))
+    choices = [c for c in curve.choices if f[c].map(_label).nunique() > 1] or list(curve.choices)
+    rows: list[tuple[str, str]] = []
+    for c in choices:
+        for v in dict.fromkeys(f[c].map(_label)):
+            rows.append((c, v))
+    title = title or f"Specification curve: {s.estimand} ({s.verdict})"
+    if small:
+        fig = go.Figure()
+        top = {}
+    else:
+        top_px, bottom_px = 330, 22 * len(rows)
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                            row_heights=[top_px, bottom_px])
+        top = {"row": 1, "col": 1}
+    est = run["estimate"].to_numpy(float)
+    sig = (run["p"] < ALPHA).to_numpy()
+    err_hi = (run["ci_high"] - run["estimate"]).to_numpy(float)
+    err_lo = (run["estimate"] - run["ci_low"]).to_numpy(float)
+    hover = ["<br>".join(f"{c}: {_label(r[c])}" for c in curve.choices)
+             + f"<br>p = {r['p']:.3f}" for _, r in run.iterrows()]
+    for flag, name, color in ((True, f"significant (p < {ALPHA:g})", COLORS[0]),
+                              (False, "not significant", "#9e9e9e")):
+        m = sig == flag
+        if not m.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=[x[i] for i in np.flatnonzero(m)], y=list(est[m]), mode="markers", name=name,
+            marker={"color": color, "size": 5 if len(run) > 100 else 7,
+                    "symbol": "circle" if flag else "circle-open"},
+            error_y={"type": "data", "symmetric": False, "array": list(err_hi[m]),
+                     "arrayminus": list(err_lo[m]), "thickness": 1, "width": 0,
+                     "color": color},
+            text=[hover[i] for i in np.flatnonzero(m)], hovertemplate="%{y}<br>%{text}"
+            "<extra></extra>"), **top)
+    head = np.flatnonzero(run["is_headline"].to_numpy())
+    if len(head):
+        i = int(head[0])
+        fig.add_trace(go.Scatter(x=[x[i]], y=[est[i]], mode="markers", name="headline",
+                                 marker={"color": HEADLINE_COLOR, "size": 13,
+                                         "symbol": "diamond",
+                                         "line": {"color": "white", "width": 1}},
+                                 hovertemplate="headline: %{y}<extra></extra>"), **top)
+    fig.add_hline(y=0, line={"color": "#444", "width": 1}, **top)
+    med = _num(s.median)
+    if med is not None:
+        fig.add_hline(y=med, line={"color": COLORS[1], "width": 1, "dash": "dot"},
+                      annotation_text="median", annotation_position="top left", **top)
+    yfmt = {"tickformat": ".0%"} if pct else {}
+    if small:
+        fig.update_yaxes(title_text="estimate", **yfmt)
+        fig.update_xaxes(title_text=f"specification (sorted by estimate; {len(run)} ran)")
+    else:
+        fig.update_yaxes(title_text="estimate (95% interval)", row=1, col=1, **yfmt)
+        labels = [f"{c}: {v}" for c, v in rows]
+        for k, (c, v) in enumerate(rows):
+            on = [x[i] for i in range(len(run)) if _label(run[c].iloc[i]) == v]
+            fig.add_trace(go.Scatter(x=on, y=[labels[k]] * len(on), mode="markers",
+                                     showlegend=False, marker={"color": COLORS[0], "size": 4,
+                                                               "symbol": "square"},
+                                     hoverinfo="skip"), row=2, col=1)
+            if len(head) and _label(run[c].iloc[int(head[0])]) == v:
+                fig.add_trace(go.Scatter(x=[x[int(head[0])]], y=[labels[k]], mode="markers",
+                                         showlegend=False,
+                                         marker={"color": HEADLINE_COLOR, "size": 7,
+                                                 "symbol": "diamond"}, hoverinfo="skip"),
+                              row=2, col=1)
+        fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], row=2, col=1,
+                         tickfont={"size": 10}, tickmode="array", tickvals=labels,
+                         range=[-0.5, len(labels) - 0.5], showgrid=True)
+        fig.update_xaxes(title_text=f"specification (sorted by estimate; {len(run)} of "
+                         f"{len(f)} ran)", row=2, col=1)
+    fig.update_layout(title={"text": title}, showlegend=True)
+    height = 340 if small else max(HEIGHT + 120, 330 + 22 * len(rows) + 190)
+    chart = _house_style(fig, synthetic, height, left=150 if not small else 60)
+    # legend above the panels (below, it would sit on the axis title or the dot matrix)
+    chart.figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0,
+                                       "x": 0})
+    return chart
+
+
+def curve_line(curve: Any | None, *, label: str = "Robustness",
+               why_missing: str = "") -> Prose:
+    """The curve's one-line verdict as a briefing block (or why there is none)."""
+    if curve is None:
+        return Prose(title=label, paragraphs=[why_missing or "not assessed"], kind="note")
+    s = curve.summary()
+    return Prose(title=f"{label}: {s.verdict}", paragraphs=[s.line()],
+                 kind="verdict" if s.verdict == "robust" else "caveat")
+
+
+def curve_table(curve: Any) -> pd.DataFrame:
+    """The curve frame with readable choice labels (for a table or a download)."""
+    f = curve.frame.copy()
+    for c in curve.choices:
+        f[c] = f[c].map(_label)
+    return f
+
+
+def curve_view(curve: Any | None, *, synthetic: bool = False, small: bool = False,
+               why_missing: str = "No specification curve: run with robustness = True.") -> Any:
+    """:func:`spec_curve` when there is a curve, else a note saying why not."""
+    if curve is None:
+        return Prose(title="Specification curve", paragraphs=[why_missing], kind="note")
+    return spec_curve(curve, synthetic=synthetic, small=small)
+
+
+def robustness_lines(lines: Any, *, title: str = "Robust or fragile?") -> Prose:
+    """One bullet per headline: ``label: line`` (``lines``: label -> (verdict, line))."""
+    bullets = [f"**{label}**: {line}" for label, (_verdict, line) in dict(lines).items()]
+    return Prose(title=title, paragraphs=[
+        "Each headline number re-estimated under every reasonable change of method (a "
+        "specification curve); the joint p tests the whole curve against curves computed "
+        "where there is no effect."], bullets=bullets, kind="note")
