@@ -159,6 +159,8 @@ GLOSSARY: dict[str, Column] = {
     "did": _c("DiD", "difference-in-differences: pivoters' mean change minus loyalists'", "beta"),
     "welch_p": _c("Welch p", "Welch two-sample t-test p-value", "p"),
     "perm_p": _c("permutation p", "exact permutation p over cohort labelings", "p"),
+    "p_floor": _c("smallest p", "the smallest permutation p these cohort sizes allow (with "
+                  "equal cohorts every labeling has a mirror image: 2/C(n, n/2))", "p"),
     "n_labelings": _c("labelings", "cohort labelings of the permutation test", "int"),
     "n_pivoters": _c("pivoters", "miners in the pivoter cohort", "int"),
     "n_loyalists": _c("loyalists", "miners in the loyalist cohort", "int"),
