@@ -73,7 +73,7 @@ from pivotlib.errors import InputError
 
 __all__ = ["BORDERLINE_CATEGORIES", "BORDERLINE_CHOICES", "CONTRACT_CATEGORIES", "DiDResult",
            "downside_did", "label_permutation_null", "label_permutation_p", "permutation_p_floor",
-           "pivot_cohorts"]
+           "pivot_cohorts", "welch_difference"]
 
 CONTRACT_CATEGORIES: tuple[str, ...] = ("ai_hosting_lease", "ai_cloud_contract")
 """Catalog categories that count as a *signed* AI/HPC contract."""
@@ -281,6 +281,33 @@ class DiDResult(LifeboatResult):
     cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def welch_difference(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str, float]:
+    """Difference of two cohort means with a Welch interval (each firm one observation).
+
+    diff = mean(a) - mean(b), se = sqrt(s_a^2/n_a + s_b^2/n_b), Welch-Satterthwaite
+    dof = se^4 / ((s_a^2/n_a)^2/(n_a-1) + (s_b^2/n_b)^2/(n_b-1)) (Welch 1947, Biometrika 34);
+    interval diff +/- t_{dof, (1+level)/2} se and two-sided p. A cohort of one firm has no
+    variance: se, interval and p are NaN. Used by the lifeboat DiD, its specification curve and
+    the Merge contrast (one formula, one place).
+
+    Returns
+    -------
+    dict
+        ``did, se, dof, low, high, welch_p``.
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    did = float(a.mean() - b.mean())
+    va = a.var(ddof=1) / len(a) if len(a) > 1 else np.nan
+    vb = b.var(ddof=1) / len(b) if len(b) > 1 else np.nan
+    se = math.sqrt(va + vb) if np.isfinite(va + vb) else np.nan
+    dof = ((va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+           if np.isfinite(se) and se > 0 else np.nan)
+    q = stats.t.ppf(0.5 + level / 2, dof) if np.isfinite(dof) else np.nan
+    p = float(2 * stats.t.sf(abs(did / se), dof)) if np.isfinite(dof) else np.nan
+    return {"did": did, "se": se, "dof": dof, "low": did - q * se, "high": did + q * se,
+            "welch_p": p}
+
+
 def _did_row(name: str, firms: pd.DataFrame, col: str, level: float, **perm: Any) -> dict:
     d = firms.dropna(subset=[col])
     piv = d.loc[d["cohort"] == "pivoter", col].to_numpy(float)
@@ -288,21 +315,15 @@ def _did_row(name: str, firms: pd.DataFrame, col: str, level: float, **perm: Any
     row: dict[str, Any] = {"estimate": name, "n_pivoters": len(piv), "n_loyalists": len(loy)}
     if len(piv) < 1 or len(loy) < 1:
         return row | {"did": np.nan}
-    did = piv.mean() - loy.mean()
-    vp = piv.var(ddof=1) / len(piv) if len(piv) > 1 else np.nan
-    vl = loy.var(ddof=1) / len(loy) if len(loy) > 1 else np.nan
-    se = math.sqrt(vp + vl) if np.isfinite(vp + vl) else np.nan
-    dof = (vp + vl) ** 2 / (vp ** 2 / (len(piv) - 1) + vl ** 2 / (len(loy) - 1)) \
-        if np.isfinite(se) and se > 0 else np.nan
-    q = stats.t.ppf(0.5 + level / 2, dof) if np.isfinite(dof) else np.nan
+    w = welch_difference(piv, loy, level)
+    did, se = w["did"], w["se"]
     p, nl, exact = label_permutation_p(d[col].to_numpy(float),
                                        (d["cohort"] == "pivoter").to_numpy(), **perm)
     floor = permutation_p_floor(len(piv) + len(loy), len(piv),
                                 max_exact=perm.get("max_exact", 20000),
                                 n_perm=perm.get("n_perm", 9999))
-    return row | {"did": did, "se": se, "low": did - q * se, "high": did + q * se,
-                  "welch_p": float(2 * stats.t.sf(abs(did / se), dof)) if np.isfinite(dof)
-                  else np.nan, "perm_p": p, "p_floor": floor,
+    return row | {"did": did, "se": se, "low": w["low"], "high": w["high"],
+                  "welch_p": w["welch_p"], "perm_p": p, "p_floor": floor,
                   "p_note": p_floor_note(p, len(piv), len(loy), floor),
                   "n_labelings": nl, "exact": exact,
                   "mean_change_pivoters": piv.mean(), "mean_change_loyalists": loy.mean()}

@@ -29,15 +29,14 @@ Bertrand, M., Duflo, E. and Mullainathan, S. (2004). How much should we trust
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pivotlib.analytics.lifeboat import LifeboatResult, label_permutation_null
+from pivotlib.analytics.lifeboat.cohorts import welch_difference
 from pivotlib.errors import InputError
 
 __all__ = ["CohortContrast", "cohort_contrast"]
@@ -104,17 +103,10 @@ def cohort_contrast(values: Mapping[str, float] | pd.Series, cohorts: Mapping[st
         obs, null, exact = label_permutation_null(d["value"].to_numpy(float),
                                                   (d["cohort"] == GPU).to_numpy(),
                                                   max_exact=max_exact, n_perm=n_perm, seed=seed)
-        did = g.mean() - b.mean()
-        vg = g.var(ddof=1) / len(g) if len(g) > 1 else np.nan
-        vb = b.var(ddof=1) / len(b) if len(b) > 1 else np.nan
-        se = math.sqrt(vg + vb) if np.isfinite(vg + vb) else np.nan
-        dof = ((vg + vb) ** 2 / (vg ** 2 / (len(g) - 1) + vb ** 2 / (len(b) - 1))
-               if np.isfinite(se) and se > 0 else np.nan)
-        q = stats.t.ppf(0.5 + level / 2, dof) if np.isfinite(dof) else np.nan
+        w = welch_difference(g, b, level)
         a = np.abs(null)
-        row.update({"did": did, "se": se, "low": did - q * se, "high": did + q * se,
-                    "welch_p": float(2 * stats.t.sf(abs(did / se), dof)) if np.isfinite(dof)
-                    else np.nan,
+        row.update({"did": w["did"], "se": w["se"], "low": w["low"], "high": w["high"],
+                    "welch_p": w["welch_p"],
                     "perm_p": float((a >= abs(obs) - 1e-12).mean()),
                     "p_floor": float((a >= a.max() - 1e-12).mean()),
                     "n_labelings": len(null), "exact": exact, "mean_gpu": g.mean(),

@@ -52,6 +52,7 @@ from pivotlib.analytics.lifeboat.cohorts import (
     BORDERLINE_CATEGORIES,
     CONTRACT_CATEGORIES,
     pivot_cohorts,
+    welch_difference,
 )
 from pivotlib.analytics.robustness.core import SpecCurve, curve_frame, grid_specs
 from pivotlib.defaults import LIFEBOAT_CURVE_GRID, ROBUST_NULL_DRAWS
@@ -338,7 +339,6 @@ def _did_fast(v: np.ndarray, treated: np.ndarray, level: float,
               perm: Mapping[str, Any]) -> dict[str, Any]:
     """The ``actual`` row of ``downside_did`` (``_did_row``) on arrays: DiD, Welch interval,
     permutation p (same labelling matrix as ``label_permutation_p``)."""
-    from scipy import stats
 
     ok = np.isfinite(v)
     v, t = v[ok], np.asarray(treated, bool)[ok]
@@ -346,20 +346,15 @@ def _did_fast(v: np.ndarray, treated: np.ndarray, level: float,
     row: dict[str, Any] = {"n_pivoters": len(piv), "n_loyalists": len(loy)}
     if len(piv) < 1 or len(loy) < 1:
         return row | {"did": np.nan}
-    did = piv.mean() - loy.mean()
-    vp = piv.var(ddof=1) / len(piv) if len(piv) > 1 else np.nan
-    vl = loy.var(ddof=1) / len(loy) if len(loy) > 1 else np.nan
-    se = math.sqrt(vp + vl) if np.isfinite(vp + vl) else np.nan
-    dof = (vp + vl) ** 2 / (vp ** 2 / (len(piv) - 1) + vl ** 2 / (len(loy) - 1)) \
-        if np.isfinite(se) and se > 0 else np.nan
-    q = stats.t.ppf(0.5 + level / 2, dof) if np.isfinite(dof) else np.nan
+    w = welch_difference(piv, loy, level)
+    did = w["did"]
     n, nt = len(v), len(piv)
     L, exact = _labelings(n, nt, int(perm["max_exact"]), int(perm["n_perm"]), int(perm["seed"]))
     if not exact:
         L = np.vstack([t.astype(float), L])
     null = L @ v / nt - (1 - L) @ v / (n - nt)
     p = float((np.abs(null) >= abs(did) - 1e-12).mean())
-    return row | {"did": did, "low": did - q * se, "high": did + q * se, "perm_p": p}
+    return row | {"did": did, "low": w["low"], "high": w["high"], "perm_p": p}
 
 
 def _relabellings(n: int, n_null: int, seed: int) -> np.ndarray:
