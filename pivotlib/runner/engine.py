@@ -82,22 +82,53 @@ class WarmKernel:
         self.km = km
         return km
 
+    def start(self) -> float:
+        """Start the kernel (if needed) and wait for its first reply; return the seconds."""
+        t0 = time.perf_counter()
+        self.run_code("pass", what="start the kernel")
+        return time.perf_counter() - t0
+
     def reset(self) -> None:
         """Wipe the user namespace and execution counter (imports stay warm)."""
+        self.run_code(_RESET_CODE, what="reset the warm kernel")
+
+    def preload(self, *, instrument: bool = False) -> str:
+        """Import the study notebooks' modules and plotly in the kernel
+        (:func:`pivotlib.runner.timings.kernel_prelude`); ``instrument`` also times the data
+        loaders (``pivot report --timings``). Returns nothing useful; see :meth:`collect`."""
+        from pivotlib.runner.timings import prelude
+
+        return self.run_code(prelude(instrument=instrument), what="preload the warm kernel")
+
+    def collect(self) -> dict[str, float]:
+        """The kernel-side timings (``imports``, ``data_load`` seconds) of the last report."""
+        from pivotlib.runner.timings import COLLECT_CODE, parse_collected
+
+        return parse_collected(self.run_code(COLLECT_CODE, what="read the kernel timings"))
+
+    def run_code(self, code: str, *, what: str = "run code in the warm kernel") -> str:
+        """Execute ``code`` silently in the kernel (no history); return its stdout text."""
         from jupyter_client.blocking import BlockingKernelClient
 
         km = self.manager()
         kc = BlockingKernelClient()
         kc.load_connection_info(km.get_connection_info())
         kc.start_channels()
+        out: list[str] = []
+
+        def hook(msg: dict) -> None:
+            if msg.get("msg_type") == "stream" and msg["content"].get("name") == "stdout":
+                out.append(msg["content"].get("text", ""))
+
         try:
             kc.wait_for_ready(timeout=60)
-            reply = kc.execute_interactive(_RESET_CODE, store_history=False, timeout=60,
-                                           output_hook=lambda msg: None)
+            reply = kc.execute_interactive(code, store_history=False, timeout=120,
+                                           output_hook=hook)
             if reply["content"].get("status") != "ok":
-                raise RunError(f"could not reset the warm kernel: {reply['content']}")
+                raise RunError(f"could not {what}: {reply['content']}")
         finally:
             kc.stop_channels()
+        return "".join(out)
 
     def shutdown(self) -> None:
         """Stop the kernel (idempotent)."""
