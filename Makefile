@@ -10,6 +10,10 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per core; a module's tests that share a module-scoped fixture stay
+# on one worker (tests/conftest.py marks them xdist_group; rules in tests/README.md).
+# PYTEST_XDIST= (empty) runs serially.
+PYTEST_XDIST ?= -n auto --dist loadgroup
 LAB_ARGS ?=
 # Notebook outputs never land in the repository (pivotlib/runner/nbstrip.py: nbstripout, one set of
 # options): JupyterLab saves notebooks without outputs (a pre-save hook), and git passes
@@ -70,10 +74,10 @@ demo: install
 	$(VENV)/bin/pivot demo
 
 test: install-dev browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: install-dev
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 
 # Jupyter refuses to start as root without --allow-root: add it only when uid is 0, and say so.
 lab: install

@@ -245,6 +245,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
             own.shutdown()
 
     records: dict[str, Any] = {}
+    saved = None
     t1 = time.perf_counter()
     cells = (0.0, 0.0)
     if ipynb.exists():
@@ -258,6 +259,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
                     title=records.get("title") or nb_path.stem)
         _normalise_executed(nb, ipynb, meta)
         nbformat.write(nb, str(ipynb))
+        saved = nb
     else:
         meta.update(status="failed", error=error or "notebook was not executed", records={})
         error = meta["error"]
@@ -266,7 +268,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
 
     if not error and html_export:
         try:
-            export_html(ipynb, html_file, single_file=single_file, meta=meta, reports_root=root)
+            export_html(ipynb, html_file, single_file=single_file, meta=meta, reports_root=root,
+                        nb=saved)
             meta["html"] = html_file.name
         except Exception as exc:  # noqa: BLE001
             error = f"HTML export failed: {_error_text(exc)}"
