@@ -85,8 +85,12 @@ lab: install
 	  echo "make lab: running as root, adding --allow-root (a normal user does not need it)"; fi; \
 	set -x; PIVOT_HOME=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_HOOK) $$flags $(LAB_ARGS)
 
+# The peer package of benchmarks/bench_peer.py is installed here only (never at test time).
+BENCH_PEER ?= eventstudy==0.1a12
 bench: install-dev
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+	@$(PIP) install --quiet --disable-pip-version-check '$(BENCH_PEER)' \
+	  || echo "warning: could not install $(BENCH_PEER); bench_peer.py will skip"
+	$(PY) benchmarks/run_all.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
