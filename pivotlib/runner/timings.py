@@ -106,16 +106,20 @@ def prelude(*, instrument: bool) -> str:
             "del _pt\n")
 
 
-COLLECT_CODE = """\
-import json as _json, pivotlib.runner.timings as _pt
-print(_json.dumps(_pt._ACC))
-del _json, _pt
-"""
-"""Prints the kernel-side measurements as one JSON line."""
+COLLECT_EXPR = ("__import__('json').dumps(__import__('pivotlib.runner.timings', "
+                "fromlist=['_ACC'])._ACC)")
+"""A kernel ``user_expression`` giving the kernel-side measurements as a JSON string."""
 
 
 def parse_collected(text: str) -> dict[str, float]:
-    """The JSON line printed by :data:`COLLECT_CODE` (zeros when it is missing)."""
+    """The measurements from :data:`COLLECT_EXPR`'s value (the ``repr`` of a JSON string) or
+    from a printed JSON line (zeros when there is none)."""
+    import ast
+
+    try:
+        text = str(ast.literal_eval(text.strip()))
+    except (ValueError, SyntaxError):
+        pass
     for line in reversed(text.strip().splitlines()):
         try:
             got = json.loads(line)
