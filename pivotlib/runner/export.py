@@ -58,12 +58,18 @@ def _exporter() -> Any:
 
 
 def _clean_for_html(nb: Any) -> Any:
-    """Drop the injected-parameters cell, record outputs, stderr streams and empty code cells."""
-    import copy
+    """Drop the injected-parameters cell, record outputs, stderr streams and empty code cells.
 
-    nb = copy.deepcopy(nb)
+    Returns a new notebook sharing the kept outputs with ``nb`` (nothing is modified in
+    place: the notebook, its metadata and every kept cell are shallow copies, so the plotly
+    payloads are not deep-copied for every report)."""
+    from nbformat import NotebookNode
+
+    src = nb
+    nb = NotebookNode({k: v for k, v in src.items() if k != "cells"})
+    nb.metadata = NotebookNode(dict(src.get("metadata", {})))
     cells = []
-    for cell in nb.cells:
+    for cell in (NotebookNode(dict(c)) for c in src.cells):
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags or "parameters" in tags:
             continue
