@@ -10,10 +10,10 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
-# pytest-xdist: one worker per core; a module's tests that share a module-scoped fixture stay
-# on one worker (tests/conftest.py marks them xdist_group; rules in tests/README.md).
-# PYTEST_XDIST= (empty) runs serially.
-PYTEST_XDIST ?= -n auto --dist loadgroup
+# pytest-xdist: one worker per core; a test file's tests stay on one worker (their module
+# fixtures are built once; rules in tests/README.md). PYTEST_XDIST= (empty) runs serially.
+# (--dist loadgroup would be finer, but with pytest 9.2 + xdist 3.8 it does not group.)
+PYTEST_XDIST ?= -n auto --dist loadfile
 LAB_ARGS ?=
 # Notebook outputs never land in the repository (pivotlib/runner/nbstrip.py: nbstripout, one set of
 # options): JupyterLab saves notebooks without outputs (a pre-save hook), and git passes

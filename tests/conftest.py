@@ -84,28 +84,8 @@ def validation() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# pytest-xdist (`make test` runs `-n auto --dist loadgroup`; rules in tests/README.md)
+# pytest-xdist (`make test` runs `-n auto --dist loadfile`; rules in tests/README.md)
 # ---------------------------------------------------------------------------------------------
-def pytest_collection_modifyitems(config, items):
-    """Keep a module's tests on one xdist worker when they share a module-scoped fixture.
-
-    Modules that build an expensive world once (``scope="module"`` fixtures: the messy-data
-    and real-data scenarios, the JupyterLab server) would otherwise build it once per worker.
-    Such tests get ``xdist_group(<module>)``; ``--dist loadgroup`` sends a group to one worker
-    and spreads every other test freely. Without xdist the mark does nothing.
-    """
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or item.get_closest_marker("xdist_group"):
-            continue
-        module_id = item.nodeid.split("::", 1)[0]
-        for defs in info.name2fixturedefs.values():
-            if any(d.scope in ("module", "class", "package") and d.baseid.startswith(module_id)
-                   for d in defs):
-                item.add_marker(pytest.mark.xdist_group(module_id))
-                break
-
-
 BRIEF_DATE = "2030-01-02"
 """Report date folder of the shared demo briefing (:func:`demo_briefing`)."""
 

@@ -58,9 +58,11 @@ class FastReadyClient(_AsyncKernelClient):  # type: ignore[misc,valid-type]
     """
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:  # noqa: D102
+        import inspect
         from queue import Empty
 
-        from jupyter_core.utils import ensure_async
+        async def ensure_async(x: Any) -> Any:  # the channels' get_msg may be sync or async
+            return await x if inspect.isawaitable(x) else x
 
         deadline = time.time() + (float("inf") if timeout is None else timeout)
         while True:
