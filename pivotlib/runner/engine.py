@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -134,6 +137,7 @@ class WarmKernel:
         self.used = False  # a report ran on this kernel since its last reset
         self._kc: Any = None  # shell-only client for run_code / resets
         self._pending: str | None = None  # msg id of a reset sent by reset_soon
+        self._ipc_dir: str | None = None  # the kernel's Unix sockets (POSIX)
 
     def manager(self) -> Any:
         """The running kernel manager (started on first use or after a failure)."""
@@ -146,6 +150,17 @@ class WarmKernel:
         # blocking get_msg() starves nbclient's kernel-alive poll and a dead kernel hangs the run.
         km = KernelManager(kernel_name=self.kernel_name,
                            client_class="pivotlib.runner.engine.FastReadyClient")
+        if self._ipc_dir is not None:  # the sockets of a kernel that died
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_dir = None
+        if os.name == "posix":
+            # Unix sockets in a private folder, not TCP ports: jupyter_client picks free TCP
+            # ports before the kernel binds them, so kernels started at the same moment (a
+            # sweep, parallel tests) can collide and one hangs or dies at startup. Nothing
+            # listens on the network either.
+            self._ipc_dir = tempfile.mkdtemp(prefix="pivot-kernel-")
+            km.transport = "ipc"
+            km.ip = os.path.join(self._ipc_dir, "k")
         km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(self.cwd))
         if self._kc is not None:  # a client of a dead kernel
             self._kc.stop_channels()
@@ -274,6 +289,9 @@ class WarmKernel:
             except Exception:  # noqa: BLE001 - already dead
                 pass
             self.km = None
+        if self._ipc_dir is not None:
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_dir = None
 
 
 class PivotEngine(NBClientEngine):
