@@ -87,3 +87,16 @@ def test_lean_with_no_studiable_event_returns_nan_rows():
     out = car_tests(frame, ev)
     assert out.at["a", "status"] == "estimation runs off the data"
     assert np.isnan(out.at["a", "car"])
+
+
+@pytest.mark.parametrize("mask", [True, False])
+def test_lean_dense_path_equals_full_engine(mask):
+    """No missing return anywhere (the unmasked fast path when mask is False)."""
+    frame, _ = make_returns(n_firms=8, n_days=700, seed=11)
+    events = make_events(frame, 120, seed=4, lo=260, hi_pad=3)
+    lean = car_tests(frame, events, mask_other_events=mask)
+    full = run_event_study(frame, events, model="market", market="SPY",
+                           mask_other_events=mask, n_boot=0).events
+    assert (lean["status"] == "ok").all()
+    for a, b in PAIRS:
+        assert np.max(np.abs(lean[a].to_numpy(float) - full[b].to_numpy(float))) <= 1e-12, a
