@@ -10,6 +10,10 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per core; a test file's tests stay on one worker (their module
+# fixtures are built once; rules in tests/README.md). PYTEST_XDIST= (empty) runs serially.
+# (--dist loadgroup would be finer, but with pytest 9.2 + xdist 3.8 it does not group.)
+PYTEST_XDIST ?= -n auto --dist loadfile
 LAB_ARGS ?=
 # Notebook outputs never land in the repository (pivotlib/runner/nbstrip.py: nbstripout, one set of
 # options): JupyterLab saves notebooks without outputs (a pre-save hook), and git passes
@@ -83,10 +87,10 @@ demo: install
 	$(VENV)/bin/pivot demo
 
 test: install-dev browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: install-dev
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 
 # Jupyter refuses to start as root without --allow-root: add it only when uid is 0, and say so.
 # The project's Lab settings (jupyter-config/: no "official Jupyter news?" pop-up) are put on
@@ -98,8 +102,12 @@ lab: install
 	set -x; PIVOT_HOME=$(CURDIR) JUPYTER_CONFIG_PATH=$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
 	  $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_HOOK) $$flags $(LAB_ARGS)
 
+# The peer package of benchmarks/bench_peer.py is installed here only (never at test time).
+BENCH_PEER ?= eventstudy==0.1a12
 bench: install-dev
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+	@$(PIP) install --quiet --disable-pip-version-check '$(BENCH_PEER)' \
+	  || echo "warning: could not install $(BENCH_PEER); bench_peer.py will skip"
+	$(PY) benchmarks/run_all.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -81,3 +81,74 @@ def validation() -> Path:
     if not VALIDATION.is_dir():
         pytest.skip("../shared/validation is absent (only developer and CI machines have it)")
     return VALIDATION
+
+
+# ---------------------------------------------------------------------------------------------
+# pytest-xdist (`make test` runs `-n auto --dist loadfile`; rules in tests/README.md)
+# ---------------------------------------------------------------------------------------------
+BRIEF_DATE = "2030-01-02"
+"""Report date folder of the shared demo briefing (:func:`demo_briefing`)."""
+
+
+class Briefing:
+    """The outputs of one ``pivot demo --date BRIEF_DATE`` run (read them, never modify them).
+
+    Attributes: ``reports`` (its reports folder), ``day`` (``reports / BRIEF_DATE``), ``rc``
+    (the CLI's exit code), ``out`` (its stdout), and :meth:`sidecar` / :meth:`html`.
+    """
+
+    def __init__(self, reports: Path, rc: int, out: str) -> None:
+        self.reports, self.rc, self.out = reports, rc, out
+        self.day = reports / BRIEF_DATE
+
+    def sidecar(self, stem: str) -> dict:
+        """The sidecar of ``<stem>-default`` (``records`` hold the notebook's recorded values)."""
+        import json
+
+        return json.loads((self.day / f"{stem}-default.json").read_text(encoding="utf-8"))
+
+    def html(self, stem: str) -> Path:
+        """The HTML page of ``<stem>-default``."""
+        return self.day / f"{stem}-default.html"
+
+
+@pytest.fixture(scope="session")
+def demo_briefing(tmp_path_factory) -> Briefing:
+    """One executed demo briefing (``pivot demo``: notebooks 01-05 on the SYNTHETIC data and the
+    index), shared by every test that only reads its outputs, and by every xdist worker: the
+    first worker to need it runs it under a file lock in the session's common temp folder, the
+    others read the result. Tests that change reports must run their own (``tmp_reports_dir``).
+    """
+    import contextlib
+    import io
+    import json
+
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the workers of this session
+    root = base / "demo-briefing"
+    done = root / "done.json"
+    with FileLock(str(base / "demo-briefing.lock")):
+        if not done.is_file():
+            reports = root / "reports"
+            reports.mkdir(parents=True, exist_ok=True)
+            keep = {k: os.environ.get(k) for k in ("PIVOT_REPORTS_DIR", "PIVOT_DATASET",
+                                                    "PIVOT_OFFLINE")}
+            os.environ.update(PIVOT_REPORTS_DIR=str(reports), PIVOT_OFFLINE="1")
+            buf = io.StringIO()
+            try:
+                from pivotlib.cli import main
+
+                with contextlib.redirect_stdout(buf):
+                    rc = main(["demo", "--date", BRIEF_DATE])
+            finally:
+                for k, v in keep.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+            done.write_text(json.dumps({"rc": rc, "out": buf.getvalue()}), encoding="utf-8")
+    got = json.loads(done.read_text(encoding="utf-8"))
+    return Briefing(root / "reports", got["rc"], got["out"])

@@ -70,9 +70,8 @@ def _check_page(page, errors, external):
     return n_div, text
 
 
-def test_briefing_renders_offline(browser, tmp_reports_dir):
-    res = execute.run_report("05-briefing", {}, date="2030-01-02")
-    html = Path(res.html)
+def test_briefing_renders_offline(browser, demo_briefing, tmp_path):
+    html = demo_briefing.html("05-briefing")  # the shared demo briefing (tests/conftest.py)
     page, errors, external = _open(browser, html)
     n_div, text = _check_page(page, errors, external)
     assert n_div >= 3
@@ -85,7 +84,7 @@ def test_briefing_renders_offline(browser, tmp_reports_dir):
         "() => [...document.querySelectorAll('div.plotly-graph-div')]"
         ".map(d => d.textContent.includes('SYNTHETIC'))")
     assert all(labels), labels
-    shots = config.reports_dir() / "screenshots"
+    shots = tmp_path / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "briefing.png"), full_page=True)
     # keep a copy in the project's reports/ for people to look at
@@ -95,7 +94,7 @@ def test_briefing_renders_offline(browser, tmp_reports_dir):
     page.close()
 
     # the index links the briefing
-    page, errors, external = _open(browser, tmp_reports_dir / "index.html")
+    page, errors, external = _open(browser, demo_briefing.reports / "index.html")
     assert page.locator("a[href$='05-briefing-default.html']").count() == 1
     assert errors == [] and external == []
     page.close()

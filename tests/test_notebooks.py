@@ -146,31 +146,31 @@ def test_04_pivot_regimes_finds_planted_switches(tmp_reports_dir, planted_regime
     assert close >= 4, rec["break_dates"]
 
 
-def test_05_briefing(tmp_reports_dir):
-    r = _run("05-briefing")
-    rec = r.records
+def test_05_briefing(demo_briefing):
+    # the shared demo briefing (tests/conftest.py) ran 05 and 04 with default parameters
+    side = demo_briefing.sidecar("05-briefing")
+    assert side["status"] == "ok", side.get("error")
+    rec = side["records"]
     assert rec["kind"] == "briefing" and rec["synthetic"] is True
     assert rec["top_pivot"] in {"APLD", "IREN", "CORZ", "WULF", "CIFR", "HUT"}
-    html = open(r.html, encoding="utf-8").read()
+    html = demo_briefing.html("05-briefing").read_text(encoding="utf-8")
     for words in ("SYNTHETIC DATA - NOT REAL MARKET PRICES", "What happened", "Key numbers",
                   "Caveats", "Data provenance", "Pivot from bitcoin to AI"):
         assert words in html, words
     assert "Traceback" not in html
     # the briefing picks up the same pivot scores as notebook 04
-    r4 = _run("04-pivot-regimes")
-    for s, v in r4.records["pivot_scores"].items():
+    r4 = demo_briefing.sidecar("04-pivot-regimes")["records"]
+    for s, v in r4["pivot_scores"].items():
         assert rec["pivot_scores"][s] == pytest.approx(v)
 
 
-def test_demo_command(tmp_reports_dir, capsys):
-    from pivotlib.cli import main
-
-    assert main(["demo", "--date", DATE]) == 0
-    out = capsys.readouterr().out
+def test_demo_command(demo_briefing):
+    assert demo_briefing.rc == 0
+    out = demo_briefing.out
     assert "SYNTHETIC" in out and "5 of 5 reports ok" in out
-    assert str(tmp_reports_dir / "index.html") in out
+    assert str(demo_briefing.reports / "index.html") in out
     for nb in ("01-data-refresh", "05-briefing"):
-        assert (tmp_reports_dir / DATE / f"{nb}-default.html").is_file()
+        assert demo_briefing.html(nb).is_file()
 
 
 def test_same_inputs_same_bytes_fresh_or_warm_kernel(tmp_path):

@@ -53,6 +53,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=int, default=REPORT_TIMEOUT,
                    help=f"per-cell timeout in seconds ({REPORT_TIMEOUT})")
     p.add_argument("--no-html", action="store_true", help="only execute, no HTML")
+    p.add_argument("--timings", action="store_true",
+                   help="print where the report's time went (kernel start, imports, data "
+                        "load, study, charts, HTML export, sidecar, index) on stderr")
     _add_common(p)
     p.set_defaults(func=cmd_report)
 
@@ -106,9 +109,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         prm["dataset"] = args.dataset
     _say_changes(args.notebook, prm)
     _check_data(args.notebook, prm)
+    timings: dict[str, float] | None = {} if getattr(args, "timings", False) else None
     res = run_report(args.notebook, prm, date=args.date,
                      timeout=args.timeout, html_export=not args.no_html,
-                     single_file=args.single_file, force=args.force)
+                     single_file=args.single_file, force=args.force, timings=timings)
+    if timings:
+        from pivotlib.runner.timings import format_timings
+
+        print(f"timings of {res.name} (seconds):", file=sys.stderr)
+        print(format_timings(timings, timings.get("total")), file=sys.stderr)
+    elif timings is not None and res.status == "skipped":
+        print("no timings: the report was skipped (identical inputs already reported); "
+              "add --force to run it", file=sys.stderr)
     if res.status == "skipped":
         print(f"unchanged (identical inputs already reported): {res.html or res.ipynb}")
     else:

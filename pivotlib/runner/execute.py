@@ -121,7 +121,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
                timeout: int = DEFAULT_TIMEOUT, html_export: bool = True,
                single_file: bool = False, force: bool = False, update_index: bool = True,
                kernel_name: str = config.KERNEL_NAME, raise_on_error: bool = True,
-               warm: WarmKernel | None = None) -> ReportResult:
+               warm: WarmKernel | None = None,
+               timings: dict[str, float] | None = None) -> ReportResult:
     """Execute a notebook with parameters and export its HTML briefing.
 
     Parameters
@@ -149,6 +150,10 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
         Raise :class:`~pivotlib.errors.RunError` when the notebook fails (after saving it).
     warm : WarmKernel, optional
         Run on this already started kernel (reset first) instead of starting a new one.
+    timings : dict, optional
+        Filled with the seconds of each phase (:data:`pivotlib.runner.timings.PHASES`) and
+        ``total``. Without ``warm`` the report then runs on a kernel started for it (as cold
+        as the default path) whose loaders are timed; the outputs do not change.
 
     Returns
     -------
@@ -168,6 +173,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
 
     from pivotlib.studies import params as _params
 
+    t_start = time.perf_counter()
+    parent: dict[str, float] = {}
     nb_path = resolve_notebook(notebook)
     overrides = dict(parameters or {})
     defaults = notebook_parameters(nb_path)
@@ -211,36 +218,76 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
         "html": None,
     }
     t0 = time.perf_counter()
+    parent["prepare"] = t0 - t_start
     error: str | None = None
+    own: WarmKernel | None = None
+    kernel_t: dict[str, float] = {}
+    t_exec = t0
     try:
+        if timings is not None:
+            if warm is None:  # a kernel of its own, started here so its start is measured
+                own = warm = WarmKernel(kernel_name=kernel_name, cwd=nb_path.parent)
+                parent["kernel start"] = warm.start()
+            warm.preload(instrument=True)
+            t_exec = time.perf_counter()
         _execute(nb_path, ipynb, overrides, kernel_name=kernel_name, timeout=timeout,
                  warm=warm)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, then re-raised
         error = _error_text(exc)
-    elapsed = time.perf_counter() - t0
+    t_done = time.perf_counter()
+    elapsed = t_done - t0
+    if timings is not None:
+        try:
+            if warm is not None and warm.km is not None:
+                kernel_t = warm.collect()
+        except Exception:  # noqa: BLE001 - timings are informative, never fatal
+            kernel_t = {}
+        if own is not None:
+            own.shutdown()
 
     records: dict[str, Any] = {}
+    saved = None
+    t1 = time.perf_counter()
+    cells = (0.0, 0.0)
     if ipynb.exists():
         nb = nbformat.read(str(ipynb), as_version=4)
+        if timings is not None:
+            from pivotlib.runner.timings import cell_split
+
+            cells = cell_split(nb)
         records = read_records(nb)
         meta.update(status="failed" if error else "ok", error=error, records=records,
                     title=records.get("title") or nb_path.stem)
         _normalise_executed(nb, ipynb, meta)
         nbformat.write(nb, str(ipynb))
+        saved = nb
     else:
         meta.update(status="failed", error=error or "notebook was not executed", records={})
         error = meta["error"]
+    t2 = time.perf_counter()
+    parent["save notebook"] = t2 - t1
 
     if not error and html_export:
         try:
-            export_html(ipynb, html_file, single_file=single_file, meta=meta, reports_root=root)
+            export_html(ipynb, html_file, single_file=single_file, meta=meta, reports_root=root,
+                        nb=saved)
             meta["html"] = html_file.name
         except Exception as exc:  # noqa: BLE001
             error = f"HTML export failed: {_error_text(exc)}"
             meta.update(status="failed", error=error)
+    t3 = time.perf_counter()
+    parent["HTML export"] = t3 - t2
     _write_json(side, meta)
+    t4 = time.perf_counter()
+    parent["sidecar"] = t4 - t3
     if update_index:
         build_index(root)
+    parent["index"] = time.perf_counter() - t4
+    if timings is not None:
+        from pivotlib.runner.timings import split
+
+        timings.update(split(parent, kernel_t, cells, t_done - t_exec))
+        timings["total"] = round(time.perf_counter() - t_start, 4)
     res = ReportResult(notebook=nb_path.stem, name=name, parameters=jsonable(overrides),
                        status=meta["status"], ipynb=str(ipynb),
                        html=str(html_file) if meta.get("html") else None, sidecar=str(side),

@@ -10,6 +10,7 @@ e-mail).
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -40,13 +41,35 @@ _TEMPLATE_FILE = Path(__file__).with_name("templates") / "report.html.j2"
 """The nbconvert template (extends ``lab/index.html.j2``): plotly tag, no CDN scripts, footer."""
 
 
-def _clean_for_html(nb: Any) -> Any:
-    """Drop the injected-parameters cell, record outputs, stderr streams and empty code cells."""
-    import copy
+@functools.lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """The HTML exporter, built once per process: its jinja environment keeps the compiled
+    templates, so later reports skip reading and compiling them (about 0.1 s each). The
+    exporter holds no per-report state; the plotly tag, footer and name go in ``resources``."""
+    import jinja2
+    from nbconvert import HTMLExporter
 
-    nb = copy.deepcopy(nb)
+    return HTMLExporter(template_name="lab",
+                        extra_loaders=[jinja2.DictLoader(
+                            {"pivot.html.j2": _TEMPLATE_FILE.read_text(encoding="utf-8")})],
+                        template_file="pivot.html.j2",
+                        exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
+
+
+def _clean_for_html(nb: Any) -> Any:
+    """Drop the injected-parameters cell, record outputs, stderr streams and empty code cells.
+
+    Returns a new notebook sharing the kept outputs with ``nb`` (nothing is modified in
+    place: the notebook, its metadata and every kept cell are shallow copies, so the plotly
+    payloads are not deep-copied for every report)."""
+    from nbformat import NotebookNode
+
+    src = nb
+    nb = NotebookNode({k: v for k, v in src.items() if k != "cells"})
+    nb.metadata = NotebookNode(dict(src.get("metadata", {})))
     cells = []
-    for cell in nb.cells:
+    for cell in (NotebookNode(dict(c)) for c in src.cells):
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags or "parameters" in tags:
             continue
@@ -87,7 +110,7 @@ def _footer(meta: Mapping[str, Any]) -> str:
 
 def export_html(nb_path: Path, html_path: Path | None = None, *, single_file: bool = False,
                 meta: Mapping[str, Any] | None = None,
-                reports_root: Path | None = None) -> Path:
+                reports_root: Path | None = None, nb: Any = None) -> Path:
     """Export an executed notebook to an offline HTML page (code hidden).
 
     Parameters
@@ -104,18 +127,21 @@ def export_html(nb_path: Path, html_path: Path | None = None, *, single_file: bo
         Sidecar metadata shown in the page footer (parameters, fingerprint).
     reports_root : Path, optional
         The reports folder holding ``assets/`` (default :func:`pivotlib.config.reports_dir`).
+    nb : NotebookNode, optional
+        The executed notebook already in memory (as saved at ``nb_path``), so it is not read
+        again; it is not modified.
 
     Returns
     -------
     Path
         The HTML file written.
     """
-    import jinja2
     import nbformat
-    from nbconvert import HTMLExporter
 
     html_path = html_path or nb_path.with_suffix(".html")
-    nb = _clean_for_html(nbformat.read(str(nb_path), as_version=4))
+    if nb is None:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    nb = _clean_for_html(nb)
     root = reports_root or config.reports_dir()
     if single_file:
         from plotly.offline import get_plotlyjs
@@ -127,12 +153,7 @@ def export_html(nb_path: Path, html_path: Path | None = None, *, single_file: bo
         tag = f'<script type="text/javascript" src="{html.escape(rel)}"></script>'
     title = (meta or {}).get("title") or nb.metadata.get("title") or nb_path.stem
     nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="lab",
-                            extra_loaders=[jinja2.DictLoader({"pivot.html.j2": _TEMPLATE_FILE.read_text(encoding="utf-8")})],
-                            template_file="pivot.html.j2",
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(
+    body, _ = _exporter().from_notebook_node(
         nb, resources={"pivot_plotly_tag": tag, "pivot_footer": _footer(meta or {}),
                        "metadata": {"name": nb_path.stem}})
     tmp = html_path.with_suffix(_tmp_suffix())
