@@ -348,7 +348,8 @@ class Table:
             s = self.frame[c]
             num = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
             out.append(self.align if num else "left")
-        out[0] = "left"
+        if out:
+            out[0] = "left"
         return out
 
     def _header(self) -> list[str]:
@@ -416,7 +417,13 @@ class Table:
         return "tbl-" + h
 
     def _repr_html_(self) -> str:
-        """The caption, the top rows, the rest folded, and the folded column legend."""
+        """The caption, the top rows, the rest folded, and the folded column legend; a table
+        with nothing in it is one line saying so (e.g. a part of the study that could not run)."""
+        if self.frame.shape[1] == 0 or (len(self.frame) == 0 and not self.index):
+            what = markup.escape(self.caption) + ": " if self.caption else ""
+            return markup.block(f'<p style="margin:6px 0"><i>{what}nothing to show (see the '
+                                "notes for what was left out and why)</i></p>",
+                                cls="pivot-table-wrap", id=self.table_id())
         df = self._formatted()
         header = self._header()
         rows = self._rows(df)
