@@ -20,17 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
-
-def _best(fn, repeats: int) -> float:
-    fn()
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return min(out)
+from _timing import best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     cat = load_catalog()
     miners = list(LIFEBOAT_MINERS)
     r = load_returns([*miners, "SPY", "BTC-USD"], dataset="demo")
-    t_one = _best(lambda: study_lifeboat(dataset="demo", catalog=cat, curve=False), args.repeats)
-    t_full = _best(lambda: lifeboat_curve(r, cat, miners), args.repeats)
+    t_one = best(lambda: study_lifeboat(dataset="demo", catalog=cat, curve=False), args.repeats)
+    t_full = best(lambda: lifeboat_curve(r, cat, miners), args.repeats)
     n_full = len(lifeboat_curve(r, cat, miners, n_null=0).frame)
     g200 = dict(LIFEBOAT_CURVE_GRID) | {"end": ("all", "-3M", "-6M"),
                                         "leave_out": ("none", *miners[:4])}
-    t_200 = _best(lambda: lifeboat_curve(r, cat, miners, grid=g200), args.repeats)
+    t_200 = best(lambda: lifeboat_curve(r, cat, miners, grid=g200), args.repeats)
     n_200 = len(lifeboat_curve(r, cat, miners, grid=g200, n_null=0).frame)
     print(f"study_lifeboat (one run, no curve):        {t_one:.3f} s")
     print(f"lifeboat_curve, default grid ({n_full} specs):  {t_full:.3f} s "
@@ -69,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rr = load_returns(["CORZ", "SPY", "BTC-USD", "SMH", "QQQ", "NVDA"], dataset="demo",
                       on_missing="skip")
-    t_pc = _best(lambda: pivot_score_curve(rr, cat, "CORZ"), args.repeats)
+    t_pc = best(lambda: pivot_score_curve(rr, cat, "CORZ"), args.repeats)
     c = pivot_score_curve(rr, cat, "CORZ", n_null=0)
     d = split_dates(cat, "CORZ")
 
@@ -77,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         for _, row in c.frame.iterrows():
             pivot_scores(rr, ["CORZ"], **score_options({k: row[k] for k in c.choices}, d))
 
-    t_loop = _best(loop, args.repeats)
+    t_loop = best(loop, args.repeats)
     print(f"pivot_score_curve CORZ ({len(c.frame)} specs + 200 placebo curves): {t_pc:.3f} s; "
           f"loop of pivot_scores (the {len(c.frame)} specs, no nulls): {t_loop:.3f} s")
     print(f"lifeboat_curve_vs_study={t_200 / t_one * 200 / n_200:.2f} (per 200 specifications, "

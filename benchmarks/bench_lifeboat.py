@@ -20,17 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
-
-def _best(fn, repeats: int) -> float:
-    fn()
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return min(out)
+from _timing import best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,20 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     def life() -> None:
         study_lifeboat(dataset="demo")
 
-    t_reg = _best(regimes, args.repeats)
-    t_lb = _best(life, args.repeats)
+    t_reg = best(regimes, args.repeats)
+    t_lb = best(life, args.repeats)
     print(f"study_regimes (notebook 04's computation):  {t_reg:.3f} s")
     print(f"study_lifeboat (notebook 06's computation): {t_lb:.3f} s")
     print(f"lifeboat_vs_regimes={t_lb / t_reg:.3f}")
     with tempfile.TemporaryDirectory() as d:
         times = {}
         for nb in ("04-pivot-regimes", "06-lifeboat"):
-            best = float("inf")
+            fastest = float("inf")
             for k in range(max(1, args.repeats - 1)):
                 r = run_report(nb, {}, reports_root=Path(d), date=f"2026-01-0{k + 1}",
                                force=True, update_index=False)
-                best = min(best, r.elapsed)
-            times[nb] = best
+                fastest = min(fastest, r.elapsed)
+            times[nb] = fastest
         print(f"notebook 04 end to end: {times['04-pivot-regimes']:.2f} s, "
               f"notebook 06: {times['06-lifeboat']:.2f} s")
         print(f"notebook06_vs_notebook04={times['06-lifeboat'] / times['04-pivot-regimes']:.3f} "

@@ -18,17 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
-
-def _best(fn, repeats: int) -> float:
-    fn()
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return min(out)
+from _timing import best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,22 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     from pivotlib.studies.merge import study_merge
     from pivotlib.studies.regime import study_regimes
 
-    t_reg = _best(lambda: study_regimes(dataset="demo"), args.repeats)
-    t_mg = _best(lambda: study_merge(dataset="demo"), args.repeats)
+    t_reg = best(lambda: study_regimes(dataset="demo"), args.repeats)
+    t_mg = best(lambda: study_merge(dataset="demo"), args.repeats)
     print(f"study_regimes (notebook 04's computation): {t_reg:.3f} s")
     print(f"study_merge (notebook 07's computation):   {t_mg:.3f} s")
     print(f"merge_vs_regimes={t_mg / t_reg:.3f}")
     with tempfile.TemporaryDirectory() as d:
         times = {}
         for nb in ("04-pivot-regimes", "07-merge"):
-            best = float("inf")
+            fastest = float("inf")
             for k in range(max(1, args.repeats - 1)):
                 r = run_report(nb, {}, reports_root=Path(d), date=f"2026-01-0{k + 1}",
                                force=True, update_index=False)
                 if r.status != "ok":
                     raise SystemExit(f"{nb} failed: {r.error}")
-                best = min(best, r.elapsed)
-            times[nb] = best
+                fastest = min(fastest, r.elapsed)
+            times[nb] = fastest
         print(f"notebook 04 end to end: {times['04-pivot-regimes']:.2f} s, "
               f"notebook 07: {times['07-merge']:.2f} s")
         print(f"notebook07_vs_notebook04={times['07-merge'] / times['04-pivot-regimes']:.3f} "

@@ -25,17 +25,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-
-def _best(fn, repeats: int) -> float:
-    fn()
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return min(out)
+from _timing import best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,10 +75,10 @@ def main(argv: list[str] | None = None) -> int:
                         window=s["window"], returns=returns, prices=rep.prices, windows=(),
                         robustness=False)
 
-    t_curve = _best(curve, args.repeats)
-    t_null = _best(curve_null, max(1, args.repeats - 2))
-    t_loop = _best(loop, max(1, args.repeats - 2))
-    t_se = _best(loop_study_event, max(1, args.repeats - 2)) * len(specs) / len(expressible)
+    t_curve = best(curve, args.repeats)
+    t_null = best(curve_null, max(1, args.repeats - 2))
+    t_loop = best(loop, max(1, args.repeats - 2))
+    t_se = best(loop_study_event, max(1, args.repeats - 2)) * len(specs) / len(expressible)
     print(f"event {rep.event['event_id']}: {len(specs)} specifications")
     print(f"curve (batched, no null)          {t_curve:8.3f} s")
     print(f"curve + 200 placebo null curves   {t_null:8.3f} s")
@@ -98,20 +89,20 @@ def main(argv: list[str] | None = None) -> int:
         from pivotlib.studies.lifeboat import study_lifeboat
 
         try:
-            t_one = _best(lambda: study_lifeboat(dataset="demo", catalog=cat, curve=False),
+            t_one = best(lambda: study_lifeboat(dataset="demo", catalog=cat, curve=False),
                           args.repeats)
             holder = {}
 
             def with_curve() -> None:
                 holder["r"] = study_lifeboat(dataset="demo", catalog=cat, curve=True)
 
-            t_both = _best(with_curve, max(1, args.repeats - 2))
+            t_both = best(with_curve, max(1, args.repeats - 2))
             n = len(holder["r"].curve.frame) if holder["r"].curve is not None else 0
             t_c = max(t_both - t_one, 0.0)
             print(f"study_lifeboat                    {t_one:8.3f} s")
             print(f"lifeboat curve ({n} specs + null)  {t_c:8.3f} s  ({t_c / t_one:.1f}x one "
                   f"study; {t_c / t_one * 200 / max(n, 1):.1f}x per 200 specs)")
-            tail = f" lifeboat_curve_vs_study={t_c / t_one:.1f} ({n} specs)"
+            tail = f" lifeboat_curve_total_vs_study={t_c / t_one:.1f} ({n} specs)"
         except TypeError:
             print("lifeboat curve: not available (study_lifeboat has no curve option)")
     print(f"car_curve_speedup={t_loop / t_curve:.1f}" + tail)

@@ -28,6 +28,11 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "speedup_vs_statsmodels_loop": ("", 0.0, "engine / per-event statsmodels loop"),
     "lifeboat_vs_regimes": ("<=", 2.0, "lifeboat study / regimes study"),
     "notebook06_vs_notebook04": ("<=", 2.0, "notebook 06 / notebook 04 end to end"),
+    "notebook07_vs_notebook04": ("<=", 1.5, "notebook 07 (Merge) / notebook 04 end to end"),
+    "merge_vs_regimes": ("", 0.0, "Merge study / regimes study"),
+    "car_curve_speedup": (">=", 20.0, "batched CAR curve / loop of engine runs, same specs"),
+    "lifeboat_curve_vs_study": ("<=", 30.0, "lifeboat curve per 200 specs / one study_lifeboat"),
+    "lifeboat_curve_total_vs_study": ("", 0.0, "whole lifeboat curve + nulls / one study"),
 }
 """name -> (comparison, target, what); an empty comparison is informative only."""
 
@@ -38,6 +43,9 @@ TINY: dict[str, list[str]] = {
                       "--repeat", "1"],
     "bench_lifeboat.py": ["--repeats", "1"],
     "bench_store.py": ["--symbols", "3", "--years", "1"],
+    "bench_merge.py": ["--repeats", "1"],
+    "bench_robustness.py": ["--repeats", "1", "--no-lifeboat"],
+    "bench_curves_lifeboat_regimes.py": ["--repeats", "1"],
 }
 """Arguments of each benchmark for ``--tiny``."""
 

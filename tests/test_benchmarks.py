@@ -25,6 +25,9 @@ EXPECTED = {
     "bench_peer.py": {"lean_vs_peer", "full_vs_peer"},
     "bench_lifeboat.py": {"lifeboat_vs_regimes", "notebook06_vs_notebook04"},
     "bench_store.py": {"write_ms_per_symbol", "read_ms_per_symbol", "load_returns_s"},
+    "bench_merge.py": {"merge_vs_regimes", "notebook07_vs_notebook04"},
+    "bench_robustness.py": {"car_curve_speedup"},
+    "bench_curves_lifeboat_regimes.py": {"lifeboat_curve_vs_study"},
 }
 
 

@@ -27,13 +27,13 @@ briefly (run the full engine on one event for the long wording with the fix).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from pivotlib.analytics.eventstudy.stages import _check_window as _pair
 from pivotlib.defaults import MIN_ESTIMATION_OBS
 from pivotlib.errors import InputError
 
@@ -44,17 +44,6 @@ LEAN_COLUMNS = ("symbol", "day0", "status", "n_est", "alpha", "beta", "sigma", "
 """Columns of the :func:`car_tests` table (index ``event_id``)."""
 
 
-def _pair(name: str, w: Sequence[int]) -> tuple[int, int]:
-    try:
-        a, b = int(w[0]), int(w[1])
-        if len(w) != 2 or a != w[0] or b != w[1]:
-            raise ValueError
-    except (TypeError, ValueError, IndexError) as exc:
-        raise InputError(f"{name}={w!r} is not a pair of integers (trading days relative to "
-                         f"day 0); pass e.g. {name}=(-1, 1)") from exc
-    if a > b:
-        raise InputError(f"{name}={w!r} is reversed; pass ({b}, {a})")
-    return a, b
 
 
 def _events(events: pd.DataFrame, what: str = "events") -> tuple[np.ndarray, np.ndarray,
