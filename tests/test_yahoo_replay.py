@@ -369,10 +369,14 @@ def test_replay_retry_of_a_past_range_asks_yahoo_again(replay, tmp_path, univers
 def test_replay_hang_past_timeout_is_retried(replay, tmp_path, universe_file):
     days = _equity_days(30)
     apld, _ = _equity_answer(tmp_path, "APLD", 30, days=days)
-    replay({"APLD": apld}, faults={"APLD": ["hang"]}, hang_seconds=4)
-    rep, sleeps = _lib_fetch(universe_file, ["APLD"], start=str(days[0].date()), timeout=1.0)
+    # two hangs: yfinance may retry once on its own (its other cookie strategy), depending on
+    # the cookie state its process-wide session holds from earlier tests; with two, at least one
+    # hang always reaches pivotlib's retry, whichever way yfinance went
+    replay({"APLD": apld}, faults={"APLD": ["hang", "hang"]}, hang_seconds=4)
+    rep, sleeps = _lib_fetch(universe_file, ["APLD"], start=str(days[0].date()), timeout=1.0,
+                             retries=4)
     assert rep.ok, rep.errors
-    assert len(sleeps) == 1
+    assert 1 <= len(sleeps) <= 2  # (a hung request is logged by the server only when it ends)
 
 
 @pytest.mark.parametrize("fault,said", [("empty", "no"), ("error", "")])
