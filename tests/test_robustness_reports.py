@@ -111,3 +111,19 @@ def test_cli_sweep_has_the_robustness_flag():
     args = build_parser().parse_args(["sweep", "--robustness", "--limit", "1"])
     assert args.robustness is True
     assert build_parser().parse_args(["sweep"]).robustness is False
+
+
+def test_terminal_summary_shows_every_headline_word():
+    """The brief/sweep table carries the same robustness words as the index: a regime report's
+    own verdict, and all three of the briefing's (not only its event CAR's)."""
+    from pivotlib.batch.sweep import summary_table
+
+    rows = [{"key": "04-pivot-regimes", "status": "ok", "ok": True, "elapsed": 1.0,
+             "html": "r04.html", "records": {"robustness": {"verdict": "no effect"}}},
+            {"key": "05-briefing", "status": "ok", "ok": True, "elapsed": 1.0,
+             "html": "r05.html", "records": {"verdict": "robust", "verdicts": {
+                 "event CAR": "fragile", "pivot score": "no effect",
+                 "lifeboat DiD": "robust"}}}]
+    table = summary_table(rows)
+    assert "[no effect] r04.html" in table
+    assert "[event CAR: fragile; pivot score: no effect; lifeboat DiD: robust] r05.html" in table

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pivotlib.defaults import REPORT_TIMEOUT
+from pivotlib.runner.index import robustness_words
 
 __all__ = ["run_sweep_item", "sweep_items", "screen_items", "run_items", "summary_table",
            "run_sweep", "NOT_STUDIABLE"]
@@ -231,8 +232,9 @@ def summary_table(results: Sequence[Mapping[str, Any]]) -> str:
         car_s = f"{car * 100:+.1f}%" if isinstance(car, int | float) else ""
         p_s = f"{p:.3f}" if isinstance(p, int | float) else ""
         tail = r.get("html") or r.get("ipynb") or ""
-        if isinstance(rec.get("verdict"), str):
-            tail = f"[{rec['verdict']}] {tail}"
+        words = robustness_words(rec)  # the index's words: every headline's, not only the CAR's
+        if words:
+            tail = f"[{words}] {tail}"
         if not r.get("ok"):
             tail = (r.get("error") or "")[:160]
         lines.append(f"{str(r.get('key'))[:34]:<34} {str(r.get('status')):<13} {car_s:>8} "
