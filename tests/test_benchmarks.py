@@ -20,7 +20,8 @@ run_all = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(run_all)
 
 EXPECTED = {
-    "bench_reports.py": {"report_vs_floor", "sweep_s_per_report", "sweep_vs_report"},
+    "bench_reports.py": {"report_vs_floor", "report_plain_vs_floor", "sweep_s_per_report",
+                         "sweep_vs_report"},
     "bench_eventstudy.py": {"speedup_vs_statsmodels_loop", "events_per_s"},
     "bench_peer.py": {"lean_vs_peer", "full_vs_peer"},
     "bench_lifeboat.py": {"lifeboat_vs_regimes", "notebook06_vs_notebook04"},

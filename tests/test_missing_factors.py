@@ -123,7 +123,7 @@ def test_event_numbers_without_each_role(ds, catalog):
     from pivotlib.studies.event import study_event
 
     def car(dataset, **kw):
-        r = study_event(dataset=dataset, catalog=catalog, windows=(), **kw)
+        r = study_event(dataset=dataset, catalog=catalog, windows=(), robustness=False, **kw)
         return r, float(r.row["car"])
 
     full, car_full = car(ds["full"])
@@ -146,7 +146,7 @@ def test_regime_numbers_without_each_role(ds, catalog):
     from pivotlib.events.catalog import company_events
     from pivotlib.studies.regime import study_regimes
 
-    kw = dict(catalog=catalog, breaks=False)
+    kw = dict(catalog=catalog, breaks=False, curve=False)  # numbers, not curves
     cols = ["pivot_score", "delta_btc_beta", "delta_ai_beta"]
     no_spy = study_regimes(dataset=ds["no-SPY"], **kw)
     assert no_spy.roles == FactorRoles("IWM", "BTC-USD", "SMH")
@@ -174,7 +174,7 @@ def test_regime_numbers_without_each_role(ds, catalog):
 def test_lifeboat_numbers_without_market_and_cohorts(ds, catalog):
     from pivotlib.studies.lifeboat import study_lifeboat
 
-    kw = dict(catalog=catalog, n_boot=99, horizons=(20,))
+    kw = dict(catalog=catalog, n_boot=99, horizons=(20,), curve=False)  # numbers, not curves
     full = study_lifeboat(dataset=ds["full"], **kw)
     no_smh = study_lifeboat(dataset=ds["no-SMH"], **kw)
     assert no_smh.record()["did_downside_beta"] == full.record()["did_downside_beta"]
@@ -336,7 +336,7 @@ def test_brief_numbers_equal_the_full_dataset_where_independent(runs, ds, catalo
     """The headline CAR of 02 without SMH (or any AI proxy) is the full dataset's."""
     from pivotlib.studies.event import study_event
 
-    full = study_event(dataset=ds["full"], catalog=catalog, windows=())
+    full = study_event(dataset=ds["full"], catalog=catalog, windows=(), robustness=False)
     for case in ("no-SMH", "no-ai"):
         cars = [c for c in runs[f"brief/{case}"][2] if c.get("kind") == "event"]
         assert cars and cars[0]["event_id"] == str(full.event["event_id"])

@@ -78,3 +78,31 @@ def test_biggest_mover_names_the_choice():
     c = SpecCurve.build(curve_frame(f, ["a", "b"], {"a": "x", "b": 1}), ["a", "b"], estimand="e")
     assert "a=y" in c.summary().mover and "-0.2" in c.summary().mover
     assert c.verdict == "fragile"
+
+
+def test_normal_quantiles_are_scipy_stats_bits():
+    """core and regimes use scipy.special (no scipy.stats import in a report kernel); the
+    values are scipy.stats.norm's to the bit, NaN, p = 0 and p = 1 included."""
+    from scipy import special, stats
+
+    rng = np.random.default_rng(7)
+    p = np.concatenate([rng.uniform(0, 1, 500), 10.0 ** -rng.uniform(0, 320, 200),
+                        [0.0, 1.0, np.nan, 0.5, 1e-300]])
+    q = np.clip(p, 1e-300, 1.0) / 2.0
+    ref = stats.norm.isf(q)
+    got = 0.0 - special.ndtri(q)
+    np.testing.assert_array_equal(got, ref)
+    fin = np.isfinite(ref)  # signed zeros too (a NaN's sign bit means nothing: never summed)
+    assert np.array_equal(np.signbit(got[fin]), np.signbit(ref[fin]))
+    x = np.abs(rng.standard_normal(500) * 10.0 ** rng.uniform(-3, 2, 500))
+    np.testing.assert_array_equal(special.ndtr(-x), stats.norm.sf(x))
+    assert float(special.ndtri(0.975)) == float(stats.norm.ppf(0.975))
+    # the statistic itself, against the scipy.stats formula
+    est = rng.standard_normal((6, 40))
+    pv = rng.uniform(0, 1, (6, 40))
+    pv[0, :5] = np.nan
+    out = curve_statistics(est, pv)
+    ok = np.isfinite(est) & np.isfinite(pv)
+    z = stats.norm.isf(np.clip(pv, 1e-300, 1.0) / 2.0) * np.sign(est)
+    stouffer = np.abs(np.where(ok, z, 0.0).sum(axis=1) / ok.sum(axis=1))
+    np.testing.assert_array_equal(out[:, 2], stouffer)

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri  # not scipy.stats: ~0.6 s of import in every report kernel
 
 from pivotlib.defaults import ALPHA, ROBUST_MIN_SAME_SIGN
 from pivotlib.errors import InputError
@@ -183,7 +183,9 @@ def curve_statistics(estimates: np.ndarray, pvalues: np.ndarray, *, alpha: float
         sign = np.sign(med) if direction is None else np.full(len(est), float(direction))
         sig_dir = ok & (p < alpha) & (np.sign(est) == sign[:, None]) & (sign[:, None] != 0)
         share = sig_dir.sum(axis=1) / np.where(n_ok > 0, n_ok, np.nan)
-        z = stats.norm.isf(np.clip(p, 1e-300, 1.0) / 2.0) * np.sign(est)
+        # z = Phi^-1(1 - p/2) = norm.isf(p/2), written as scipy.stats computes it
+        # (-ndtri(q) * 1 + 0, same bits) without importing scipy.stats
+        z = (0.0 - ndtri(np.clip(p, 1e-300, 1.0) / 2.0)) * np.sign(est)
         stouffer = np.where(ok, z, 0.0).sum(axis=1) / np.where(n_ok > 0, n_ok, np.nan)
     out = np.column_stack([np.abs(med), share, np.abs(stouffer)])
     return out[0] if np.ndim(estimates) == 1 else out

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr, ndtri  # normal cdf and quantile, as scipy.stats.norm uses
 
 from pivotlib.analytics.lifeboat.cohorts import CONTRACT_CATEGORIES
 from pivotlib.analytics.regimes.common import _check_returns, _valid_frame, hac_lags_rule
@@ -174,7 +174,7 @@ def pivot_score_curve(returns: pd.DataFrame, catalog: pd.DataFrame, symbol: str,
         if k in g["split"] and pd.isna(d):
             notes.append(f"{symbol} has no {k.replace('_', ' ')} in the catalog: those "
                          "specifications cannot run")
-    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    z = float(ndtri(1.0 - alpha / 2.0))  # = scipy.stats.norm.ppf, without importing it
 
     # valid frames and split positions per proxy
     frames: dict[str, dict[str, Any]] = {}
@@ -258,7 +258,7 @@ def pivot_score_curve(returns: pd.DataFrame, catalog: pd.DataFrame, symbol: str,
                 j = jobs[key]
                 score, se = res["score"][j], res["se"][lag_key][j]
                 est[b, s] = score
-                pv[b, s] = 2.0 * stats.norm.sf(abs(score / se)) if se > 0 else np.nan
+                pv[b, s] = 2.0 * ndtr(-abs(score / se)) if se > 0 else np.nan  # norm.sf
                 if b == 0:
                     lo_hi[s] = (score - z * se, score + z * se)
                     nobs[s] = key[2] - key[0]
