@@ -16,3 +16,25 @@ def best(fn: Callable[[], object], repeats: int) -> float:
         fn()
         out.append(time.perf_counter() - t0)
     return min(out)
+
+
+def best_reports(notebooks: tuple[str, ...], repeats: int) -> dict[str, float]:
+    """Fastest end-to-end ``run_report`` seconds of each notebook (demo data, fresh dated
+    folders in a throw-away reports root, no index); a failed report stops the benchmark."""
+    import tempfile
+    from pathlib import Path
+
+    from pivotlib.runner.execute import run_report
+
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as d:
+        for nb in notebooks:
+            fastest = float("inf")
+            for k in range(max(1, repeats - 1)):
+                r = run_report(nb, {}, reports_root=Path(d), date=f"2026-01-0{k + 1}",
+                               force=True, update_index=False)
+                if r.status != "ok":
+                    raise SystemExit(f"{nb} failed: {r.error}")
+                fastest = min(fastest, r.elapsed)
+            times[nb] = fastest
+    return times

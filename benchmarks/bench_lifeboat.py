@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from _timing import best
+from _timing import best, best_reports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,10 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ["PIVOT_OFFLINE"] = "1"
 
-    import tempfile
-    from pathlib import Path
 
-    from pivotlib.runner.execute import run_report
     from pivotlib.studies.lifeboat import study_lifeboat
     from pivotlib.studies.regime import study_regimes
 
@@ -48,19 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"study_regimes (notebook 04's computation):  {t_reg:.3f} s")
     print(f"study_lifeboat (notebook 06's computation): {t_lb:.3f} s")
     print(f"lifeboat_vs_regimes={t_lb / t_reg:.3f}")
-    with tempfile.TemporaryDirectory() as d:
-        times = {}
-        for nb in ("04-pivot-regimes", "06-lifeboat"):
-            fastest = float("inf")
-            for k in range(max(1, args.repeats - 1)):
-                r = run_report(nb, {}, reports_root=Path(d), date=f"2026-01-0{k + 1}",
-                               force=True, update_index=False)
-                fastest = min(fastest, r.elapsed)
-            times[nb] = fastest
-        print(f"notebook 04 end to end: {times['04-pivot-regimes']:.2f} s, "
-              f"notebook 06: {times['06-lifeboat']:.2f} s")
-        print(f"notebook06_vs_notebook04={times['06-lifeboat'] / times['04-pivot-regimes']:.3f} "
-              "(target <= 2)")
+    times = best_reports(("04-pivot-regimes", "06-lifeboat"), args.repeats)
+    print(f"notebook 04 end to end: {times['04-pivot-regimes']:.2f} s, "
+          f"notebook 06: {times['06-lifeboat']:.2f} s")
+    print(f"notebook06_vs_notebook04={times['06-lifeboat'] / times['04-pivot-regimes']:.3f} "
+          "(target <= 2)")
     return 0
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from _timing import best
+from _timing import best, best_reports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,10 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ["PIVOT_OFFLINE"] = "1"
 
-    import tempfile
-    from pathlib import Path
 
-    from pivotlib.runner.execute import run_report
     from pivotlib.studies.merge import study_merge
     from pivotlib.studies.regime import study_regimes
 
@@ -40,21 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"study_regimes (notebook 04's computation): {t_reg:.3f} s")
     print(f"study_merge (notebook 07's computation):   {t_mg:.3f} s")
     print(f"merge_vs_regimes={t_mg / t_reg:.3f}")
-    with tempfile.TemporaryDirectory() as d:
-        times = {}
-        for nb in ("04-pivot-regimes", "07-merge"):
-            fastest = float("inf")
-            for k in range(max(1, args.repeats - 1)):
-                r = run_report(nb, {}, reports_root=Path(d), date=f"2026-01-0{k + 1}",
-                               force=True, update_index=False)
-                if r.status != "ok":
-                    raise SystemExit(f"{nb} failed: {r.error}")
-                fastest = min(fastest, r.elapsed)
-            times[nb] = fastest
-        print(f"notebook 04 end to end: {times['04-pivot-regimes']:.2f} s, "
-              f"notebook 07: {times['07-merge']:.2f} s")
-        print(f"notebook07_vs_notebook04={times['07-merge'] / times['04-pivot-regimes']:.3f} "
-              "(target <= 1.5)")
+    times = best_reports(("04-pivot-regimes", "07-merge"), args.repeats)
+    print(f"notebook 04 end to end: {times['04-pivot-regimes']:.2f} s, "
+          f"notebook 07: {times['07-merge']:.2f} s")
+    print(f"notebook07_vs_notebook04={times['07-merge'] / times['04-pivot-regimes']:.3f} "
+          "(target <= 1.5)")
     return 0
 
 
