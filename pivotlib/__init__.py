@@ -6,6 +6,10 @@ functions that need them, so ``import pivotlib`` and the CLI start fast.
 
 from __future__ import annotations
 
+from pivotlib import _deferred
+
 __version__ = "0.1.0"
+
+_deferred.install()  # rfc3987_syntax (0.7 s, imported by jsonschema) loads on first use only
 
 __all__ = ["__version__"]

@@ -67,7 +67,7 @@ def test_timings_split_and_table():
 
 @pytest.mark.slow
 def test_timed_and_warm_reports_are_byte_identical_to_a_cold_run(tmp_path):
-    from pivotlib.runner.engine import WarmKernel
+    from pivotlib.runner.kernels import WarmKernel
 
     cold = execute.run_report("02-event-study", {"event_id": EVENT}, date=DATE,
                               reports_root=tmp_path / "cold", update_index=False)

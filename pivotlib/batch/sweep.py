@@ -12,7 +12,7 @@ Item keys (all but ``notebook`` optional)::
      "key": "label for the summary", "reuse_kernel": True}
 
 ``reuse_kernel`` (default True) runs the report on this process's warm kernel
-(:class:`pivotlib.runner.engine.WarmKernel`: one kernel per worker, namespace reset between reports)
+(:class:`pivotlib.runner.kernels.WarmKernel`: one kernel per worker, namespace reset between reports)
 instead of starting a kernel per report.
 
 Result keys: ``key, notebook, ok, status, name, html, ipynb, sidecar, elapsed, error, records``
@@ -50,11 +50,14 @@ def _worker_kernel() -> Any:
         import atexit
         from multiprocessing import util
 
-        from pivotlib.runner.engine import WarmKernel
+        from pivotlib.runner.kernels import WarmKernel
 
         warm = _LOCAL.warm = WarmKernel()
         atexit.register(warm.shutdown)  # the main process
         util.Finalize(warm, warm.shutdown, exitpriority=10)  # pool workers skip atexit
+        # start it and send the study imports now: the kernel loads them while this process
+        # imports papermill/nbconvert and prepares the first report
+        warm.preload_soon()
     return warm
 
 
@@ -71,10 +74,11 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
     dict
         JSON-safe outcome (``ok`` False and ``error`` set on failure).
     """
+    t0 = time.perf_counter()
+    warm = _worker_kernel() if item.get("reuse_kernel", True) else None  # starts loading now
     from pivotlib.errors import PivotError
     from pivotlib.runner.execute import failure_class, run_report
 
-    t0 = time.perf_counter()
     params = dict(item.get("parameters") or {})
     key = str(item.get("key") or params.get("event_id") or item.get("notebook"))
     base = {"key": key, "notebook": str(item.get("notebook")), "parameters": params}
@@ -86,7 +90,7 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
                          single_file=bool(item.get("single_file")),
                          force=bool(item.get("force")), update_index=False,
                          raise_on_error=False,
-                         warm=_worker_kernel() if item.get("reuse_kernel", True) else None)
+                         warm=warm)
         out = {**base, **res.to_dict(), "ok": res.ok,
                "exit_code": 0 if res.ok else failure_class(res.error).exit_code}
     except PivotError as exc:

@@ -84,8 +84,9 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
     sig = (run["p"] < ALPHA).to_numpy()
     err_hi = (run["ci_high"] - run["estimate"]).to_numpy(float)
     err_lo = (run["estimate"] - run["ci_low"]).to_numpy(float)
-    hover = ["<br>".join(f"{c}: {_label(r[c])}" for c in curve.choices)
-             + f"<br>p = {r['p']:.3f}" for _, r in run.iterrows()]
+    labs = {c: run[c].map(_label).to_numpy(object) for c in curve.choices}
+    hover = ["<br>".join(f"{c}: {labs[c][i]}" for c in curve.choices)
+             + f"<br>p = {pv:.3f}" for i, pv in enumerate(run["p"].to_numpy(float))]
     for flag, name, color in ((True, f"significant (p < {ALPHA:g})", COLORS[0]),
                               (False, "not significant", "#9e9e9e")):
         m = sig == flag
@@ -121,12 +122,12 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
         fig.update_yaxes(title_text="estimate (95% interval)", row=1, col=1, **yfmt)
         labels = [f"{c}: {v}" for c, v in rows]
         for k, (c, v) in enumerate(rows):
-            on = [x[i] for i in range(len(run)) if _label(run[c].iloc[i]) == v]
+            on = [x[i] for i in np.flatnonzero(labs[c] == v)]
             fig.add_trace(go.Scatter(x=on, y=[labels[k]] * len(on), mode="markers",
                                      showlegend=False, marker={"color": COLORS[0], "size": 4,
                                                                "symbol": "square"},
                                      hoverinfo="skip"), row=2, col=1)
-            if len(head) and _label(run[c].iloc[int(head[0])]) == v:
+            if len(head) and labs[c][int(head[0])] == v:
                 fig.add_trace(go.Scatter(x=[x[int(head[0])]], y=[labels[k]], mode="markers",
                                          showlegend=False,
                                          marker={"color": HEADLINE_COLOR, "size": 7,

@@ -243,7 +243,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
         except Exception:  # noqa: BLE001 - timings are informative, never fatal
             kernel_t = {}
         if own is not None:
-            own.shutdown()
+            own.shutdown(wait=False)
 
     records: dict[str, Any] = {}
     saved = None

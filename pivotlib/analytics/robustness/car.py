@@ -9,11 +9,13 @@ estimation end, event window, timing, masking) is the single-event CAR t-test of
   "next session" timing is day 0's row plus one;
 * **windows** once per event and timing, over the union of the grid's estimation windows
   (earliest start to latest end) and event windows; a specification's own estimation window
-  (and the masking of other events) is a validity mask on that union, so the normal equations of
-  :func:`pivotlib.analytics.eventstudy.models.fit_vectorized` (masked sums) are the same as on
-  the specification's own window;
-* **estimation**: one batched fit per model over every (event, timing, estimation window,
-  masking) combination: the windows' masks only differ, so all fits of a model are one stack;
+  (and the masking of other events) is a validity mask on that union;
+* **estimation**: one running sum of the regression moments per (event, timing, masking)
+  (:mod:`pivotlib.analytics.eventstudy.moments`); each estimation window's sums are a
+  difference of two of its rows, and one batched solve per model fits every (event, timing,
+  estimation window, masking) combination: the same normal equations, hence the same numbers,
+  as :func:`pivotlib.analytics.eventstudy.models.fit_vectorized` on the specification's own
+  window, without forming each window's residuals;
 * **abnormal returns**: the event windows are column subsets of the union window's ARs
   (:func:`pivotlib.analytics.eventstudy.stages.car_stats` on each subset).
 
@@ -38,7 +40,8 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import stdtrit
 
-from pivotlib.analytics.eventstudy.models import MODELS, fit_vectorized
+from pivotlib.analytics.eventstudy.models import MODELS
+from pivotlib.analytics.eventstudy.moments import fit_from_sums, prefix_moments, window_sums
 from pivotlib.analytics.eventstudy.stages import (
     Alignment,
     _check_window,
@@ -172,7 +175,6 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
     ATp = np.pad(al.AT, ((0, 0), (padl, padr)), constant_values=np.nan)
     win_est = sliding_window_view(ATp, LE, axis=1)
     win_evt = sliding_window_view(ATp, LW, axis=1)
-    est_off = np.arange(E0, E1 + 1)
     evt_off = np.arange(W0, W1 + 1)
     timings = sorted({TIMING_SHIFT[s["timing"]] for s in specs})
     mask_windows = sorted({tuple(s["window"]) for s in specs if s["mask"]})
@@ -215,36 +217,31 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
             ev = np.arange(a, min(E, a + chunk))
             n = len(ev)
             c = np.maximum(col[ev], 0)
-            base = {}
+            # per timing: the union windows; per (timing, masked window): one running sum of
+            # the moments, so each fit's estimation sums are a difference of two rows
+            # (pivotlib.analytics.eventstudy.moments; same numbers as fit_vectorized)
+            evt: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            prefix: dict[tuple, np.ndarray] = {}
             for t in timings:
                 d = np.clip(day0[ev] + t, 0, n_rows - 1) + padl
                 y_e = win_est[c, d + E0]
                 x_e = (np.stack([win_est[rcj, d + E0] for rcj in rc], axis=2) if len(rc)
                        else np.zeros((n, LE, 0)))
-                y_v = win_evt[c, d + W0]
-                x_v = (np.stack([win_evt[rcj, d + W0] for rcj in rc], axis=2) if len(rc)
-                       else np.zeros((n, LW, 0)))
+                evt[t] = (win_evt[c, d + W0],
+                          np.stack([win_evt[rcj, d + W0] for rcj in rc], axis=2) if len(rc)
+                          else np.zeros((n, LW, 0)))
                 fin = np.isfinite(y_e) & np.isfinite(x_e).all(axis=2)
-                covered = {w: (np.zeros((n, LE), dtype=bool) if cv is None
-                               else cv[c, d + E0] != 0) for w, cv in covers.items()}
-                base[t] = (y_e, x_e, y_v, x_v, fin, covered)
-            y_est = np.empty((K, n, LE))
-            x_est = np.empty((K, n, LE, len(rc)))
-            m_est = np.empty((K, n, LE), dtype=bool)
-            y_evt = np.empty((K, n, LW))
-            x_evt = np.empty((K, n, LW, len(rc)))
-            for q, (t, s0, s1, mw) in enumerate(klist):
-                y_e, x_e, y_v, x_v, fin, covered = base[t]
-                y_est[q], x_est[q], y_evt[q], x_evt[q] = y_e, x_e, y_v, x_v
-                m = fin & ((est_off >= s0) & (est_off <= s1))[None, :]
-                if mw is not None:
-                    m &= ~covered[mw]
-                m_est[q] = m
-            m_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=3)
-            fit = fit_vectorized(y_est.reshape(K * n, LE), x_est.reshape(K * n, LE, len(rc)),
-                                 m_est.reshape(K * n, LE), y_evt.reshape(K * n, LW),
-                                 x_evt.reshape(K * n, LW, len(rc)), m_evt.reshape(K * n, LW),
-                                 model, sigma_ddof)
+                for mw in {key[3] for key in klist if key[0] == t}:
+                    w = fin
+                    if mw is not None and covers[mw] is not None:
+                        w = fin & (covers[mw][c, d + E0] == 0)
+                    prefix[(t, mw)] = prefix_moments(y_e, x_e, w)
+            sums = np.concatenate([window_sums(prefix[(t, mw)], s0 - E0, s1 - E0 + 1)
+                                   for (t, s0, s1, mw) in klist])
+            y_evt = np.concatenate([evt[key[0]][0] for key in klist])
+            x_evt = np.concatenate([evt[key[0]][1] for key in klist])
+            m_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
+            fit = fit_from_sums(sums, len(rc), y_evt, x_evt, m_evt, model, sigma_ddof)
             for j in cols:
                 q = spec_key[j]
                 w0, w1 = specs[j]["window"]
@@ -253,8 +250,8 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
                 sub = replace(fit, ar=fit.ar[rows][:, sel], c_evt=fit.c_evt[rows][:, sel],
                               sigma=fit.sigma[rows], n_est=fit.n_est[rows], sse=fit.sse[rows],
                               sst=fit.sst[rows], var_car_corr=fit.var_car_corr[rows])
-                mv = m_evt.reshape(K * n, LW)[rows][:, sel]
-                cs = car_stats(sub, y_evt.reshape(K * n, LW)[rows][:, sel], mv, model)
+                mv = m_evt[rows][:, sel]
+                cs = car_stats(sub, y_evt[rows][:, sel], mv, model)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     half = stdtrit(np.maximum(cs["car_df"], 1), 1 - ALPHA / 2) * (
                         sub.sigma * np.sqrt(cs["l2"]))

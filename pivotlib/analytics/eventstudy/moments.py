@@ -1,0 +1,156 @@
+"""Normal-return fits from window moments: many estimation windows of one stack, cheaply.
+
+A specification curve fits the same stock on many estimation windows that differ only in
+where they start and end and in which days are masked (other events). The least-squares fit
+of :func:`pivotlib.analytics.eventstudy.models.fit_vectorized` depends on the estimation
+window only through its sums
+
+    M = sum w_t,  S_y = sum w_t y_t,  S_x = sum w_t x_t,  S_yy = sum w_t y_t^2,
+    S_xy = sum w_t x_t y_t,  S_xx = sum w_t x_t x_t'      (w_t = 1 on a valid, unmasked day)
+
+(the normal equations; e.g. Greene, *Econometric Analysis*, 8th ed., sec. 3.2), so one running
+(prefix) sum per validity mask gives every window's sums as a difference of two rows:
+:func:`prefix_moments` then :func:`window_sums`, and :func:`fit_from_sums` solves them. The
+centred forms are
+
+    S_xx^c = S_xx - M xbar xbar',  S_xy^c = S_xy - M xbar ybar,  SST = S_yy - M ybar^2,
+    b = (S_xx^c)^{-1} S_xy^c,  a = ybar - xbar' b,  SSE = SST - b' S_xy^c
+
+(``market_adjusted``: SSE = S_yy - 2 S_xy + S_xx over the market, nothing estimated;
+``constant_mean``: SSE = SST). Every field of the :class:`~.models.Fit` equals
+:func:`~.models.fit_vectorized` on the same windows (tested to 1e-10 in
+``tests/test_eventstudy_moments.py``) except ``resid_est``, which is not formed (an empty
+``(N, 0)`` array): the specification curve needs the CAR test only, not the residual series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pivotlib.analytics.eventstudy.models import Fit, n_params
+
+
+def _channels(p: int) -> dict[str, int]:
+    """Column of each moment in the prefix array (``xx`` pairs in upper-triangle order)."""
+    names = ["w", "y", "yy", *[f"x{i}" for i in range(p)], *[f"xy{i}" for i in range(p)],
+             *[f"xx{i}{j}" for i in range(p) for j in range(i, p)]]
+    return {n: c for c, n in enumerate(names)}
+
+
+def prefix_moments(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Running sums of the moments over a window axis.
+
+    Parameters
+    ----------
+    y : (N, L) array
+        Stock returns.
+    x : (N, L, p) array
+        Regressors.
+    w : (N, L) bool array
+        Valid (finite, unmasked) days.
+
+    Returns
+    -------
+    (N, L + 1, C) array
+        Row ``i`` holds the sums over days ``0 .. i - 1`` (row 0 is zero), in the order of
+        the module's channels (``w, y, yy, x_j, xy_j, xx_jk``).
+    """
+    n, L = y.shape
+    p = x.shape[2]
+    y0 = np.where(w, y, 0.0)
+    x0 = np.where(w[..., None], x, 0.0)
+    cols = [w.astype(float), y0, y0 * y0]
+    cols += [x0[..., i] for i in range(p)]
+    cols += [x0[..., i] * y0 for i in range(p)]
+    cols += [x0[..., i] * x0[..., j] for i in range(p) for j in range(i, p)]
+    out = np.zeros((n, L + 1, len(cols)))
+    np.cumsum(np.stack(cols, axis=-1), axis=1, out=out[:, 1:])
+    return out
+
+
+def window_sums(prefix: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Sums over window days ``start .. stop - 1`` from :func:`prefix_moments`: (N, C)."""
+    return prefix[:, stop] - prefix[:, start]
+
+
+def fit_from_sums(sums: np.ndarray, p: int, y_evt: np.ndarray, x_evt: np.ndarray,
+                  mask_evt: np.ndarray, model: str, ddof: int | None = None) -> Fit:
+    """Fit every row's normal-return model from its estimation-window sums.
+
+    Parameters
+    ----------
+    sums : (N, C) array
+        Window sums (:func:`window_sums`) of ``p`` regressors.
+    p : int
+        Number of regressors (``market_adjusted``: the market only).
+    y_evt, x_evt, mask_evt : arrays (N, L), (N, L, p), (N, L)
+        The event windows, as for :func:`~.models.fit_vectorized`.
+    model : str
+        One of :data:`~.models.MODELS`.
+    ddof : int, optional
+        Residual degrees-of-freedom correction; default ``k``.
+
+    Returns
+    -------
+    Fit
+        As :func:`~.models.fit_vectorized`, with an empty ``resid_est``.
+    """
+    ch = _channels(p)
+    n = sums.shape[0]
+    k = n_params(model, p)
+    ddof = k if ddof is None else int(ddof)
+    m = sums[:, ch["w"]]
+    msafe = np.where(m > 0, m, 1.0)
+    ybar = sums[:, ch["y"]] / msafe
+    sst = np.maximum(sums[:, ch["yy"]] - m * ybar * ybar, 0.0)
+    ev = mask_evt
+    nev = ev.sum(axis=1)
+    no_resid = np.zeros((n, 0))
+    if model == "market_adjusted":
+        sse = np.maximum(sums[:, ch["yy"]] - 2 * sums[:, ch["xy0"]] + sums[:, ch["xx00"]], 0.0)
+        params = np.column_stack([np.zeros(n), np.ones(n)])
+        ar = np.where(ev, y_evt - x_evt[..., 0], np.nan)
+        sigma2 = sse / np.maximum(m - ddof, 1)
+        return Fit(params, np.sqrt(sigma2), m.astype(int), k, no_resid, ar, np.ones_like(ar),
+                   sigma2 * nev, np.zeros((n, y_evt.shape[1], 0)), np.zeros((n, 0, 0)), sst,
+                   sse, np.zeros(n, dtype=bool))
+    if p:
+        xbar = np.stack([sums[:, ch[f"x{i}"]] for i in range(p)], axis=1) / msafe[:, None]
+        sxy = np.stack([sums[:, ch[f"xy{i}"]] for i in range(p)], axis=1) - (
+            m[:, None] * xbar * ybar[:, None])
+        raw = np.empty((n, p, p))
+        for i in range(p):
+            for j in range(i, p):
+                raw[:, i, j] = raw[:, j, i] = sums[:, ch[f"xx{i}{j}"]]
+        sxx = raw - m[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
+        diag = np.einsum("npp->np", sxx)
+        raw_diag = np.einsum("npp->np", raw)
+        const = (diag <= 1e-20 * np.maximum(raw_diag, 1e-300)).any(axis=1)
+        eig = np.linalg.eigvalsh(sxx)
+        singular = const | ~(eig[:, 0] > 1e-12 * np.maximum(diag.max(axis=1), 1e-300))
+        sxx_safe = np.where(singular[:, None, None], np.eye(p)[None], sxx)
+        sxx_inv = np.linalg.inv(sxx_safe)
+        b = np.einsum("npq,nq->np", sxx_inv, sxy)
+        a = ybar - np.einsum("np,np->n", xbar, b)
+        sse = np.maximum(sst - np.einsum("np,np->n", b, sxy), 0.0)
+        d_evt = np.where(ev[..., None], x_evt - xbar[:, None, :], 0.0)
+        quad = np.einsum("ntp,npq,ntq->nt", d_evt, sxx_inv, d_evt)
+        dsum = d_evt.sum(axis=1)
+        quad_sum = np.einsum("np,npq,nq->n", dsum, sxx_inv, dsum)
+        ar = np.where(ev, y_evt - a[:, None] - np.einsum("ntp,np->nt", np.nan_to_num(x_evt), b),
+                      np.nan)
+        params = np.column_stack([a, b])
+    else:
+        singular = np.zeros(n, dtype=bool)
+        sxx_inv = np.zeros((n, 0, 0))
+        d_evt = np.zeros((n, y_evt.shape[1], 0))
+        sse = sst
+        quad = np.zeros(y_evt.shape)
+        quad_sum = np.zeros(n)
+        ar = np.where(ev, y_evt - ybar[:, None], np.nan)
+        params = ybar[:, None]
+    sigma2 = sse / np.maximum(m - ddof, 1)
+    c_evt = np.where(ev, 1.0 + 1.0 / msafe[:, None] + quad, np.nan)
+    var_car = sigma2 * (nev + nev**2 / msafe + quad_sum)
+    return Fit(params, np.sqrt(sigma2), m.astype(int), k, no_resid, ar, c_evt, var_car, d_evt,
+               sxx_inv, sst, sse, singular)
