@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from pivotlib.analytics.eventstudy.models import MODELS, fit_vectorized
-from pivotlib.analytics.eventstudy.moments import fit_from_sums, prefix_moments, window_sums
+from pivotlib.analytics.eventstudy.moments import (
+    fit_from_sums,
+    prefix_moments,
+    sub_channels,
+    window_sums,
+)
 
 FIELDS = ("params", "sigma", "n_est", "ar", "c_evt", "var_car_corr", "d_evt", "sxx_inv", "sst",
           "sse", "singular")
@@ -51,3 +56,18 @@ def test_moments_fit_equals_the_batched_fit(model, window):
         ok = ~ref.singular if f != "singular" else slice(None)
         np.testing.assert_allclose(a[ok], b[ok], rtol=1e-10, atol=1e-12, err_msg=f)
     assert got.singular.sum() == ref.singular.sum() == (1 if model == "factors" else 0)
+
+
+@pytest.mark.parametrize("idx", [[0], [1], [1, 0], []])
+def test_subset_of_a_larger_running_sum_gives_the_subset_fit(idx):
+    y_est, x_est, y_evt, x_evt, extra = _data(11, p=3)
+    fin = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
+    m_evt = np.isfinite(y_evt) & np.isfinite(x_evt[..., idx]).all(axis=2)
+    model = "factors" if idx else "constant_mean"
+    big = window_sums(prefix_moments(y_est, x_est, fin & extra), 20, 260)
+    got = fit_from_sums(big[:, sub_channels(3, idx)], len(idx), y_evt, x_evt[..., idx], m_evt,
+                        model)
+    own = window_sums(prefix_moments(y_est, x_est[..., idx], fin & extra), 20, 260)
+    ref = fit_from_sums(own, len(idx), y_evt, x_evt[..., idx], m_evt, model)
+    for f in FIELDS:
+        np.testing.assert_array_equal(getattr(got, f), getattr(ref, f), err_msg=f)

@@ -64,7 +64,10 @@ def _engine() -> str:
 
 
 def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_name: str,
-             timeout: int, warm: WarmKernel | None = None) -> None:
+             timeout: int, warm: WarmKernel | None = None,
+             reset_after: bool | None = None) -> None:
+    """Execute ``nb_path`` into ``out`` on ``warm`` (reset afterwards unless ``reset_after``
+    is False: a kernel about to be shut down needs no reset) or on a one-shot kernel."""
     import logging
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
@@ -77,7 +80,8 @@ def _execute(nb_path: Path, out: Path, parameters: Mapping[str, Any], *, kernel_
     kernel = warm if warm is not None else one
     try:
         _execute_on(kernel, nb_path, out, parameters, kernel_name=kernel_name,
-                    timeout=timeout, reset_after=one is None)
+                    timeout=timeout,
+                    reset_after=(one is None) if reset_after is None else reset_after)
     finally:
         if one is not None:
             one.shutdown(wait=False)  # it dies while the notebook is saved and exported

@@ -231,7 +231,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
             warm.preload(instrument=True)
             t_exec = time.perf_counter()
         _execute(nb_path, ipynb, overrides, kernel_name=kernel_name, timeout=timeout,
-                 warm=warm)
+                 warm=warm, reset_after=None if own is None else False)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, then re-raised
         error = _error_text(exc)
     t_done = time.perf_counter()

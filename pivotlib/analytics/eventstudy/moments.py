@@ -68,6 +68,18 @@ def prefix_moments(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
+def sub_channels(p: int, idx: list[int]) -> np.ndarray:
+    """Columns of a ``p``-regressor moment array that form the moments of the regressors
+    ``idx`` (in that order), laid out as :func:`prefix_moments` lays out ``len(idx)``
+    regressors: a fit on a subset of the regressors reuses the larger running sum."""
+    full = _channels(p)
+    names = ["w", "y", "yy", *[f"x{i}" for i in idx], *[f"xy{i}" for i in idx]]
+    for a_, i in enumerate(idx):
+        for j in idx[a_:]:
+            names.append(f"xx{min(i, j)}{max(i, j)}")
+    return np.array([full[n] for n in names], dtype=np.int64)
+
+
 def window_sums(prefix: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Sums over window days ``start .. stop - 1`` from :func:`prefix_moments`: (N, C)."""
     return prefix[:, stop] - prefix[:, start]

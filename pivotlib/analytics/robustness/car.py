@@ -41,7 +41,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import stdtrit
 
 from pivotlib.analytics.eventstudy.models import MODELS
-from pivotlib.analytics.eventstudy.moments import fit_from_sums, prefix_moments, window_sums
+from pivotlib.analytics.eventstudy.moments import (
+    fit_from_sums,
+    prefix_moments,
+    sub_channels,
+    window_sums,
+)
 from pivotlib.analytics.eventstudy.stages import (
     Alignment,
     _check_window,
@@ -199,9 +204,14 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
     by_model: dict[str, list[int]] = {}
     for j, s in enumerate(specs):
         by_model.setdefault(s["model"], []).append(j)
+    # every model's regressors are a subset of their union: one running sum of the union's
+    # moments serves each model whose validity mask is the same (the usual case: market and
+    # bitcoin both present on the stock's sessions)
+    regs_of = {m: regressors_of(m, market, factors, al.r.columns) for m in by_model}
+    union = list(dict.fromkeys(r for m in by_model for r in regs_of[m]))
+    uc = al.r.columns.get_indexer(union).astype(np.int64)
+    plan = {}
     for model, cols in by_model.items():
-        regs = regressors_of(model, market, factors, al.r.columns)
-        rc = al.r.columns.get_indexer(regs).astype(np.int64)
         # fits of this model: (timing, est_start, est_end, masked window or None)
         keys: dict[tuple, int] = {}
         spec_key = {}
@@ -210,38 +220,48 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
             key = (TIMING_SHIFT[s["timing"]], int(s["est_start"]), int(s["est_end"]),
                    tuple(s["window"]) if s["mask"] else None)
             spec_key[j] = keys.setdefault(key, len(keys))
-        klist = list(keys)
-        K = len(klist)
-        chunk = max(1, _MAX_ROWS // K)
-        for a in range(0, E, chunk):
-            ev = np.arange(a, min(E, a + chunk))
-            n = len(ev)
-            c = np.maximum(col[ev], 0)
-            # per timing: the union windows; per (timing, masked window): one running sum of
-            # the moments, so each fit's estimation sums are a difference of two rows
-            # (pivotlib.analytics.eventstudy.moments; same numbers as fit_vectorized)
-            evt: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-            prefix: dict[tuple, np.ndarray] = {}
-            for t in timings:
-                d = np.clip(day0[ev] + t, 0, n_rows - 1) + padl
-                y_e = win_est[c, d + E0]
-                x_e = (np.stack([win_est[rcj, d + E0] for rcj in rc], axis=2) if len(rc)
-                       else np.zeros((n, LE, 0)))
-                evt[t] = (win_evt[c, d + W0],
-                          np.stack([win_evt[rcj, d + W0] for rcj in rc], axis=2) if len(rc)
-                          else np.zeros((n, LW, 0)))
-                fin = np.isfinite(y_e) & np.isfinite(x_e).all(axis=2)
-                for mw in {key[3] for key in klist if key[0] == t}:
+        idx = [union.index(r) for r in regs_of[model]]
+        plan[model] = (cols, spec_key, list(keys), idx, sub_channels(len(union), idx))
+    chunk = max(1, _MAX_ROWS // max(len(v[2]) for v in plan.values()))
+    for a in range(0, E, chunk):
+        ev = np.arange(a, min(E, a + chunk))
+        n = len(ev)
+        c = np.maximum(col[ev], 0)
+        # per timing: the union windows; per (timing, masked window, validity): one running
+        # sum of the moments, so each fit's estimation sums are a difference of two rows
+        # (pivotlib.analytics.eventstudy.moments; same numbers as fit_vectorized)
+        base: dict[int, tuple[np.ndarray, ...]] = {}
+        for t in timings:
+            d = np.clip(day0[ev] + t, 0, n_rows - 1) + padl
+            y_e = win_est[c, d + E0]
+            x_e = (np.stack([win_est[j, d + E0] for j in uc], axis=2) if len(uc)
+                   else np.zeros((n, LE, 0)))
+            y_v = win_evt[c, d + W0]
+            x_v = (np.stack([win_evt[j, d + W0] for j in uc], axis=2) if len(uc)
+                   else np.zeros((n, LW, 0)))
+            base[t] = (y_e, x_e, np.isfinite(y_e), np.isfinite(x_e), y_v, x_v, d)
+        prefix: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for model, (cols, spec_key, klist, idx, chans) in plan.items():
+            sums_list = []
+            fins = {t: base[t][2] & base[t][3][..., idx].all(axis=2) for t in timings}
+            for (t, s0, s1, mw) in klist:
+                y_e, x_e, _fy, _fx, _y_v, _x_v, d = base[t]
+                fin = fins[t]
+                cached = prefix.setdefault((t, mw), [])
+                pre = next((pm for f, pm in cached if f is fin or np.array_equal(f, fin)),
+                           None)
+                if pre is None:
                     w = fin
                     if mw is not None and covers[mw] is not None:
                         w = fin & (covers[mw][c, d + E0] == 0)
-                    prefix[(t, mw)] = prefix_moments(y_e, x_e, w)
-            sums = np.concatenate([window_sums(prefix[(t, mw)], s0 - E0, s1 - E0 + 1)
-                                   for (t, s0, s1, mw) in klist])
-            y_evt = np.concatenate([evt[key[0]][0] for key in klist])
-            x_evt = np.concatenate([evt[key[0]][1] for key in klist])
+                    pre = prefix_moments(y_e, x_e, w)
+                    cached.append((fin, pre))
+                sums_list.append(window_sums(pre, s0 - E0, s1 - E0 + 1)[:, chans])
+            sums = np.concatenate(sums_list)
+            y_evt = np.concatenate([base[key[0]][4] for key in klist])
+            x_evt = np.concatenate([base[key[0]][5][..., idx] for key in klist])
             m_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
-            fit = fit_from_sums(sums, len(rc), y_evt, x_evt, m_evt, model, sigma_ddof)
+            fit = fit_from_sums(sums, len(idx), y_evt, x_evt, m_evt, model, sigma_ddof)
             for j in cols:
                 q = spec_key[j]
                 w0, w1 = specs[j]["window"]
