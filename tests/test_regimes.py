@@ -260,6 +260,29 @@ def test_rolling_exposures_shape_and_last_window(planted):
         rg.rolling_exposures(df.iloc[:50], "SW", f, window=120)
 
 
+@pytest.mark.parametrize("expanding,hc0", [(False, False), (True, False), (False, True),
+                                           (True, True)])
+def test_rolling_ols_equals_statsmodels_rolling_ols(expanding, hc0):
+    from statsmodels.regression.rolling import RollingOLS
+
+    from pivotlib.analytics.regimes.rolling import rolling_ols
+
+    rng = np.random.default_rng(3)
+    n = 700
+    X = np.column_stack([np.ones(n), rng.normal(0, 0.02, (n, 3))])
+    y = X @ [0.001, 1.0, 0.5, -0.3] + rng.normal(0, 0.03, n)
+    X[400:405, 3] = 0.0  # a stretch where one regressor is flat (still invertible)
+    mn = 30 if expanding else 120
+    ref = RollingOLS(y, X, window=120, min_nobs=mn, expanding=expanding).fit(
+        cov_type="HCCM" if hc0 else "nonrobust")
+    got = rolling_ols(y, X, 120, min_nobs=mn, expanding=expanding, hc0=hc0)
+    for a, b in ((got.params, ref.params), (got.bse, ref.bse),
+                 (got.rsquared, np.asarray(ref.rsquared)), (got.nobs, np.asarray(ref.nobs))):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-14)
+    assert np.isfinite(got.params[mn - 1]).all() and np.isnan(got.params[mn - 2]).all()
+
+
 # ---------------------------------------------------------------------------------- scores
 
 

@@ -23,6 +23,7 @@ from pivotlib.analytics.regimes.common import (
     _valid_frame,
     hac_lags_rule,
 )
+from pivotlib.analytics.regimes.rolling import rolling_ols
 from pivotlib.errors import InputError
 
 
@@ -33,9 +34,11 @@ def rolling_exposures(returns: pd.DataFrame, symbol: str,
                       cov_type: Literal["nonrobust", "HC0"] = "nonrobust") -> pd.DataFrame:
     """Rolling-window OLS betas of ``symbol`` on ``factors``.
 
-    Uses :class:`statsmodels.regression.rolling.RollingOLS` on the valid observations (rows
-    where the symbol and all factors have returns); each row of the result is the regression
-    over the ``window`` valid sessions ending on (and including) that session.
+    The numbers of :class:`statsmodels.regression.rolling.RollingOLS` (``method="inv"``),
+    computed for all windows at once by :func:`pivotlib.analytics.regimes.rolling.rolling_ols`
+    on the valid observations (rows where the symbol and all factors have returns); each row
+    of the result is the regression over the ``window`` valid sessions ending on (and
+    including) that session.
 
     Parameters
     ----------
@@ -63,8 +66,6 @@ def rolling_exposures(returns: pd.DataFrame, symbol: str,
         Index = session (window end). Columns ``alpha``, ``beta_<factor>``, ``se_<factor>``,
         ``r2`` and ``nobs``. ``attrs`` records the SE type, window and orthogonalisation.
     """
-    from statsmodels.regression.rolling import RollingOLS
-
     returns = _check_returns(returns)
     factors = _check_columns(returns, symbol, factors)
     if not isinstance(window, int | np.integer) or window < len(factors) + 2:
@@ -88,8 +89,8 @@ def rolling_exposures(returns: pd.DataFrame, symbol: str,
     X = _orthogonalized(frame, factors, market, ai_factor, orthogonalize)
     exog = pd.concat([pd.Series(1.0, index=X.index, name="const"), X], axis=1)
     expanding = min_periods is not None and min_periods < window
-    model = RollingOLS(frame[symbol], exog, window=window, min_nobs=first, expanding=expanding)
-    res = model.fit(cov_type="HCCM" if cov_type == "HC0" else "nonrobust")
+    res = rolling_ols(frame[symbol].to_numpy(float), exog.to_numpy(float), window,
+                      min_nobs=first, expanding=expanding, hc0=cov_type == "HC0")
     params = pd.DataFrame(res.params, index=X.index, columns=exog.columns)
     bse = pd.DataFrame(res.bse, index=X.index, columns=exog.columns)
     out = pd.DataFrame(index=X.index)
