@@ -45,6 +45,7 @@ from pivotlib.data.fetching import (  # noqa: F401 - re-exported (the fetch path
     _universe,
     fetch_symbols,
 )
+from pivotlib.data.frozen import frozen
 from pivotlib.data.store import PriceStore, SymbolMeta
 from pivotlib.errors import DataError, InputError, PivotError
 
@@ -260,14 +261,15 @@ def load_prices(symbols: str | Sequence[str] | None = None, start: str | pd.Time
     out.attrs.update(
         synthetic=bool(metas) and all(m.synthetic for m in metas.values()),
         dataset=ds.name,
-        sources={s: m.source for s, m in metas.items()},
-        adjusted={s: bool(m.adjusted or field in ("adj_close", "adjusted")) for s, m in metas.items()},
+        sources=frozen({s: m.source for s, m in metas.items()}),
+        adjusted=frozen({s: bool(m.adjusted or field in ("adj_close", "adjusted"))
+                         for s, m in metas.items()}),
         field=field,
     )
     if missing_all:
         out.attrs["missing"] = missing_all
     if left_out:
-        out.attrs["left_out"] = left_out
+        out.attrs["left_out"] = frozen(left_out)
     return out
 
 
