@@ -6,9 +6,17 @@ other sweeps). Where it runs is the ``scheduler``:
 
 ``"serial"``
     In this process, one item after the other.
+``"threads"``
+    ``workers`` threads of this process (the default for more than one worker). A report's
+    work runs in its Jupyter kernel, a process of its own (one per thread), so the threads
+    only orchestrate and export: no worker process to start and import pivotlib, papermill
+    and nbconvert, and the HTML exporter's compiled templates are shared. A kernel that
+    dies fails its item only. ``func.stop_threads`` (if the function has it) is called when
+    the run ends, and at the deadline first, to stop the work still running (the sweep
+    shuts down its threads' kernels).
 ``"processes"``
     A local :class:`concurrent.futures.ProcessPoolExecutor` (``spawn``) of ``workers``
-    processes - no Dask needed.
+    processes - no Dask needed; isolates an item that takes its whole worker process down.
 ``"local"``
     A Dask :class:`distributed.LocalCluster` on this machine: ``workers`` worker processes with
     one thread each, every socket bound to ``127.0.0.1`` (scheduler, workers, nannies), the
@@ -59,7 +67,7 @@ from pivotlib.errors import InputError, RunError
 __all__ = ["SCHEDULERS", "run_items", "add_scheduler_argument", "dispatch", "local_cluster",
            "check_scheduler"]
 
-SCHEDULERS = ("serial", "processes", "local")
+SCHEDULERS = ("serial", "threads", "processes", "local")
 """Named schedulers; anything else must be a ``tcp://host:port`` (or ``tls://``) address."""
 
 _ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
@@ -80,8 +88,8 @@ def check_scheduler(scheduler: str) -> str:
     if s in SCHEDULERS or _ADDRESS.match(s):
         return s
     raise InputError(f"unknown scheduler {scheduler!r}; use local (a Dask LocalCluster on this "
-                     "machine), tcp://host:8786 (an existing Dask scheduler), processes (a "
-                     "local process pool) or serial")
+                     "machine), tcp://host:8786 (an existing Dask scheduler), threads (threads "
+                     "of this process), processes (a local process pool) or serial")
 
 
 def _key(item: Item, i: int) -> str:
@@ -138,9 +146,10 @@ def run_items(items: Sequence[Item], func: Func, *, scheduler: str = "local",
         Must be importable by the workers (a module-level function). This module imports
         nothing that runs reports: it is given the function to run.
     scheduler : str, default "local"
-        ``"local"``, ``"tcp://host:port"``, ``"processes"`` or ``"serial"`` (module docstring).
+        ``"local"``, ``"tcp://host:port"``, ``"threads"``, ``"processes"`` or ``"serial"``
+        (module docstring).
     workers : int, default 2
-        Worker processes for ``"local"`` and ``"processes"``.
+        Worker processes for ``"local"`` and ``"processes"``, threads for ``"threads"``.
     retries : int, default 1
         Re-runs of an item whose task raised or whose worker died, before it is reported.
     progress : bool, default True
@@ -184,6 +193,8 @@ def run_items(items: Sequence[Item], func: Func, *, scheduler: str = "local",
     scheduler = check_scheduler(scheduler)
     if scheduler == "serial":
         return _run_serial(items, func, retries, progress)
+    if scheduler == "threads":
+        return _run_threads(items, func, int(workers), retries, progress, deadline)
     if scheduler == "processes":
         return _run_pool(items, func, int(workers), retries, progress, deadline)
     _require_dask(scheduler)
@@ -239,6 +250,49 @@ def _deadline_error(deadline: float) -> str:
 
 def _remaining(t_end: float | None) -> float | None:
     return None if t_end is None else max(0.0, t_end - time.monotonic())
+
+
+def _run_threads(items: list[dict[str, Any]], func: Func, workers: int, retries: int,
+                 progress: bool, deadline: float | None = None) -> list[dict[str, Any]]:
+    """Threads of this process. An item whose task raised is re-run (``retries`` times). At
+    the ``deadline`` ``func.stop_threads()`` stops what is running, the unfinished items are
+    recorded as failures and queued ones never start."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    t_end = time.monotonic() + deadline if deadline else None
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    stop = getattr(func, "stop_threads", None)
+    bar = _bar(len(items), progress, "items")
+    ex = ThreadPoolExecutor(max_workers=max(1, min(workers, len(items))),
+                            thread_name_prefix="pivot-item")
+    timed_out = False
+    try:
+        futs = {ex.submit(func, dict(it)): (i, 1) for i, it in enumerate(items)}
+        while futs:
+            done, _ = wait(list(futs), timeout=_remaining(t_end), return_when=FIRST_COMPLETED)
+            if not done:
+                timed_out = True
+                break
+            for f in done:
+                i, attempt = futs.pop(f)
+                try:
+                    results[i] = _as_result(f.result(), items[i], i)
+                except Exception as exc:  # noqa: BLE001 - recorded, never lost
+                    if attempt <= retries:
+                        futs[ex.submit(func, dict(items[i]))] = (i, attempt + 1)
+                        continue
+                    results[i] = _failure(items[i], i, f"{type(exc).__name__}: {exc}",
+                                          attempts=attempt)
+                bar.update(1)
+    finally:
+        if timed_out and stop is not None:
+            stop()  # the running items end now (their kernels are gone)
+        ex.shutdown(wait=True, cancel_futures=True)
+        if stop is not None:
+            stop()
+        bar.close()
+    why = _deadline_error(deadline) if timed_out and deadline else "not run (runner stopped early)"
+    return [r if r is not None else _failure(items[i], i, why) for i, r in enumerate(results)]
 
 
 def _run_pool(items: list[dict[str, Any]], func: Func, workers: int, retries: int,
@@ -470,8 +524,9 @@ def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler", default=None, metavar="WHERE",
         help="where items run: local (a Dask LocalCluster of --workers processes on "
-             "127.0.0.1), tcp://host:8786 (an existing Dask scheduler), processes (a local "
-             "process pool) or serial; default: processes if --workers > 1 else serial")
+             "127.0.0.1), tcp://host:8786 (an existing Dask scheduler), threads (--workers "
+             "threads of this process, each with its own kernel), processes (a local process "
+             "pool) or serial; default: threads if --workers > 1 else serial")
     parser.add_argument("--retries", type=int, default=1,
                         help="re-runs of an item whose task failed or whose worker died (1)")
     parser.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
@@ -498,13 +553,13 @@ def dispatch(items: Sequence[Item], func: Func, *, scheduler: str | None = None,
     items, func, retries, progress, deadline
         As :func:`run_items`.
     scheduler : str, optional
-        None -> ``processes`` when ``workers`` > 1, else ``serial``.
+        None -> ``threads`` when ``workers`` > 1, else ``serial``.
     workers : int, optional
         Default 1; a LocalCluster (``scheduler="local"``) gets at least 2.
     """
     n = int(workers or 1)
     if scheduler is None:
-        scheduler = "processes" if n > 1 else "serial"
+        scheduler = "threads" if n > 1 else "serial"
     elif scheduler == "local" and n < 2 and workers in (None, 1):
         n = 2
     return run_items(items, func, scheduler=scheduler, workers=n, retries=retries,

@@ -1,9 +1,10 @@
 """The sweep: every catalog event to its own event-study report, failures isolated.
 
 The unit of work is :func:`run_sweep_item`, a plain function of a JSON-safe ``dict`` returning a
-JSON-safe ``dict``. It never raises, so any executor can call it: :func:`run_items` uses a local
-process pool (``pivot sweep --workers N``) and :mod:`pivotlib.batch.executors` submits the same
-function to a Dask cluster (``pivot sweep --scheduler local|tcp://host:8786``).
+JSON-safe ``dict``. It never raises, so any executor can call it: :func:`run_items` runs it on
+threads of this process, one kernel each (``pivot sweep --workers N``), and
+:mod:`pivotlib.batch.executors` submits the same function to a process pool or a Dask cluster
+(``pivot sweep --scheduler processes|local|tcp://host:8786``).
 
 Item keys (all but ``notebook`` optional)::
 
@@ -11,9 +12,10 @@ Item keys (all but ``notebook`` optional)::
      "reports_root": "/path/reports", "timeout": 900, "single_file": False, "force": False,
      "key": "label for the summary", "reuse_kernel": True}
 
-``reuse_kernel`` (default True) runs the report on this process's warm kernel
-(:class:`pivotlib.runner.kernels.WarmKernel`: one kernel per worker, namespace reset between reports)
-instead of starting a kernel per report.
+``reuse_kernel`` (default True) runs the report on this thread's warm kernel
+(:class:`pivotlib.runner.kernels.WarmKernel`: one kernel per worker thread or process, started
+and preloaded on first use, namespace reset between reports) instead of starting a kernel per
+report.
 
 Result keys: ``key, notebook, ok, status, name, html, ipynb, sidecar, elapsed, error, records``
 plus ``exit_code`` (0, or the :mod:`pivotlib.errors` exit code of the failure).
@@ -37,13 +39,15 @@ SWEEP_NOTEBOOK = "02-event-study"
 
 
 _LOCAL = threading.local()
+_THREAD_KERNELS: dict[int, Any] = {}  # kernels of the "threads" scheduler's threads, by thread
+_THREAD_LOCK = threading.Lock()
 
 
 def _worker_kernel() -> Any:
     """This thread's warm kernel (created on first use, stopped when the process exits).
 
-    One kernel per thread, so a threaded executor (e.g. a Dask worker with several threads)
-    never runs two notebooks on the same kernel at once.
+    One kernel per thread, so a threaded executor (the ``threads`` scheduler, a Dask worker
+    with several threads) never runs two notebooks on the same kernel at once.
     """
     warm = getattr(_LOCAL, "warm", None)
     if warm is None:
@@ -58,7 +62,21 @@ def _worker_kernel() -> Any:
         # start it and send the study imports now: the kernel loads them while this process
         # imports papermill/nbconvert and prepares the first report
         warm.preload_soon()
+    if threading.current_thread().name.startswith("pivot-item"):  # a "threads" scheduler's
+        with _THREAD_LOCK:  # (a kernel stopped by stop_thread_kernels restarts on next use)
+            _THREAD_KERNELS[threading.get_ident()] = warm
     return warm
+
+
+def stop_thread_kernels() -> None:
+    """Stop the kernels of the ``threads`` scheduler's threads (the executor calls this when
+    a run ends, and at its deadline to stop the items still running: their kernels die, so
+    their notebooks fail at once instead of running on)."""
+    with _THREAD_LOCK:
+        kernels = list(_THREAD_KERNELS.values())
+        _THREAD_KERNELS.clear()
+    for k in kernels:
+        k.shutdown(wait=False)
 
 
 def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,6 +121,11 @@ def run_sweep_item(item: Mapping[str, Any]) -> dict[str, Any]:
     out["key"] = key
     out["elapsed"] = round(time.perf_counter() - t0, 3)
     return out
+
+
+run_sweep_item.stop_threads = stop_thread_kernels  # type: ignore[attr-defined]
+"""The ``threads`` scheduler stops the threads' kernels with it (see
+:mod:`pivotlib.batch.executors`)."""
 
 
 def sweep_items(*, category: str | None = None, symbols: Sequence[str] | None = None,
@@ -215,10 +238,10 @@ def run_items(items: Sequence[Mapping[str, Any]], *, workers: int = 1, progress:
               deadline: float | None = None) -> list[dict[str, Any]]:
     """Run report items with :func:`run_sweep_item` on an executor; results in input order.
 
-    :func:`pivotlib.batch.executors.dispatch` (scheduler ``None``: a local process pool when
-    ``workers`` > 1, else in-process; ``"local"``/``"tcp://..."`` for Dask), which also
-    recovers from a crashed worker process: the items it held are re-run one at a time so the
-    culprit is found and the others finish.
+    :func:`pivotlib.batch.executors.dispatch` (scheduler ``None``: ``workers`` threads of this
+    process, one kernel each, when ``workers`` > 1, else in-process; ``"processes"`` for a
+    process pool, which also recovers from a crashed worker process by re-running the items it
+    held one at a time; ``"local"``/``"tcp://..."`` for Dask).
     """
     from pivotlib.batch.executors import dispatch
 

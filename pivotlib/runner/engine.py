@@ -99,7 +99,9 @@ def _execute_on(kernel: WarmKernel, nb_path: Path, out: Path, parameters: Mappin
             kernel.used = True
             pm.execute_notebook(
                 str(nb_path), str(out), parameters=dict(parameters), kernel_name=kernel_name,
-                language="python", cwd=str(nb_path.parent), progress_bar=False,
+                # no cwd: papermill would chdir this whole process (a race between sweep
+                # threads); the kernel already runs in its own folder (WarmKernel's cwd)
+                language="python", cwd=None, progress_bar=False,
                 log_output=False, request_save_on_cell_execute=False,
                 execution_timeout=timeout, extra_arguments=list(_KERNEL_ARGS), **extra,
             )

@@ -14,6 +14,7 @@ import functools
 import html
 import json
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ def plotly_asset(reports_root: Path | None = None) -> Path:
 
 _TEMPLATE_FILE = Path(__file__).with_name("templates") / "report.html.j2"
 """The nbconvert template (extends ``lab/index.html.j2``): plotly tag, no CDN scripts, footer."""
+
+
+_EXPORT_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,9 +157,10 @@ def export_html(nb_path: Path, html_path: Path | None = None, *, single_file: bo
         tag = f'<script type="text/javascript" src="{html.escape(rel)}"></script>'
     title = (meta or {}).get("title") or nb.metadata.get("title") or nb_path.stem
     nb.metadata["title"] = title
-    body, _ = _exporter().from_notebook_node(
-        nb, resources={"pivot_plotly_tag": tag, "pivot_footer": _footer(meta or {}),
-                       "metadata": {"name": nb_path.stem}})
+    with _EXPORT_LOCK:  # one shared exporter; sweep threads take turns (the GIL would anyway)
+        body, _ = _exporter().from_notebook_node(
+            nb, resources={"pivot_plotly_tag": tag, "pivot_footer": _footer(meta or {}),
+                           "metadata": {"name": nb_path.stem}})
     tmp = html_path.with_suffix(_tmp_suffix())
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html_path)

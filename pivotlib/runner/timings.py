@@ -55,6 +55,7 @@ def kernel_prelude(*, instrument: bool = False) -> dict[str, float]:
     they stay installed for the kernel's life (a timed kernel is never reused for a report
     that is not timed).
     """
+    import gc
     import importlib
     import sys
     import time
@@ -63,6 +64,10 @@ def kernel_prelude(*, instrument: bool = False) -> dict[str, float]:
     for name in PRELOAD:
         importlib.import_module(name)
     _ACC["imports"] = time.perf_counter() - t0
+    # the imported modules live as long as the kernel: move them out of the collector's sight,
+    # so the full collection of every namespace reset between a warm kernel's reports only
+    # walks what the reports made (0.15 s -> 0.003 s per reset; gc.freeze, Python 3.7+)
+    gc.freeze()
     _ACC["data_load"] = 0.0
     if instrument and not _INSTALLED.get("loaders"):
         wrapped: dict[int, tuple[Any, Any]] = {}
