@@ -74,8 +74,10 @@ CHOICES: tuple[str, ...] = tuple(CAR_CURVE_GRID)
 """The choice columns of a CAR curve frame."""
 TIMING_SHIFT = {"catalogued": 0, "next": 1}
 """Sessions day 0 moves under each timing choice."""
-_MAX_ROWS = 6000
-"""Fits per batched call (bounds memory: rows x union estimation window x regressors)."""
+_MAX_BYTES = 96_000_000
+"""Memory bound of one batch of events: their running moment sums (one per timing and masked
+window, union estimation window x moments, 8 bytes each); the default grid's 201 events (the
+event and 200 placebo dates) fit in one batch."""
 
 
 def car_grid(headline: Mapping[str, Any] | None = None,
@@ -222,7 +224,9 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
             spec_key[j] = keys.setdefault(key, len(keys))
         idx = [union.index(r) for r in regs_of[model]]
         plan[model] = (cols, spec_key, list(keys), idx, sub_channels(len(union), idx))
-    chunk = max(1, _MAX_ROWS // max(len(v[2]) for v in plan.values()))
+    n_moments = 3 + 2 * len(union) + len(union) * (len(union) + 1) // 2
+    n_prefix = len(timings) * (len(mask_windows) + 1)
+    chunk = max(1, _MAX_BYTES // (8 * n_prefix * (LE + 1) * n_moments))
     for a in range(0, E, chunk):
         ev = np.arange(a, min(E, a + chunk))
         n = len(ev)

@@ -136,7 +136,7 @@ def curve_frame(frame: pd.DataFrame, choices: Sequence[str],
     head = np.ones(len(out), dtype=bool)
     for c in choices:
         if c in headline:
-            head &= np.array([_same(v, headline[c]) for v in out[c]], dtype=bool)
+            head &= np.array([_same(v, headline[c]) for v in out[c].tolist()], dtype=bool)
     out["is_headline"] = head
     return out[[*choices, *RESULT_COLUMNS, "status", "is_headline"]].reset_index(drop=True)
 
@@ -304,11 +304,14 @@ def biggest_mover(frame: pd.DataFrame, choices: Sequence[str],
         return ""
     h = head.iloc[0]
     best: tuple[float, str] = (0.0, "")
+    # per choice, which rows share the headline's value (computed once, combined per choice)
+    eq = {o: np.array([_same(v, h[o]) for v in frame[o].tolist()], dtype=bool)
+          for o in choices}
     for c in choices:
-        others = [x for x in choices if x != c]
         mask = np.ones(len(frame), dtype=bool)
-        for o in others:
-            mask &= np.array([_same(v, h[o]) for v in frame[o]], dtype=bool)
+        for o in choices:
+            if o != c:
+                mask &= eq[o]
         alt = frame[mask & ~frame["is_headline"] & frame["estimate"].notna()]
         for _, r in alt.iterrows():
             move = abs(r["estimate"] - h["estimate"])
