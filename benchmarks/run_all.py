@@ -24,6 +24,7 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "report_vs_floor": ("<=", 2.0, "one report (02 + HTML, robustness curve on) / bare papermill"),
     "report_plain_vs_floor": ("<=", 2.0, "one report (02 + HTML, robustness=False) / bare papermill"),
     "sweep_vs_report": ("<", 0.5, "sweep seconds per report / one report of the same work (no curve)"),
+    "sweep_processes_s_per_report": ("", 0.0, "the same sweep on a process pool, s per report"),
     "lean_vs_peer": (">=", 25.0, "lean engine / eventstudy 0.1a12, same work"),
     "full_vs_peer": ("", 0.0, "full battery / eventstudy 0.1a12 (reported beside)"),
     "speedup_vs_statsmodels_loop": ("", 0.0, "engine / per-event statsmodels loop"),
