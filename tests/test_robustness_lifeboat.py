@@ -9,6 +9,7 @@ import pytest
 
 import pivotlib.analytics.lifeboat as lb
 from pivotlib.analytics.robustness.lifeboat import (
+    CohortArrays,
     _drop_firm,
     lifeboat_curve,
     lifeboat_specs,
@@ -71,6 +72,23 @@ def test_drop_firm_equals_pivot_cohorts_on_the_other_miners():
             got = _drop_firm(full, m, sess)
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
             assert got.attrs["loyalist_date"] == want.attrs["loyalist_date"]
+
+
+def test_cohort_arrays_drop_firm_equals_drop_firm():
+    cat = load_catalog()
+    sess = cal.sessions("2021-01-04", "2026-06-30")
+    for b in lb.BORDERLINE_CHOICES:
+        for as_of in (None, "2025-12-31"):
+            full = lb.pivot_cohorts(cat, MINERS, sessions=sess, borderline=b, as_of=as_of)
+            arrays = CohortArrays.of(full)
+            for m in [*MINERS, "ZZZ"]:
+                want = CohortArrays.of(_drop_firm(full, m, sess))
+                got = arrays.drop_firm(m, sess)
+                assert got.names == want.names and got.excluded == want.excluded
+                assert list(got.cohort) == list(want.cohort)
+                assert got.split() == want.split(), (b, as_of, m)
+                assert (got.loyalist_date == want.loyalist_date
+                        or (pd.isna(got.loyalist_date) and pd.isna(want.loyalist_date)))
 
 
 def test_borderline_rule_from_the_catalog():

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import combinations, permutations
 from typing import Any
 
@@ -210,22 +211,20 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
     idx_u = {m: i for i, m in enumerate(have)}
     N = len(have)
 
-    # 1. cohorts per (as_of, end, borderline, leave_out), memoised
+    # 1. cohorts per (as_of, end, borderline), memoised (leave-one-out: CohortArrays.drop_firm)
     frames: dict[Any, pd.DataFrame] = {}
     for e in g["end"]:
         end = resolve_end(e, last)
         frames[e] = returns if end is None else returns[returns.index <= end]
     cohorts: dict[tuple, pd.DataFrame] = {}
 
-    def cohort(a: Any, e: Any, b: str, lo: str) -> pd.DataFrame:
-        key = (a, e, b, lo)
+    def cohort(a: Any, e: Any, b: str) -> pd.DataFrame:
+        key = (a, e, b)
         if key not in cohorts:
-            if lo == "none":
-                cohorts[key] = pivot_cohorts(catalog, have, categories=contract_categories,
-                                             as_of=None if a == "none" else a, sessions=frames[e].index, borderline=b,
-                                             borderline_categories=borderline_categories)
-            else:
-                cohorts[key] = _drop_firm(cohort(a, e, b, "none"), lo, frames[e].index)
+            cohorts[key] = pivot_cohorts(catalog, have, categories=contract_categories,
+                                         as_of=None if a == "none" else a,
+                                         sessions=frames[e].index, borderline=b,
+                                         borderline_categories=borderline_categories)
         return cohorts[key]
 
     # 2. each spec's split date for every firm (real cohort members, and the excluded
@@ -235,21 +234,22 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
     split_of: list[dict[str, Any]] = []
     labels: list[np.ndarray] = []
     members: list[tuple[list[int], np.ndarray]] = []
+    bases: dict[tuple, CohortArrays] = {}
     for sp in specs:
         key = (sp["as_of"], sp["end"], sp["borderline"], sp["leave_out"])
         if key not in plain:
-            co = cohort(*key)
-            split = {m: d for m, d in zip(co.index, co["split_date"])}
-            for m in co.attrs.get("excluded", []):
-                split[m] = co.attrs["loyalist_date"]
-            plain[key] = ([idx_u[m] for m in co.index],
-                          (co["cohort"] == "pivoter").to_numpy(), split)
+            bkey = key[:3]
+            if bkey not in bases:
+                bases[bkey] = CohortArrays.of(cohort(*bkey))
+            base = bases[bkey]
+            sub = base if key[3] == "none" else base.drop_firm(key[3], frames[key[1]].index)
+            plain[key] = ([idx_u[m] for m in sub.names], sub.cohort == "pivoter", sub.split())
         cols, treated, split = plain[key]
         split_of.append(split)
         members.append((cols, treated))
         lkey = (sp["as_of"], sp["end"])
         if lkey not in label_of:
-            base = cohort(sp["as_of"], sp["end"], "loyalist", "none")
+            base = cohort(sp["as_of"], sp["end"], "loyalist")
             lab = np.full(N, _L)
             lab[[idx_u[m] for m in base.index[base["cohort"] == "pivoter"]]] = _P
             lab[[idx_u[m] for m in base.index[base["borderline"]]]] = _B
@@ -311,6 +311,49 @@ def lifeboat_curve(returns: pd.DataFrame, catalog: pd.DataFrame, miners: Sequenc
     curve.frame.attrs["method"] = method
     curve.frame.attrs["data_end"] = last
     return curve
+
+
+@dataclass(frozen=True)
+class CohortArrays:
+    """A :func:`~pivotlib.analytics.lifeboat.pivot_cohorts` frame as plain arrays (the curve
+    derives thousands of leave-one-out cohorts; pandas costs ~2 ms per derived frame)."""
+
+    names: list[str]
+    cohort: np.ndarray  # "pivoter" / "loyalist"
+    borderline: np.ndarray  # bool
+    pivot_date: list[Any]  # Timestamp or NaT
+    split_date: list[Any]
+    excluded: list[str]
+    loyalist_date: Any
+
+    @classmethod
+    def of(cls, co: pd.DataFrame) -> CohortArrays:
+        return cls([str(m) for m in co.index], co["cohort"].to_numpy(object),
+                   co["borderline"].to_numpy(bool), list(co["pivot_date"]),
+                   list(co["split_date"]), list(co.attrs.get("excluded", [])),
+                   co.attrs.get("loyalist_date", pd.NaT))
+
+    def split(self) -> dict[str, Any]:
+        """Split date of every firm: members' own, the excluded firms' at the loyalists'."""
+        out = dict(zip(self.names, self.split_date))
+        for m in self.excluded:
+            out[m] = self.loyalist_date
+        return out
+
+    def drop_firm(self, firm: str, sessions: pd.DatetimeIndex) -> CohortArrays:
+        """:func:`_drop_firm` on the arrays (equal to it, checked by a test)."""
+        if firm not in self.names:
+            return replace(self, excluded=[m for m in self.excluded if m != firm])
+        keep = [i for i, m in enumerate(self.names) if m != firm]
+        coh, bl = self.cohort[keep], self.borderline[keep]
+        piv = sorted(d for d, c, b in zip((self.pivot_date[i] for i in keep), coh, bl)
+                     if c == "pivoter" and not b and pd.notna(d))
+        common = piv[(len(piv) - 1) // 2] if piv else pd.NaT
+        if pd.notna(common) and len(sessions):
+            common = sessions[min(sessions.searchsorted(common), len(sessions) - 1)]
+        split = [common if c == "loyalist" else self.split_date[i] for i, c in zip(keep, coh)]
+        return CohortArrays([self.names[i] for i in keep], coh, bl,
+                            [self.pivot_date[i] for i in keep], split, self.excluded, common)
 
 
 def _drop_firm(co: pd.DataFrame, firm: str, sessions: pd.DatetimeIndex) -> pd.DataFrame:
