@@ -21,6 +21,7 @@ import types
 from typing import Any
 
 NAME = "rfc3987_syntax"
+_SPEC: list[Any] = [None]
 
 
 def _real() -> types.ModuleType:
@@ -32,7 +33,7 @@ def _real() -> types.ModuleType:
     try:
         return importlib.import_module(NAME)
     except BaseException:
-        sys.modules[NAME] = _standin()
+        sys.modules[NAME] = _standin(_SPEC[0])
         raise
 
 
@@ -46,9 +47,10 @@ def _getattr(name: str) -> Any:
     return getattr(_real(), name)
 
 
-def _standin() -> types.ModuleType:
+def _standin(spec: Any = None) -> types.ModuleType:
     mod = types.ModuleType(NAME, "stand-in: the real module loads on first use "
                                  "(pivotlib._deferred)")
+    mod.__spec__ = spec  # the real module's (importlib.util.find_spec keeps answering)
     mod.__pivot_standin__ = True  # type: ignore[attr-defined]
     mod.is_valid_syntax = _is_valid_syntax  # type: ignore[attr-defined]
     mod.__getattr__ = _getattr  # type: ignore[attr-defined]
@@ -60,9 +62,11 @@ def install() -> bool:
     if NAME in sys.modules:
         return False
     try:
-        if importlib.util.find_spec(NAME) is None:
-            return False
+        spec = importlib.util.find_spec(NAME)
     except (ImportError, ValueError):
         return False
-    sys.modules[NAME] = _standin()
+    if spec is None:
+        return False
+    _SPEC[0] = spec
+    sys.modules[NAME] = _standin(spec)
     return True

@@ -11,12 +11,16 @@ import pytest
 CODE = r"""
 import sys, time
 import pivotlib, nbformat, jsonschema
+import importlib.util
+assert importlib.util.find_spec("rfc3987_syntax") is not None  # with the stand-in in place
 mod = sys.modules["rfc3987_syntax"]
 print("standin", getattr(mod, "__pivot_standin__", False))
 v = jsonschema.Draft7Validator({"format": "iri"},
                                format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
 print("bad", len(list(v.iter_errors("http://a b"))), "good", len(list(v.iter_errors("http://ex.com/x"))))
 print("real", not getattr(sys.modules["rfc3987_syntax"], "__pivot_standin__", False))
+import importlib.util
+print("spec", importlib.util.find_spec("rfc3987_syntax") is not None)
 """
 
 
@@ -29,4 +33,4 @@ def test_rfc3987_loads_on_first_use_and_checks_as_before():
     assert out[:2] == ["standin", "True"]
     # the iri format check still works (the real module loads on its first call)
     assert out[2:6] == ["bad", "1", "good", "0"]
-    assert out[6:] == ["real", "True"]
+    assert out[6:] == ["real", "True", "spec", "True"]
