@@ -23,6 +23,7 @@ never used.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import errno
 import json
@@ -228,6 +229,14 @@ def validate_frame(frame: pd.DataFrame, symbol: str = "?") -> None:
         raise DataError(f"{symbol}: every close is missing")
 
 
+_READ_CACHE: dict[tuple[Any, ...], tuple[pd.DataFrame, SymbolMeta]] = {}
+"""Validated reads by file identity (path, inode, size, modification time in ns): a process
+that reads the same unchanged file again (a warm kernel running report after report, a study
+loading prices and then returns) gets a copy instead of parsing and validating it again. A
+rewritten file (atomic replace: a new inode and time) is read afresh."""
+_READ_CACHE_MAX = 512
+
+
 class PriceStore:
     """A folder of per-symbol Parquet price files.
 
@@ -401,11 +410,27 @@ class PriceStore:
             or schema-invalid - in which case it has been moved to the quarantine folder.
         """
         path = self.path(symbol)
-        if not path.is_file():
+        try:
+            st = path.stat()
+        except OSError:
+            st = None
+        if st is None or not path.is_file():
             raise DataError(
                 f"no data for {symbol} in {self.root}; get it with `pivot data fetch {symbol}` "
                 f"or `pivot data import FILE --symbol {symbol}`"
             )
+        key = (str(path), symbol, st.st_ino, st.st_size, st.st_mtime_ns)
+        hit = _READ_CACHE.get(key)
+        if hit is not None:
+            return hit[0].copy(), copy.deepcopy(hit[1])
+        got = self._read_checked(symbol, path)
+        if len(_READ_CACHE) >= _READ_CACHE_MAX:
+            _READ_CACHE.pop(next(iter(_READ_CACHE)))
+        _READ_CACHE[key] = (got[0].copy(), copy.deepcopy(got[1]))
+        return got
+
+    def _read_checked(self, symbol: str, path: Path) -> tuple[pd.DataFrame, SymbolMeta]:
+        """:meth:`read` without the cache: read, validate, quarantine a corrupt file."""
         try:
             return self._read_validated(symbol, path)
         except _Invalid as first:
