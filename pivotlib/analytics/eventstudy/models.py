@@ -120,32 +120,70 @@ def fit_vectorized(y_est: np.ndarray, x_est: np.ndarray, mask_est: np.ndarray,
         resid = np.where(mask_est, y_est - x_est[..., 0], np.nan)
         r0 = np.nan_to_num(resid)
         sse = np.einsum("nt,nt->n", r0, r0)
-        params = np.column_stack([np.zeros(n), np.ones(n)])
-        ar = np.where(ev, y_evt - x_evt[..., 0], np.nan)
-        c_evt = np.ones_like(ar)
-        nev = ev.sum(axis=1)
-        sigma2 = sse / np.maximum(m - ddof, 1)
-        return Fit(params, np.sqrt(sigma2), m.astype(int), k, resid, ar, c_evt, sigma2 * nev,
-                   np.zeros((n, y_evt.shape[1], 0)), np.zeros((n, 0, 0)), sst, sse,
-                   np.zeros(n, dtype=bool))
+        return market_adjusted_fit(sse, m, k, ddof, resid, y_evt, x_evt, ev, sst)
     if p:
         xbar = x0.sum(axis=1) / msafe[:, None]
         xc = (x0 - xbar[:, None, :]) * w[..., None]
         sxx = np.einsum("ntp,ntq->npq", xc, xc)
         sxy = np.einsum("ntp,nt->np", xc, yc)
-        # A factor that is constant over the window (centred sum of squares negligible against
-        # its raw sum of squares) or collinear factors make S_xx singular: flag, do not crash.
-        diag = np.einsum("npp->np", sxx)
         raw = np.einsum("ntp,ntp->np", x0, x0)
-        const = (diag <= 1e-20 * np.maximum(raw, 1e-300)).any(axis=1)
-        eig = np.linalg.eigvalsh(sxx)
-        singular = const | ~(eig[:, 0] > 1e-12 * np.maximum(diag.max(axis=1), 1e-300))
-        sxx_safe = np.where(singular[:, None, None], np.eye(p)[None], sxx)
-        sxx_inv = np.linalg.inv(sxx_safe)
-        b = np.einsum("npq,nq->np", sxx_inv, sxy)
-        a = ybar - np.einsum("np,np->n", xbar, b)
+        singular, sxx_inv, b, a = solve_normal(sxx, sxy, raw, xbar, ybar)
         fitted_c = np.einsum("ntp,np->nt", xc, b)
         resid0 = yc - fitted_c  # both are 0 where the mask is off
+    else:
+        xbar = sxx_inv = b = a = None
+        resid0 = yc
+    sse = np.einsum("nt,nt->n", resid0, resid0)
+    resid = np.where(mask_est, resid0, np.nan)
+    return finish_fit(sse, m, k, ddof, resid, y_evt, x_evt, ev, sst, ybar, xbar, a, b,
+                      sxx_inv, singular if p else None)
+
+
+def solve_normal(sxx: np.ndarray, sxy: np.ndarray, raw: np.ndarray, xbar: np.ndarray,
+                 ybar: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Solve the centred normal equations of every row: (singular, S_xx^{-1}, b, a).
+
+    ``raw`` holds each regressor's raw (uncentred) sum of squares. A factor that is constant
+    over the window (centred sum of squares negligible against its raw sum of squares) or
+    collinear factors make S_xx singular: flagged (``singular``), solved with the identity in
+    its place so nothing crashes; such rows are never reported.
+    """
+    p = sxx.shape[1]
+    diag = np.einsum("npp->np", sxx)
+    const = (diag <= 1e-20 * np.maximum(raw, 1e-300)).any(axis=1)
+    eig = np.linalg.eigvalsh(sxx)
+    singular = const | ~(eig[:, 0] > 1e-12 * np.maximum(diag.max(axis=1), 1e-300))
+    sxx_safe = np.where(singular[:, None, None], np.eye(p)[None], sxx)
+    sxx_inv = np.linalg.inv(sxx_safe)
+    b = np.einsum("npq,nq->np", sxx_inv, sxy)
+    a = ybar - np.einsum("np,np->n", xbar, b)
+    return singular, sxx_inv, b, a
+
+
+def market_adjusted_fit(sse: np.ndarray, m: np.ndarray, k: int, ddof: int, resid: np.ndarray,
+                        y_evt: np.ndarray, x_evt: np.ndarray, ev: np.ndarray,
+                        sst: np.ndarray) -> Fit:
+    """The :class:`Fit` of ``market_adjusted`` (nothing estimated) from its SSE."""
+    n = len(sse)
+    params = np.column_stack([np.zeros(n), np.ones(n)])
+    ar = np.where(ev, y_evt - x_evt[..., 0], np.nan)
+    nev = ev.sum(axis=1)
+    sigma2 = sse / np.maximum(m - ddof, 1)
+    return Fit(params, np.sqrt(sigma2), m.astype(int), k, resid, ar, np.ones_like(ar),
+               sigma2 * nev, np.zeros((n, y_evt.shape[1], 0)), np.zeros((n, 0, 0)), sst, sse,
+               np.zeros(n, dtype=bool))
+
+
+def finish_fit(sse: np.ndarray, m: np.ndarray, k: int, ddof: int, resid: np.ndarray,
+               y_evt: np.ndarray, x_evt: np.ndarray, ev: np.ndarray, sst: np.ndarray,
+               ybar: np.ndarray, xbar: np.ndarray | None, a: np.ndarray | None,
+               b: np.ndarray | None, sxx_inv: np.ndarray | None,
+               singular: np.ndarray | None) -> Fit:
+    """The event-window part of a fit (ARs, C_t, the corrected CAR variance) and the
+    :class:`Fit`, given the estimation's SSE and parameters (``xbar`` None: constant mean)."""
+    n = len(sse)
+    msafe = np.where(m > 0, m, 1.0)
+    if xbar is not None:
         d_evt = np.where(ev[..., None], x_evt - xbar[:, None, :], 0.0)
         quad = np.einsum("ntp,npq,ntq->nt", d_evt, sxx_inv, d_evt)
         dsum = d_evt.sum(axis=1)
@@ -157,17 +195,14 @@ def fit_vectorized(y_est: np.ndarray, x_est: np.ndarray, mask_est: np.ndarray,
         singular = np.zeros(n, dtype=bool)
         sxx_inv = np.zeros((n, 0, 0))
         d_evt = np.zeros((n, y_evt.shape[1], 0))
-        resid0 = yc
         quad = np.zeros(y_evt.shape)
         quad_sum = np.zeros(n)
         ar = np.where(ev, y_evt - ybar[:, None], np.nan)
         params = ybar[:, None]
-    sse = np.einsum("nt,nt->n", resid0, resid0)
     sigma2 = sse / np.maximum(m - ddof, 1)
     nev = ev.sum(axis=1)
     c_evt = np.where(ev, 1.0 + 1.0 / msafe[:, None] + quad, np.nan)
     var_car = sigma2 * (nev + nev**2 / msafe + quad_sum)
-    resid = np.where(mask_est, resid0, np.nan)
     return Fit(params, np.sqrt(sigma2), m.astype(int), k, resid, ar, c_evt, var_car, d_evt,
                sxx_inv, sst, sse, singular)
 

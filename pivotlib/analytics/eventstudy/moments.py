@@ -27,7 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pivotlib.analytics.eventstudy.models import Fit, n_params
+from pivotlib.analytics.eventstudy.models import (
+    Fit,
+    finish_fit,
+    market_adjusted_fit,
+    n_params,
+    solve_normal,
+)
 
 
 def _channels(p: int) -> dict[str, int]:
@@ -115,54 +121,22 @@ def fit_from_sums(sums: np.ndarray, p: int, y_evt: np.ndarray, x_evt: np.ndarray
     msafe = np.where(m > 0, m, 1.0)
     ybar = sums[:, ch["y"]] / msafe
     sst = np.maximum(sums[:, ch["yy"]] - m * ybar * ybar, 0.0)
-    ev = mask_evt
-    nev = ev.sum(axis=1)
     no_resid = np.zeros((n, 0))
     if model == "market_adjusted":
         sse = np.maximum(sums[:, ch["yy"]] - 2 * sums[:, ch["xy0"]] + sums[:, ch["xx00"]], 0.0)
-        params = np.column_stack([np.zeros(n), np.ones(n)])
-        ar = np.where(ev, y_evt - x_evt[..., 0], np.nan)
-        sigma2 = sse / np.maximum(m - ddof, 1)
-        return Fit(params, np.sqrt(sigma2), m.astype(int), k, no_resid, ar, np.ones_like(ar),
-                   sigma2 * nev, np.zeros((n, y_evt.shape[1], 0)), np.zeros((n, 0, 0)), sst,
-                   sse, np.zeros(n, dtype=bool))
-    if p:
-        xbar = np.stack([sums[:, ch[f"x{i}"]] for i in range(p)], axis=1) / msafe[:, None]
-        sxy = np.stack([sums[:, ch[f"xy{i}"]] for i in range(p)], axis=1) - (
-            m[:, None] * xbar * ybar[:, None])
-        raw = np.empty((n, p, p))
-        for i in range(p):
-            for j in range(i, p):
-                raw[:, i, j] = raw[:, j, i] = sums[:, ch[f"xx{i}{j}"]]
-        sxx = raw - m[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
-        diag = np.einsum("npp->np", sxx)
-        raw_diag = np.einsum("npp->np", raw)
-        const = (diag <= 1e-20 * np.maximum(raw_diag, 1e-300)).any(axis=1)
-        eig = np.linalg.eigvalsh(sxx)
-        singular = const | ~(eig[:, 0] > 1e-12 * np.maximum(diag.max(axis=1), 1e-300))
-        sxx_safe = np.where(singular[:, None, None], np.eye(p)[None], sxx)
-        sxx_inv = np.linalg.inv(sxx_safe)
-        b = np.einsum("npq,nq->np", sxx_inv, sxy)
-        a = ybar - np.einsum("np,np->n", xbar, b)
-        sse = np.maximum(sst - np.einsum("np,np->n", b, sxy), 0.0)
-        d_evt = np.where(ev[..., None], x_evt - xbar[:, None, :], 0.0)
-        quad = np.einsum("ntp,npq,ntq->nt", d_evt, sxx_inv, d_evt)
-        dsum = d_evt.sum(axis=1)
-        quad_sum = np.einsum("np,npq,nq->n", dsum, sxx_inv, dsum)
-        ar = np.where(ev, y_evt - a[:, None] - np.einsum("ntp,np->nt", np.nan_to_num(x_evt), b),
-                      np.nan)
-        params = np.column_stack([a, b])
-    else:
-        singular = np.zeros(n, dtype=bool)
-        sxx_inv = np.zeros((n, 0, 0))
-        d_evt = np.zeros((n, y_evt.shape[1], 0))
-        sse = sst
-        quad = np.zeros(y_evt.shape)
-        quad_sum = np.zeros(n)
-        ar = np.where(ev, y_evt - ybar[:, None], np.nan)
-        params = ybar[:, None]
-    sigma2 = sse / np.maximum(m - ddof, 1)
-    c_evt = np.where(ev, 1.0 + 1.0 / msafe[:, None] + quad, np.nan)
-    var_car = sigma2 * (nev + nev**2 / msafe + quad_sum)
-    return Fit(params, np.sqrt(sigma2), m.astype(int), k, no_resid, ar, c_evt, var_car, d_evt,
-               sxx_inv, sst, sse, singular)
+        return market_adjusted_fit(sse, m, k, ddof, no_resid, y_evt, x_evt, mask_evt, sst)
+    if not p:
+        return finish_fit(sst, m, k, ddof, no_resid, y_evt, x_evt, mask_evt, sst, ybar, None,
+                          None, None, None, None)
+    xbar = np.stack([sums[:, ch[f"x{i}"]] for i in range(p)], axis=1) / msafe[:, None]
+    sxy = np.stack([sums[:, ch[f"xy{i}"]] for i in range(p)], axis=1) - (
+        m[:, None] * xbar * ybar[:, None])
+    raw = np.empty((n, p, p))
+    for i in range(p):
+        for j in range(i, p):
+            raw[:, i, j] = raw[:, j, i] = sums[:, ch[f"xx{i}{j}"]]
+    sxx = raw - m[:, None, None] * xbar[:, :, None] * xbar[:, None, :]
+    singular, sxx_inv, b, a = solve_normal(sxx, sxy, np.einsum("npp->np", raw), xbar, ybar)
+    sse = np.maximum(sst - np.einsum("np,np->n", b, sxy), 0.0)
+    return finish_fit(sse, m, k, ddof, no_resid, y_evt, x_evt, mask_evt, sst, ybar, xbar, a, b,
+                      sxx_inv, singular)
