@@ -161,20 +161,24 @@ def demo_briefing(tmp_path_factory) -> Briefing:
 # the other idles. Files not listed keep pytest's order after these. Only the order changes:
 # every test still runs.
 LONGEST_FIRST: tuple[str, ...] = (
-    "test_lab_browser.py",
+    "test_realdata_e2e.py",
     "test_missing_factors.py",
     "test_distributed.py",
-    "test_realdata_e2e.py",
     "test_messy_data.py",
-    "test_merge.py",
+    "test_lab_browser.py",
     "test_notebooks.py",
-    "test_faults_runs.py",
-    "test_robustness_reports.py",
     "test_benchmarks.py",
-    "test_regimes.py",
-    "test_browser.py",
+    "test_faults_runs.py",
+    "test_merge.py",
+    "test_robustness_reports.py",
+    "test_report_timings.py",
     "test_eventstudy_size_power.py",
+    "test_robustness_lifeboat.py",
+    "test_browser.py",
     "test_yahoo_replay.py",
+    "test_robustness_car.py",
+    "test_faults_input.py",
+    "test_regimes.py",
 )
 
 
