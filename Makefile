@@ -10,7 +10,9 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
-# pytest-xdist: one worker per core; a test file's tests stay on one worker (their module
+# pytest-xdist: -n auto = one worker more than the cores (tests/conftest.py
+# pytest_xdist_auto_num_workers: the suite waits on kernels, Lab and Dask a good share of its
+# time); a test file's tests stay on one worker (their module
 # fixtures are built once; rules in tests/README.md). PYTEST_XDIST= (empty) runs serially.
 # (--dist loadgroup would be finer, but with pytest 9.2 + xdist 3.8 it does not group.)
 PYTEST_XDIST ?= -n auto --dist loadfile

@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 def best(fn: Callable[[], object], repeats: int) -> float:
     """Seconds of the fastest of ``repeats`` calls of ``fn``, after one untimed warm-up call
-    (imports, caches and first-touch costs are not what a benchmark compares)."""
+    (imports, caches and first-touch costs are not what a benchmark compares).
+
+    ``repeats`` <= 0 is the tiny mode (``run_all.py --tiny``, the test that the scripts still
+    run): one timed call, no warm-up; the figure then means nothing."""
+    if repeats <= 0:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
     fn()
     out = []
     for _ in range(max(1, repeats)):

@@ -92,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
                                  force=True, update_index=False)
         assert res.status == "ok", res.error
 
-    floor_run()
-    report_run()  # warm-up (parent-side imports: nbconvert, jinja templates)
+    if args.repeats > 0:  # --repeats 0: the tiny mode (one run of each, no warm-up)
+        floor_run()
+        report_run()  # warm-up (parent-side imports: nbconvert, jinja templates)
     floors, reps, plains = [], [], []
-    for _ in range(args.repeats):  # interleaved so drift hits all alike
+    for _ in range(max(1, args.repeats)):  # interleaved so drift hits all alike
         floors.append(_timed(floor_run))
         reps.append(_timed(report_run))
         plains.append(_timed(plain_run))

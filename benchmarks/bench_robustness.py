@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                         robustness=False)
 
     t_curve = best(curve, args.repeats)
-    t_null = best(curve_null, max(1, args.repeats - 2))
-    t_loop = best(loop, max(1, args.repeats - 2))
-    t_se = best(loop_study_event, max(1, args.repeats - 2)) * len(specs) / len(expressible)
+    t_null = best(curve_null, max(0 if args.repeats <= 0 else 1, args.repeats - 2))
+    t_loop = best(loop, max(0 if args.repeats <= 0 else 1, args.repeats - 2))
+    t_se = best(loop_study_event, max(0 if args.repeats <= 0 else 1, args.repeats - 2)) * len(specs) / len(expressible)
     print(f"event {rep.event['event_id']}: {len(specs)} specifications")
     print(f"curve (batched, no null)          {t_curve:8.3f} s")
     print(f"curve + 200 placebo null curves   {t_null:8.3f} s")
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             def with_curve() -> None:
                 holder["r"] = study_lifeboat(dataset="demo", catalog=cat, curve=True)
 
-            t_both = best(with_curve, max(1, args.repeats - 2))
+            t_both = best(with_curve, max(0 if args.repeats <= 0 else 1, args.repeats - 2))
             n = len(holder["r"].curve.frame) if holder["r"].curve is not None else 0
             t_c = max(t_both - t_one, 0.0)
             print(f"study_lifeboat                    {t_one:8.3f} s")

@@ -39,15 +39,15 @@ TARGETS: dict[str, tuple[str, float, str]] = {
 """name -> (comparison, target, what); an empty comparison is informative only."""
 
 TINY: dict[str, list[str]] = {
-    "bench_reports.py": ["--repeats", "1", "--sweep-items", "1", "--workers", "1"],
+    "bench_reports.py": ["--repeats", "0", "--sweep-items", "1", "--workers", "1"],
     "bench_eventstudy.py": ["--events", "200", "--loop-sample", "10", "--repeat", "1"],
     "bench_peer.py": ["--symbols", "10", "--days", "700", "--events-per-symbol", "2",
                       "--repeat", "1"],
-    "bench_lifeboat.py": ["--repeats", "1"],
+    "bench_lifeboat.py": ["--repeats", "0"],
     "bench_store.py": ["--symbols", "3", "--years", "1"],
-    "bench_merge.py": ["--repeats", "1"],
-    "bench_robustness.py": ["--repeats", "1", "--no-lifeboat"],
-    "bench_curves_lifeboat_regimes.py": ["--repeats", "1"],
+    "bench_merge.py": ["--repeats", "0"],
+    "bench_robustness.py": ["--repeats", "0", "--no-lifeboat"],
+    "bench_curves_lifeboat_regimes.py": ["--repeats", "0"],
 }
 """Arguments of each benchmark for ``--tiny``."""
 

@@ -126,6 +126,20 @@ def test_process_pool_dead_worker_isolated_others_finish():
 
 
 # ---- slow: a real LocalCluster of 2 worker processes -------------------------------------
+@pytest.fixture(scope="module")
+def cluster():
+    """One LocalCluster of 2 worker processes on 127.0.0.1 (``local_cluster``), shared by the
+    tests that only submit work to a cluster (tests/README.md rule 4: a cluster start is the
+    expensive part). Tests that kill or hang a worker, or test ``scheduler="local"`` /
+    ``--scheduler local`` itself (the cluster made inside ``run_items``), start their own."""
+    pytest.importorskip("distributed")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PIVOT_OFFLINE", "1")  # the worker processes (and their kernels) inherit it
+        with local_cluster(2) as (c, client):
+            mp.undo()
+            yield c, client
+
+
 def _listening_addresses():
     import psutil
 
@@ -141,20 +155,20 @@ def _listening_addresses():
 
 
 @pytest.mark.slow
-def test_local_cluster_binds_localhost_only_and_runs_items():
-    with local_cluster(2) as (cluster, client):
-        addr = cluster.scheduler_address
-        assert addr.startswith("tcp://127.0.0.1:")
-        info = client.scheduler_info()
-        assert len(info["workers"]) == 2
-        assert all(w.startswith("tcp://127.0.0.1:") for w in info["workers"])
-        assert all(w["nthreads"] == 1 for w in info["workers"].values())
-        # every listening socket of this process and of the worker processes is on 127.0.0.1
-        listeners = _listening_addresses()
-        assert listeners and all(ip == "127.0.0.1" for ip, _port in listeners), listeners
-        assert client.dashboard_link is None or "127.0.0.1" in client.dashboard_link
-        items = [{"key": f"k{i}", "n": i, "mode": "sleep", "seconds": 0.3} for i in range(6)]
-        res = run_items(items, square_item, client=client, progress=False)
+def test_local_cluster_binds_localhost_only_and_runs_items(cluster):
+    cluster, client = cluster
+    addr = cluster.scheduler_address
+    assert addr.startswith("tcp://127.0.0.1:")
+    info = client.scheduler_info()
+    assert len(info["workers"]) == 2
+    assert all(w.startswith("tcp://127.0.0.1:") for w in info["workers"])
+    assert all(w["nthreads"] == 1 for w in info["workers"].values())
+    # every listening socket of this process and of the worker processes is on 127.0.0.1
+    listeners = _listening_addresses()
+    assert listeners and all(ip == "127.0.0.1" for ip, _port in listeners), listeners
+    assert client.dashboard_link is None or "127.0.0.1" in client.dashboard_link
+    items = [{"key": f"k{i}", "n": i, "mode": "sleep", "seconds": 0.3} for i in range(6)]
+    res = run_items(items, square_item, client=client, progress=False)
     _check_all_accounted(items, res)
     assert all(r["ok"] for r in res)
     assert len({r["pid"] for r in res}) == 2  # both worker processes did work
@@ -179,17 +193,17 @@ def test_local_cluster_killed_worker_retried_or_reported(tmp_path):
 
 
 @pytest.mark.slow
-def test_tcp_scheduler_address_submits_to_existing_cluster():
-    with local_cluster(2) as (cluster, _client):
-        items = _items(4, k2="raise")
-        res = run_items(items, square_item, scheduler=cluster.scheduler_address,
-                        progress=False)
+def test_tcp_scheduler_address_submits_to_existing_cluster(cluster):
+    items = _items(4, k2="raise")
+    res = run_items(items, square_item, scheduler=cluster[0].scheduler_address,
+                    progress=False)
     _check_all_accounted(items, res)
     assert [r["ok"] for r in res] == [True, True, False, True]
 
 
 @pytest.mark.slow
-def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path, monkeypatch):
+def test_sweep_item_function_on_local_cluster_writes_reports_and_index(cluster, tmp_path,
+                                                                       monkeypatch):
     """The real pivotlib.batch.sweep.run_sweep_item on a LocalCluster: each worker runs a notebook
     and writes its own report files; a failing notebook is kept and reported; the index is
     built once at the end from what finished."""
@@ -207,7 +221,8 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
               "date": "2026-01-02", "key": f"good-{i}", "timeout": 120} for i in range(3)]
     items.insert(1, {"notebook": str(bad), "parameters": {"x": 9}, "reports_root": str(reports),
                      "date": "2026-01-02", "key": "bad-9", "timeout": 120})
-    ns = argparse.Namespace(scheduler="local", workers=2, retries=1, no_progress=True)
+    ns = argparse.Namespace(scheduler=cluster[0].scheduler_address, workers=2, retries=1,
+                            no_progress=True)
     res = run_sweep(items, **scheduler_options(ns))
     assert [r["key"] for r in res] == ["good-0", "bad-9", "good-1", "good-2"]
     assert [r["ok"] for r in res] == [True, False, True, True]
@@ -224,7 +239,7 @@ def test_sweep_item_function_on_local_cluster_writes_reports_and_index(tmp_path,
 
 
 @pytest.mark.slow
-def test_real_catalog_sweep_on_local_cluster(tmp_reports_dir):
+def test_real_catalog_sweep_on_local_cluster(cluster, tmp_reports_dir):
     """`pivot sweep`'s own items (sweep_items) and function (run_sweep_item) on a LocalCluster
     of 2 workers, on the SYNTHETIC demo data: every report written, index built once."""
     from pivotlib.batch.sweep import run_sweep, summary_table, sweep_items
@@ -232,7 +247,8 @@ def test_real_catalog_sweep_on_local_cluster(tmp_reports_dir):
     items = sweep_items(dataset="demo", date="2026-01-02", limit=3,
                         reports_root=str(tmp_reports_dir))
     assert len(items) == 3
-    ns = argparse.Namespace(scheduler="local", workers=2, retries=1, no_progress=True)
+    ns = argparse.Namespace(scheduler=cluster[0].scheduler_address, workers=2, retries=1,
+                            no_progress=True)
     res = run_sweep(items, **scheduler_options(ns))
     assert [r["key"] for r in res] == [it["key"] for it in items]
     assert all(r["ok"] for r in res), summary_table(res)
@@ -329,7 +345,7 @@ def test_deadline_cancels_a_hung_item_others_finish(scheduler):
 
 
 @pytest.mark.slow
-def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
+def test_deadline_contains_a_dying_kernel_sweep_item(cluster, tmp_path, tmp_reports_dir):
     """The real run_sweep_item on a LocalCluster with an item whose kernel dies: the item is
     reported (DeadKernelError), every other item finishes, well inside the deadline that
     would otherwise bound a hang (the warm-kernel hang once seen: see
@@ -350,7 +366,7 @@ def test_deadline_contains_a_dying_kernel_sweep_item(tmp_path, tmp_reports_dir):
     items = [item(good, 1, "g1"), item(die, 2, "die"), item(good, 3, "g3"), item(good, 4, "g4")]
     t0 = time.perf_counter()
     # 60 s: under `make test` (xdist) other tests share the two cores with this cluster
-    res = run_items(items, run_sweep_item, scheduler="local", workers=2, deadline=60,
+    res = run_items(items, run_sweep_item, scheduler=cluster[0].scheduler_address, deadline=60,
                     progress=False)
     assert time.perf_counter() - t0 < 120
     assert [r["key"] for r in res] == ["g1", "die", "g3", "g4"]

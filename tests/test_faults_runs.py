@@ -8,6 +8,7 @@ Tiny notebooks written here are run through the real :func:`pivotlib.runner.exec
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,9 @@ pytestmark = pytest.mark.slow  # every test starts Jupyter kernels
 DATE = "2026-01-02"
 
 
-@pytest.fixture
-def nbs(tmp_path):
-    d = tmp_path / "nbs"
-    d.mkdir()
+@pytest.fixture(scope="module")
+def nbs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("nbs")  # read only: every run writes to its reports folder
     return {
         "good": code_notebook(d / "good.ipynb", [
             "from pivotlib.runner import recorder\nrecorder.record(title='good', value=x * 10)"],
@@ -42,16 +42,51 @@ def _sidecar(res_or_path) -> dict:
     return json.loads(Path(res_or_path).read_text())
 
 
-# ---- a kernel that dies ------------------------------------------------------------------------
-def test_fault_run_kernel_dies_is_run_error(nbs, tmp_reports_dir):
+@dataclass
+class Failed:
+    """One ``run_report`` that raised :class:`RunError`: the error, its reports folder and its
+    wall seconds."""
+
+    error: RunError
+    reports: Path
+    seconds: float
+
+
+def _failed_run(tmp_path_factory, nb: Path, **kw) -> Failed:
+    """``run_report(nb, {}, date=DATE, **kw)`` in a private reports folder; it must raise
+    :class:`RunError` (anything else propagates; no error fails the tests that use it)."""
+    import time
+
     from pivotlib.runner.execute import run_report
 
-    with pytest.raises(RunError) as ei:
-        run_report(nbs["die"], {}, date=DATE, timeout=120)
-    msg = str(ei.value)
-    assert ei.value.exit_code == 5
+    reports = tmp_path_factory.mktemp("reports")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PIVOT_REPORTS_DIR", str(reports))
+        mp.setenv("PIVOT_OFFLINE", "1")
+        t0 = time.perf_counter()
+        with pytest.raises(RunError) as ei:
+            run_report(nb, {}, date=DATE, **kw)
+    return Failed(ei.value, reports, time.perf_counter() - t0)
+
+
+@pytest.fixture(scope="module")
+def died(nbs, tmp_path_factory) -> Failed:
+    """The dying-kernel notebook run once for the tests that read its outcome (rule 6)."""
+    return _failed_run(tmp_path_factory, nbs["die"], timeout=120)
+
+
+@pytest.fixture(scope="module")
+def timed_out(nbs, tmp_path_factory) -> Failed:
+    """The 60 s cell under a 3 s timeout, run once for the tests that read its outcome."""
+    return _failed_run(tmp_path_factory, nbs["slow"], timeout=3)
+
+
+# ---- a kernel that dies ------------------------------------------------------------------------
+def test_fault_run_kernel_dies_is_run_error(died):
+    msg = str(died.error)
+    assert died.error.exit_code == 5
     assert "die failed: DeadKernelError: Kernel died" in msg
-    side = _sidecar(tmp_reports_dir / DATE / "die-default.json")
+    side = _sidecar(died.reports / DATE / "die-default.json")
     assert side["status"] == "failed" and "DeadKernelError" in side["error"]
     assert "die-default.ipynb" in msg  # the message points at the executed notebook
 
@@ -65,38 +100,25 @@ def test_fault_run_kernel_dies_cli_exit_5(nbs, tmp_reports_dir, capsys):
     assert err.startswith("pivot: error: die failed: DeadKernelError") and "Traceback" not in err
 
 
-def test_fault_run_kernel_dies_executed_notebook_kept(nbs, tmp_reports_dir):
-    from pivotlib.runner.execute import run_report
-
-    with pytest.raises(RunError):
-        run_report(nbs["die"], {}, date=DATE, timeout=120)
-    kept = tmp_reports_dir / DATE / "die-default.ipynb"
+def test_fault_run_kernel_dies_executed_notebook_kept(died):
+    assert isinstance(died.error, RunError)
+    kept = died.reports / DATE / "die-default.ipynb"
     assert kept.exists(), "executed notebook was not kept"
     assert "before the crash" in kept.read_text()
 
 
 # ---- a notebook that times out ---------------------------------------------------------------
-def test_fault_run_cell_timeout_is_run_error(nbs, tmp_reports_dir):
-    import time
-
-    from pivotlib.runner.execute import run_report
-
-    t0 = time.perf_counter()
-    with pytest.raises(RunError) as ei:
-        run_report(nbs["slow"], {}, date=DATE, timeout=3)
-    assert time.perf_counter() - t0 < 45  # the 60 s cell was interrupted
-    msg = str(ei.value)
+def test_fault_run_cell_timeout_is_run_error(timed_out):
+    assert timed_out.seconds < 45  # the 60 s cell was interrupted
+    msg = str(timed_out.error)
     assert "CellTimeoutError" in msg and "after 3 seconds" in msg and "time.sleep(60)" in msg
-    side = _sidecar(tmp_reports_dir / DATE / "slow-default.json")
+    side = _sidecar(timed_out.reports / DATE / "slow-default.json")
     assert side["status"] == "failed" and "timed out" in side["error"]
 
 
-def test_fault_run_cell_timeout_executed_notebook_kept(nbs, tmp_reports_dir):
-    from pivotlib.runner.execute import run_report
-
-    with pytest.raises(RunError):
-        run_report(nbs["slow"], {}, date=DATE, timeout=3)
-    kept = tmp_reports_dir / DATE / "slow-default.ipynb"
+def test_fault_run_cell_timeout_executed_notebook_kept(timed_out):
+    assert isinstance(timed_out.error, RunError)
+    kept = timed_out.reports / DATE / "slow-default.ipynb"
     assert kept.exists() and "started" in kept.read_text()
 
 

@@ -2,7 +2,8 @@
 
 One JupyterLab server (127.0.0.1, a free port, a random token) on a temporary copy of
 ``notebooks/`` with private reports, settings, workspaces and runtime folders, so the repository
-is never written. For each notebook: open, run all cells, then check that plotly charts rendered
+is never written, and one browser page: Lab's front end loads once, each notebook is opened
+in it and closed after its test. For each notebook: open, run all cells, then check that plotly charts rendered
 (``.main-svg``), no cell raised, the SYNTHETIC banner shows, pivotlib's HTML blocks hold no
 MathJax output (dollar amounts read as text) and no visible empty output box is left; save, and
 check the saved file is the committed one (the pre-save hook strips outputs). A control notebook
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -140,9 +142,13 @@ def lab(tmp_path_factory):
             req = urllib.request.Request(f"{base}/api/kernels?token={token}")
             with urllib.request.urlopen(req, timeout=5) as r:  # noqa: S310 - loopback
                 kernels = json.loads(r.read())
-            for k in kernels:
+
+            def shut(k: dict) -> None:  # all at once: each DELETE waits for its kernel to stop
                 urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
                     f"{base}/api/kernels/{k['id']}?token={token}", method="DELETE"), timeout=10)
+
+            with ThreadPoolExecutor(max_workers=max(1, len(kernels))) as pool:
+                list(pool.map(shut, kernels))
         except OSError:
             pass
         if proc.poll() is None:
@@ -160,11 +166,22 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab):
+    """One Lab page for the module (Lab's front end is loaded once, not once per notebook):
+    each test opens its notebook in it and :func:`_close_notebooks` closes it afterwards.
+    Yields ``(page, errors)``; ``errors`` holds the page errors since the last notebook was
+    opened."""
     from playwright.sync_api import sync_playwright
 
+    base = lab[0]
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+                   or r.request.url.startswith("data:") else r.abort())
+        yield page, errors
+        page.close()
         b.close()
 
 
@@ -182,21 +199,51 @@ _OUTPUTS_JS = """() => {
 }"""
 
 
+_CLOSE_JS = """() => {
+  for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+    if (w.context && w.context.model) w.context.model.dirty = false;  // no 'save?' dialog
+    w.close();
+  }
+}"""
+
+
+def _close_notebooks(page) -> None:
+    """Close every document open in Lab's main area (their kernels keep running until the
+    ``lab`` fixture's teardown, as with one page per notebook); wait until none is left."""
+    page.evaluate(_CLOSE_JS)
+    page.wait_for_function("() => document.querySelectorAll('.jp-Notebook').length === 0",
+                           timeout=30_000)
+
+
 def _open_and_run(browser, lab, name: str, height: int = 900, *, until_error: bool = False):
     """Open ``name`` in Lab (1400 x ``height``), run all cells, wait until every code cell has
-    run (``until_error``: until the kernel is idle after the first failing cell)."""
+    run (``until_error``: until the kernel is idle after the first failing cell).
+
+    The first notebook loads Lab at ``/lab/tree/<name>?reset``; later ones are opened in the
+    same page (``docmanager:open``) after the previous one was closed."""
     base, token, _ = lab
-    page = browser.new_page(viewport={"width": 1400, "height": height})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
-               or r.request.url.startswith("data:") else r.abort())
-    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+    page, errors = browser
+    page.set_viewport_size({"width": 1400, "height": height})
+    loaded = page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.shell)")
+    if loaded:
+        _close_notebooks(page)  # also after a test that failed before closing its notebook
+        errors.clear()
+        page.evaluate("async (p) => { await window.jupyterapp.commands.execute("
+                      "'docmanager:open', {path: p}); return true; }", name)
+    else:
+        errors.clear()
+        page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+    page.wait_for_function("(p) => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.context "
+                           "&& window.jupyterapp.shell.currentWidget.context.path === p "
                            "&& window.jupyterapp.shell.currentWidget.sessionContext "
                            "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
                            "&& window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           ".kernel", timeout=60_000)
+                           ".kernel", arg=name, timeout=60_000)
+    # Lab opens a Launcher when its main area empties: close it so the page (and its
+    # screenshots) holds the notebook alone, as a fresh load of /lab/tree/<name> does
+    page.evaluate("(p) => { for (const w of Array.from(window.jupyterapp.shell.widgets('main')))"
+                  " if (!(w.context && w.context.path === p)) w.close(); }", name)
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext"
                            ".kernelDisplayStatus === 'idle'", timeout=60_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -303,7 +350,7 @@ def test_control_lab_typesets_raw_dollars_but_not_pivotlib_blocks(browser, lab):
     assert verdict.locator("mjx-container").count() == 0
     assert "$9.8B lease; up to $25.1B" in verdict.inner_text()
     _shot(page, "control")
-    page.close()
+    _close_notebooks(page)
 
 
 @pytest.mark.parametrize("name", [n for n in NOTEBOOKS if not n.startswith("00-")])
@@ -335,7 +382,7 @@ def test_notebook_runs_in_lab(browser, lab, name):
     target.scroll_into_view_if_needed()
     _shot(page, name)
     _save_and_check_stripped(page, lab, name)
-    page.close()
+    _close_notebooks(page)
 
 
 def test_bad_parameter_renders_the_short_error_box(browser, lab):
@@ -359,7 +406,7 @@ def test_bad_parameter_renders_the_short_error_box(browser, lab):
     details.locator("summary").click()
     assert "params.py" in details.inner_text() or "Traceback" in details.inner_text()
     assert not errors, errors
-    page.close()
+    _close_notebooks(page)
 
 
 def test_explorer_widgets_update_the_chart(browser, lab):
@@ -413,4 +460,4 @@ def test_explorer_widgets_update_the_chart(browser, lab):
     page.locator(".pivot-explorer").screenshot(path=str(SHOTS / "lab-00-explore-panel.png"))
     _shot(page, name)
     _save_and_check_stripped(page, lab, name)
-    page.close()
+    _close_notebooks(page)
