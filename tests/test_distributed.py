@@ -166,6 +166,8 @@ def test_local_cluster_binds_localhost_only_and_runs_items(cluster):
     # every listening socket of this process and of the worker processes is on 127.0.0.1
     listeners = _listening_addresses()
     assert listeners and all(ip == "127.0.0.1" for ip, _port in listeners), listeners
+    # no fixed port either: the scheduler's HTTP server would take 8787 unless told otherwise
+    assert 8787 not in {port for _ip, port in listeners}, listeners
     assert client.dashboard_link is None or "127.0.0.1" in client.dashboard_link
     items = [{"key": f"k{i}", "n": i, "mode": "sleep", "seconds": 0.3} for i in range(6)]
     res = run_items(items, square_item, client=client, progress=False)

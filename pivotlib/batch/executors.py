@@ -472,7 +472,8 @@ class local_cluster:
     """Context manager: a localhost-only Dask LocalCluster and a client to it.
 
     ``with local_cluster(2) as (cluster, client): ...``. Scheduler, workers and nannies bind
-    to ``127.0.0.1`` on random free ports; the scheduler and worker dashboards are off; each
+    to ``127.0.0.1`` on random free ports (the scheduler's HTTP server too, which would take
+    8787); the scheduler and worker dashboards are off; each
     worker is a separate process with one thread (notebook kernels are processes of their
     own). ``allowed-failures`` = ``retries`` and ``worker-saturation`` = 1.0 (module docstring).
     """
@@ -498,7 +499,10 @@ class local_cluster:
         with dask.config.set(cfg):
             self.cluster = LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True,
-                host="127.0.0.1", scheduler_port=0, dashboard_address=None,
+                # the scheduler's HTTP server runs even without a dashboard, on 8787 unless
+                # told otherwise: a random free port too (two clusters never clash)
+                host="127.0.0.1", scheduler_port=0, dashboard_address="127.0.0.1:0",
+                scheduler_kwargs={"dashboard": False},
                 worker_dashboard_address=None, memory_limit=self.memory_limit,
                 silence_logs=logging.ERROR if self.silence_logs else logging.INFO,
             )
