@@ -40,6 +40,16 @@ def test_chart_has_two_panels_headline_and_synthetic_label(demo_event):
     assert "headline" in names
     assert c.title.startswith("SYNTHETIC DATA")
     assert c.figure.layout.yaxis2 is not None and "model: factors" in str(c.figure.layout.yaxis2)
+    # the dot matrix: every specification that ran marks one value of each choice shown, and
+    # the headline's diamonds mark one value of each choice
+    f = demo_event.curve.frame
+    ran = int(f["estimate"].notna().sum())
+    shown = [ch for ch in demo_event.curve.choices if f[ch].astype(str).nunique() > 1]
+    matrix = [t for t in c.figure.data if t.yaxis == "y2"]
+    squares = [t for t in matrix if t.marker.symbol == "square"]
+    diamonds = [t for t in matrix if t.marker.symbol == "diamond"]
+    assert sum(len(t.x) for t in squares) == ran * len(shown)
+    assert sum(len(t.x) for t in diamonds) == len(shown)
     small = spec_curve(demo_event.curve, synthetic=True, small=True)
     assert small.figure.layout.height < c.figure.layout.height
     assert "robustness = True" in curve_view(None)._repr_html_()

@@ -121,18 +121,26 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
     else:
         fig.update_yaxes(title_text="estimate (95% interval)", row=1, col=1, **yfmt)
         labels = [f"{c}: {v}" for c, v in rows]
+        # the dot matrix: one trace for every row's squares, one for the headline's diamonds
+        dot_x: list[int] = []
+        dot_y: list[str] = []
+        head_x: list[int] = []
+        head_y: list[str] = []
         for k, (c, v) in enumerate(rows):
             on = [x[i] for i in np.flatnonzero(labs[c] == v)]
-            fig.add_trace(go.Scatter(x=on, y=[labels[k]] * len(on), mode="markers",
-                                     showlegend=False, marker={"color": COLORS[0], "size": 4,
-                                                               "symbol": "square"},
-                                     hoverinfo="skip"), row=2, col=1)
+            dot_x += on
+            dot_y += [labels[k]] * len(on)
             if len(head) and labs[c][int(head[0])] == v:
-                fig.add_trace(go.Scatter(x=[x[int(head[0])]], y=[labels[k]], mode="markers",
-                                         showlegend=False,
-                                         marker={"color": HEADLINE_COLOR, "size": 7,
-                                                 "symbol": "diamond"}, hoverinfo="skip"),
-                              row=2, col=1)
+                head_x.append(x[int(head[0])])
+                head_y.append(labels[k])
+        fig.add_trace(go.Scatter(x=dot_x, y=dot_y, mode="markers", showlegend=False,
+                                 marker={"color": COLORS[0], "size": 4, "symbol": "square"},
+                                 hoverinfo="skip"), row=2, col=1)
+        if head_x:
+            fig.add_trace(go.Scatter(x=head_x, y=head_y, mode="markers", showlegend=False,
+                                     marker={"color": HEADLINE_COLOR, "size": 7,
+                                             "symbol": "diamond"}, hoverinfo="skip"),
+                          row=2, col=1)
         fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], row=2, col=1,
                          tickfont={"size": 10}, tickmode="array", tickvals=labels,
                          range=[-0.5, len(labels) - 0.5], showgrid=True)
