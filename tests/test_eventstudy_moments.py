@@ -71,3 +71,16 @@ def test_subset_of_a_larger_running_sum_gives_the_subset_fit(idx):
     ref = fit_from_sums(own, len(idx), y_evt, x_evt[..., idx], m_evt, model)
     for f in FIELDS:
         np.testing.assert_array_equal(getattr(got, f), getattr(ref, f), err_msg=f)
+
+
+def test_running_sums_at_chosen_positions_equal_the_full_running_sum():
+    y_est, x_est, _y, _x, extra = _data(5)
+    w = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2) & extra
+    full = prefix_moments(y_est, x_est, w)
+    at = [0, 50, 190, 289, 300, 50]
+    got = prefix_moments(y_est, x_est, w, at)
+    assert got.shape == (len(y_est), len(at), full.shape[2])
+    np.testing.assert_allclose(got, full[:, at], rtol=1e-12, atol=1e-14)
+    assert np.array_equal(got[:, 0], np.zeros_like(got[:, 0]))
+    with pytest.raises(ValueError, match="0..300"):
+        prefix_moments(y_est, x_est, w, [301])

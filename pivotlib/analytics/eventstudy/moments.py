@@ -25,6 +25,8 @@ centred forms are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from pivotlib.analytics.eventstudy.models import (
@@ -43,8 +45,9 @@ def _channels(p: int) -> dict[str, int]:
     return {n: c for c, n in enumerate(names)}
 
 
-def prefix_moments(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Running sums of the moments over a window axis.
+def prefix_moments(y: np.ndarray, x: np.ndarray, w: np.ndarray,
+                   at: Sequence[int] | None = None) -> np.ndarray:
+    """Running sums of the moments over a window axis, at the positions ``at``.
 
     Parameters
     ----------
@@ -54,24 +57,38 @@ def prefix_moments(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         Regressors.
     w : (N, L) bool array
         Valid (finite, unmasked) days.
+    at : sequence of int, optional
+        Positions (0 .. L) where the running sums are wanted (default: every position). A
+        specification grid needs only its estimation windows' ends: the sums are then taken
+        segment by segment between those positions (``numpy.add.reduceat``), a tenth of the
+        cost of a running sum over every day.
 
     Returns
     -------
-    (N, L + 1, C) array
-        Row ``i`` holds the sums over days ``0 .. i - 1`` (row 0 is zero), in the order of
-        the module's channels (``w, y, yy, x_j, xy_j, xx_jk``).
+    (N, len(at), C) array
+        Entry ``[:, j]`` holds the sums over days ``0 .. at[j] - 1`` (zero at position 0), in
+        the order of the module's channels (``w, y, yy, x_j, xy_j, xx_jk``).
     """
     n, L = y.shape
     p = x.shape[2]
+    pos = np.arange(L + 1) if at is None else np.asarray(at, dtype=np.int64)
+    if pos.size and (pos.min() < 0 or pos.max() > L):
+        raise ValueError(f"positions must lie in 0..{L}")
     y0 = np.where(w, y, 0.0)
     x0 = np.where(w[..., None], x, 0.0)
     cols = [w.astype(float), y0, y0 * y0]
     cols += [x0[..., i] for i in range(p)]
     cols += [x0[..., i] * y0 for i in range(p)]
     cols += [x0[..., i] * x0[..., j] for i in range(p) for j in range(i, p)]
-    out = np.zeros((n, L + 1, len(cols)))
-    np.cumsum(np.stack(cols, axis=-1), axis=1, out=out[:, 1:])
-    return out
+    m = np.stack(cols, axis=0)  # (C, N, L): each channel contiguous along the days
+    cuts = np.unique(np.concatenate([[0], pos[pos < L]])) if L else np.zeros(0, np.int64)
+    running = np.zeros((len(cols), n, len(cuts) + 1))
+    if L:
+        np.cumsum(np.add.reduceat(m, cuts, axis=2), axis=2, out=running[:, :, 1:])
+    # running[..., k] = sums over days before cuts[k] (k < len(cuts)), the last = all L days
+    where = np.searchsorted(cuts, pos)
+    where[pos == L] = len(cuts)
+    return np.ascontiguousarray(running[:, :, where].transpose(1, 2, 0))
 
 
 def sub_channels(p: int, idx: list[int]) -> np.ndarray:
@@ -87,7 +104,8 @@ def sub_channels(p: int, idx: list[int]) -> np.ndarray:
 
 
 def window_sums(prefix: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Sums over window days ``start .. stop - 1`` from :func:`prefix_moments`: (N, C)."""
+    """Sums over window days ``at[start] .. at[stop] - 1`` from :func:`prefix_moments` (with
+    the default ``at``, days ``start .. stop - 1``): (N, C)."""
     return prefix[:, stop] - prefix[:, start]
 
 

@@ -75,9 +75,10 @@ CHOICES: tuple[str, ...] = tuple(CAR_CURVE_GRID)
 TIMING_SHIFT = {"catalogued": 0, "next": 1}
 """Sessions day 0 moves under each timing choice."""
 _MAX_BYTES = 96_000_000
-"""Memory bound of one batch of events: their running moment sums (one per timing and masked
-window, union estimation window x moments, 8 bytes each); the default grid's 201 events (the
-event and 200 placebo dates) fit in one batch."""
+"""Memory bound of one batch of events: the moments of their union estimation windows (built
+one running sum at a time) and the running sums kept (one per timing and masked window, at the
+estimation windows' ends), 8 bytes each; the default grid's 201 events (the event and 200
+placebo dates) fit in one batch."""
 
 
 def car_grid(headline: Mapping[str, Any] | None = None,
@@ -224,9 +225,13 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
             spec_key[j] = keys.setdefault(key, len(keys))
         idx = [union.index(r) for r in regs_of[model]]
         plan[model] = (cols, spec_key, list(keys), idx, sub_channels(len(union), idx))
+    # the running sums are needed only where an estimation window starts or ends
+    at = sorted({b for v in plan.values() for (_t, s0, s1, _mw) in v[2]
+                 for b in (s0 - E0, s1 - E0 + 1)})
+    at_ix = {b: i for i, b in enumerate(at)}
     n_moments = 3 + 2 * len(union) + len(union) * (len(union) + 1) // 2
     n_prefix = len(timings) * (len(mask_windows) + 1)
-    chunk = max(1, _MAX_BYTES // (8 * n_prefix * (LE + 1) * n_moments))
+    chunk = max(1, _MAX_BYTES // (8 * n_moments * (n_prefix * len(at) + 2 * LE)))
     for a in range(0, E, chunk):
         ev = np.arange(a, min(E, a + chunk))
         n = len(ev)
@@ -258,9 +263,9 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
                     w = fin
                     if mw is not None and covers[mw] is not None:
                         w = fin & (covers[mw][c, d + E0] == 0)
-                    pre = prefix_moments(y_e, x_e, w)
+                    pre = prefix_moments(y_e, x_e, w, at)
                     cached.append((fin, pre))
-                sums_list.append(window_sums(pre, s0 - E0, s1 - E0 + 1)[:, chans])
+                sums_list.append(window_sums(pre, at_ix[s0 - E0], at_ix[s1 - E0 + 1])[:, chans])
             sums = np.concatenate(sums_list)
             y_evt = np.concatenate([base[key[0]][4] for key in klist])
             x_evt = np.concatenate([base[key[0]][5][..., idx] for key in klist])
