@@ -230,6 +230,26 @@ class Notes:
         return len(self.items)
 
 
+class CohortReport:
+    """What the cohort studies' reports (lifeboat, Merge) share: the SYNTHETIC flag of their
+    returns and the Newey-West lag rule of their beta regressions. A mixin for dataclasses with
+    a ``returns`` field."""
+
+    returns: pd.DataFrame
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the data are the SYNTHETIC demo."""
+        return bool(self.returns.attrs.get("synthetic"))
+
+    @property
+    def hac_rule(self) -> str:
+        """The Newey-West lag rule of the beta regressions."""
+        from pivotlib.analytics.lifeboat import HAC_RULE
+
+        return HAC_RULE
+
+
 @dataclass
 class Summary:
     """A study's headline table with its notes; renders in a notebook (``_repr_html_``) and as

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pivotlib.analytics.lifeboat import HAC_RULE, LifeboatAnalysis, pivot_cohorts, run_lifeboat
+from pivotlib.analytics.lifeboat import LifeboatAnalysis, pivot_cohorts, run_lifeboat
 from pivotlib.analytics.robustness import SpecCurve
 from pivotlib.analytics.robustness.lifeboat import lifeboat_curve
 from pivotlib.data.datasets import DatasetSpec
@@ -35,7 +35,7 @@ from pivotlib.defaults import (
 )
 from pivotlib.errors import DataError, PivotError
 from pivotlib.events.catalog import load_catalog
-from pivotlib.studies.common import Notes, Summary, dataset_symbols
+from pivotlib.studies.common import CohortReport, Notes, Summary, dataset_symbols
 
 __all__ = ["LifeboatReport", "study_lifeboat", "display_tables"]
 
@@ -54,7 +54,7 @@ _DID_COLUMNS = ["estimate", "did", "low", "high", "welch_p", "perm_p", "p_floor"
 
 
 @dataclass
-class LifeboatReport:
+class LifeboatReport(CohortReport):
     """Everything notebook 06 shows (:func:`study_lifeboat`)."""
 
     dataset: str
@@ -64,16 +64,6 @@ class LifeboatReport:
     notes: Notes = field(default_factory=Notes)
     curve: SpecCurve | None = None
     """The DiD's specification curve (computed unless ``study_lifeboat(curve=False)``), else None."""
-
-    @property
-    def synthetic(self) -> bool:
-        """True when the data are the SYNTHETIC demo."""
-        return bool(self.returns.attrs.get("synthetic"))
-
-    @property
-    def hac_rule(self) -> str:
-        """The Newey-West lag rule of the beta regressions."""
-        return HAC_RULE
 
     @property
     def did(self) -> pd.Series:

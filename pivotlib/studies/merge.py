@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pivotlib.analytics.lifeboat import HAC_RULE
 from pivotlib.analytics.merge import MergeAnalysis, check_cohorts, run_merge
 from pivotlib.config import data_dir
 from pivotlib.data.datasets import DatasetSpec
@@ -34,7 +33,7 @@ from pivotlib.defaults import (
 )
 from pivotlib.errors import DataError, InputError
 from pivotlib.events.catalog import load_catalog
-from pivotlib.studies.common import Notes, Summary
+from pivotlib.studies.common import CohortReport, Notes, Summary
 
 __all__ = ["MergeReport", "load_merge_tables", "study_merge"]
 
@@ -62,7 +61,7 @@ def load_merge_tables(cohorts_file: str | Path | None = None,
 
 
 @dataclass
-class MergeReport:
+class MergeReport(CohortReport):
     """Everything notebook 07 shows (:func:`study_merge`)."""
 
     dataset: str
@@ -71,16 +70,6 @@ class MergeReport:
     returns: pd.DataFrame
     ai: str = AI
     notes: Notes = field(default_factory=Notes)
-
-    @property
-    def synthetic(self) -> bool:
-        """True when the data are the SYNTHETIC demo."""
-        return bool(self.returns.attrs.get("synthetic"))
-
-    @property
-    def hac_rule(self) -> str:
-        """The Newey-West lag rule of the beta regressions."""
-        return HAC_RULE
 
     @property
     def has_ether(self) -> bool:
