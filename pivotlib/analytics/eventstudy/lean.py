@@ -34,6 +34,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from pivotlib.analytics.eventstudy.stages import _check_window as _pair
+from pivotlib.analytics.eventstudy.stages import check_event_frame
 from pivotlib.defaults import MIN_ESTIMATION_OBS
 from pivotlib.errors import InputError
 
@@ -48,29 +49,11 @@ LEAN_COLUMNS = ("symbol", "day0", "status", "n_est", "alpha", "beta", "sigma", "
 
 def _events(events: pd.DataFrame, what: str = "events") -> tuple[np.ndarray, np.ndarray,
                                                                  np.ndarray]:
-    """(ids, symbols, day as int64 ns) of an events frame; InputError when malformed."""
-    if not isinstance(events, pd.DataFrame):
-        raise InputError(f"{what} must be a DataFrame with columns event_id, symbol, event_date")
-    missing = [c for c in ("event_id", "symbol", "event_date") if c not in events.columns]
-    if missing:
-        raise InputError(f"{what} lacks column(s) {missing}; it needs event_id, symbol, "
-                         "event_date (pivotlib.events.catalog.load_catalog provides them)")
-    ids = events["event_id"]
-    if ids.duplicated().any():
-        dup = ids[ids.duplicated()].unique().tolist()[:5]
-        raise InputError(f"duplicate event_id(s) {dup}; every event needs a unique id")
-    try:
-        d = pd.to_datetime(events["event_date"])
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{what}.event_date has unparseable dates ({exc}); use YYYY-MM-DD") \
-            from exc
-    if d.isna().any():
-        raise InputError(f"{what} {ids[d.isna()].tolist()[:5]} have no event_date; fill it "
-                         "or drop those rows")
-    if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
-    days = d.dt.normalize().to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    return ids.to_numpy(), events["symbol"].astype(str).to_numpy(dtype=object), days
+    """(ids, symbols, day as int64 ns) of an events frame (checked by
+    :func:`~pivotlib.analytics.eventstudy.stages.check_event_frame`)."""
+    ids, days = check_event_frame(events, what)
+    return (ids.to_numpy(), events["symbol"].astype(str).to_numpy(dtype=object),
+            days.to_numpy(dtype="datetime64[ns]").astype(np.int64))
 
 
 def _positions(idx: np.ndarray, x: np.ndarray, policy: str, ids: np.ndarray) -> np.ndarray:

@@ -64,29 +64,39 @@ def _prepare_returns(returns: pd.DataFrame) -> pd.DataFrame:
     return r
 
 
-def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+def check_event_frame(events: Any, what: str = "events") -> tuple[pd.Series, pd.Series]:
+    """The one check of an events frame (the engine's and the lean path's): columns
+    ``event_id``, ``symbol``, ``event_date``, unique ids, parseable dates. Returns the ids and
+    the event days (tz-naive, normalised, ``datetime64[ns]``); InputError naming the problem
+    and the fix otherwise."""
     if not isinstance(events, pd.DataFrame):
-        raise InputError("events must be a DataFrame with columns event_id, symbol, event_date")
+        raise InputError(f"{what} must be a DataFrame with columns event_id, symbol, event_date")
     missing = [c for c in ("event_id", "symbol", "event_date") if c not in events.columns]
     if missing:
-        raise InputError(f"events lacks column(s) {missing}; it needs event_id, symbol, "
+        raise InputError(f"{what} lacks column(s) {missing}; it needs event_id, symbol, "
                          "event_date (pivotlib.events.catalog.load_catalog provides them)")
-    ev = events[["event_id", "symbol", "event_date"]].copy()
-    dup = ev["event_id"][ev["event_id"].duplicated()].unique().tolist()
+    ids = events["event_id"]
+    dup = ids[ids.duplicated()].unique().tolist()
     if dup:
         raise InputError(f"duplicate event_id(s) {dup[:5]}; every event needs a unique id "
                          "(e.g. '<SYMBOL>-<YYYYMMDD>-<n>')")
     try:
-        d = pd.to_datetime(ev["event_date"])
+        d = pd.to_datetime(events["event_date"])
     except (ValueError, TypeError) as exc:
-        raise InputError(f"events.event_date has unparseable dates ({exc}); use YYYY-MM-DD") \
+        raise InputError(f"{what}.event_date has unparseable dates ({exc}); use YYYY-MM-DD") \
             from exc
     if d.isna().any():
-        bad = ev.loc[d.isna(), "event_id"].tolist()[:5]
-        raise InputError(f"events {bad} have no event_date; fill it or drop those rows")
+        bad = ids[d.isna()].tolist()[:5]
+        raise InputError(f"{what} {bad} have no event_date; fill it or drop those rows")
     if getattr(d.dt, "tz", None) is not None:
         d = d.dt.tz_localize(None)
-    ev["_date"] = d.dt.normalize().astype("datetime64[ns]")
+    return ids, d.dt.normalize().astype("datetime64[ns]")
+
+
+def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+    _ids, days = check_event_frame(events)
+    ev = events[["event_id", "symbol", "event_date"]].copy()
+    ev["_date"] = days
     ev["symbol"] = ev["symbol"].astype(str)
     return ev
 
