@@ -48,13 +48,19 @@ def bootstrap_skew_t(car: np.ndarray, n_boot: int, rng: np.random.Generator) -> 
         return float("nan"), float("nan")
     draws = x[rng.integers(0, x.size, size=(n_boot, x.size))]
     draws = draws - x.mean()  # impose the null on the bootstrap population
-    tb = _skew_t_rows(draws)
+    return t0, two_sided_p(t0, _skew_t_rows(draws))
+
+
+def two_sided_p(t0: float, tb: np.ndarray) -> float:
+    """Two-sided bootstrap p of ``t0`` against the resampled statistics ``tb`` (non-finite
+    draws dropped): ``min(1, 2 min(lo, hi))`` with ``lo = (1 + #{tb <= t0}) / (B + 1)`` and
+    ``hi`` likewise (Davison and Hinkley 1997, eq. 4.11); NaN without a finite draw."""
     tb = tb[np.isfinite(tb)]
     if tb.size == 0:
-        return t0, float("nan")
+        return float("nan")
     lo = (1 + (tb <= t0).sum()) / (tb.size + 1)
     hi = (1 + (tb >= t0).sum()) / (tb.size + 1)
-    return t0, float(min(1.0, 2 * min(lo, hi)))
+    return float(min(1.0, 2 * min(lo, hi)))
 
 
 def signflip_caar(car: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[float, float]:

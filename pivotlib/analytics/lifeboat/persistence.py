@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pivotlib.analytics.eventstudy.resample import two_sided_p
 from pivotlib.analytics.lifeboat._common import LifeboatResult, check_returns, check_roles
 from pivotlib.errors import InputError
 
@@ -123,13 +124,7 @@ def lbt_bootstrap(x: np.ndarray, n_boot: int, rng: np.random.Generator, *,
         return float("nan"), float("nan")
     size = max(3, v.size // 4) if skew == "lbt" else v.size
     draws = v[rng.integers(0, v.size, size=(int(n_boot), size))]
-    tb = _skew_t_rows(draws, v.mean(), skew)
-    tb = tb[np.isfinite(tb)]
-    if tb.size == 0:
-        return t0, float("nan")
-    lo = (1 + (tb <= t0).sum()) / (tb.size + 1)
-    hi = (1 + (tb >= t0).sum()) / (tb.size + 1)
-    return t0, float(min(1.0, 2 * min(lo, hi)))
+    return t0, two_sided_p(t0, _skew_t_rows(draws, v.mean(), skew))
 
 AI_EVENT_CATEGORIES: tuple[str, ...] = ("ai_hosting_lease", "ai_cloud_contract",
                                         "ai_cloud_launch", "ai_capex")
