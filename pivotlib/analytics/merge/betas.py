@@ -100,6 +100,21 @@ def orthogonalize(returns: pd.DataFrame, column: str, on: Sequence[str]) -> pd.S
     return out
 
 
+def _per_symbol(returns: pd.DataFrame, symbols: Sequence[str], fac: np.ndarray,
+                rows: list[dict[str, Any]], **base: Any):
+    """Each symbol's result row (``symbol``, ``base``, ``note``), returns and valid sessions
+    (the symbol and every factor have a return); a symbol without data gets its row, with the
+    note saying so, in ``rows`` and is skipped."""
+    for s in dict.fromkeys(symbols):
+        row: dict[str, Any] = {"symbol": s, **base, "note": ""}
+        if s not in returns.columns or returns[s].notna().sum() == 0:
+            row["note"] = "not in the dataset (no column): left out"
+            rows.append(row)
+            continue
+        y = returns[s].to_numpy(float)
+        yield s, row, y, np.isfinite(y) & np.isfinite(fac).all(axis=1)
+
+
 def _windows(valid: np.ndarray, idx: pd.DatetimeIndex, date: pd.Timestamp, before: int,
              after: int) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the last ``before`` valid rows before ``date`` and first ``after`` from it."""
@@ -164,14 +179,7 @@ def ether_betas(returns: pd.DataFrame, symbols: Sequence[str], date: Any, *,
                            eperp.to_numpy(float)])
     idx = returns.index
     rows = []
-    for s in dict.fromkeys(symbols):
-        row: dict[str, Any] = {"symbol": s, "date": day, "note": ""}
-        if s not in returns.columns or returns[s].notna().sum() == 0:
-            row["note"] = "not in the dataset (no column): left out"
-            rows.append(row)
-            continue
-        y = returns[s].to_numpy(float)
-        valid = np.isfinite(y) & np.isfinite(fac).all(axis=1)
+    for s, row, y, valid in _per_symbol(returns, symbols, fac, rows, date=day):
         m_pre, m_post = _windows(valid, idx, day, before, after)
         row["n_before"], row["n_after"] = int(m_pre.sum()), int(m_post.sum())
         if row["n_before"] < min_obs or row["n_after"] < min_obs:
@@ -253,14 +261,7 @@ def ai_handover(returns: pd.DataFrame, symbols: Sequence[str], merge_date: Any,
     j_ai = fac.shape[1]  # column of the AI factor in [1, X]
     idx = returns.index
     rows = []
-    for s in dict.fromkeys(symbols):
-        row: dict[str, Any] = {"symbol": s, "note": ""}
-        if s not in returns.columns or returns[s].notna().sum() == 0:
-            row["note"] = "not in the dataset (no column): left out"
-            rows.append(row)
-            continue
-        y = returns[s].to_numpy(float)
-        valid = np.isfinite(y) & np.isfinite(fac).all(axis=1)
+    for _s, row, y, valid in _per_symbol(returns, symbols, fac, rows):
         pre, _ = _windows(valid, idx, d_m, before, 0)
         mid = valid & (idx >= d_m) & (idx < d_c)
         _, post = _windows(valid, idx, d_c, 0, after)
