@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pivotlib.data import store as st
+from pivotlib.data.filecache import FileCache
 from pivotlib.data.store import PriceStore, SymbolMeta
 from pivotlib.errors import DataError
 
@@ -53,8 +54,7 @@ def test_a_file_damaged_in_place_is_not_served_from_the_cache(tmp_path):
 
 
 def test_cache_is_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(st, "_READ_CACHE", {})
-    monkeypatch.setattr(st, "_READ_CACHE_MAX", 3)
+    monkeypatch.setattr(st, "_READ_CACHE", FileCache(st._copy_read, maxsize=3))
     store = PriceStore(tmp_path / "store")
     for s in ("A", "B", "C", "D", "E"):
         store.write(s, _bars(5), SymbolMeta(s, "yahoo"))

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from pivotlib import config
+from pivotlib.data.filecache import FileCache, file_identity
 from pivotlib.errors import DataError, InputError
 
 PRICE_COLUMNS: list[str] = ["open", "high", "low", "close", "volume"]
@@ -229,12 +230,15 @@ def validate_frame(frame: pd.DataFrame, symbol: str = "?") -> None:
         raise DataError(f"{symbol}: every close is missing")
 
 
-_READ_CACHE: dict[tuple[Any, ...], tuple[pd.DataFrame, SymbolMeta]] = {}
-"""Validated reads by file identity (path, inode, size, modification time in ns): a process
-that reads the same unchanged file again (a warm kernel running report after report, a study
-loading prices and then returns) gets a copy instead of parsing and validating it again. A
-rewritten file (atomic replace: a new inode and time) is read afresh."""
-_READ_CACHE_MAX = 512
+def _copy_read(got: tuple[pd.DataFrame, SymbolMeta]) -> tuple[pd.DataFrame, SymbolMeta]:
+    return got[0].copy(), copy.deepcopy(got[1])
+
+
+_READ_CACHE: FileCache[tuple[pd.DataFrame, SymbolMeta]] = FileCache(_copy_read, maxsize=512)
+"""Validated reads by file identity (:mod:`pivotlib.data.filecache`): a process that reads the
+same unchanged file again (a warm kernel running report after report, a study loading prices and
+then returns) gets a copy instead of parsing and validating it again. A rewritten file (atomic
+replace: a new inode and time) is read afresh."""
 
 
 class PriceStore:
@@ -410,23 +414,18 @@ class PriceStore:
             or schema-invalid - in which case it has been moved to the quarantine folder.
         """
         path = self.path(symbol)
-        try:
-            st = path.stat()
-        except OSError:
-            st = None
-        if st is None or not path.is_file():
+        ident = file_identity(path)
+        if ident is None:
             raise DataError(
                 f"no data for {symbol} in {self.root}; get it with `pivot data fetch {symbol}` "
                 f"or `pivot data import FILE --symbol {symbol}`"
             )
-        key = (str(path), symbol, st.st_ino, st.st_size, st.st_mtime_ns)
+        key = (ident, symbol)
         hit = _READ_CACHE.get(key)
         if hit is not None:
-            return hit[0].copy(), copy.deepcopy(hit[1])
+            return hit
         got = self._read_checked(symbol, path)
-        if len(_READ_CACHE) >= _READ_CACHE_MAX:
-            _READ_CACHE.pop(next(iter(_READ_CACHE)))
-        _READ_CACHE[key] = (got[0].copy(), copy.deepcopy(got[1]))
+        _READ_CACHE.put(key, got)
         return got
 
     def _read_checked(self, symbol: str, path: Path) -> tuple[pd.DataFrame, SymbolMeta]:

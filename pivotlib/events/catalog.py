@@ -30,6 +30,7 @@ import pandas as pd
 
 from pivotlib.config import events_dir, universe_file
 from pivotlib.data import calendar as cal
+from pivotlib.data.filecache import FileCache, file_identity
 from pivotlib.errors import InputError
 
 COLUMNS: list[str] = ["event_id", "symbol", "announced", "timing", "event_date", "category",
@@ -379,6 +380,10 @@ def load_catalog(path: Path | str | None = None,
     InputError
         Listing every bad row with its file and line number.
     """
+    key = _catalog_key(path or catalog_path(), extra, symbols)
+    hit = _CATALOG_CACHE.get(key)
+    if hit is not None:
+        return hit
     frames = [read_events_file(path or catalog_path())]
     if extra is not None:
         items = [extra] if isinstance(extra, (str, Path, pd.DataFrame)) else list(extra)
@@ -394,7 +399,30 @@ def load_catalog(path: Path | str | None = None,
                 frames.append(read_events_file(item))
     allf = pd.concat(frames, ignore_index=True)
     names = ", ".join(dict.fromkeys(str(x) for x in allf["_file"]))
-    return validate_events(allf, symbols=symbols, source=names)
+    out = validate_events(allf, symbols=symbols, source=names)
+    _CATALOG_CACHE.put(key, out)
+    return out
+
+
+_CATALOG_CACHE: FileCache[pd.DataFrame] = FileCache(pd.DataFrame.copy, maxsize=16)
+"""Validated catalogs by the identity of the files they were read from (the parameter check
+and the study of one report, and every report of a warm kernel, load the same catalog)."""
+
+
+def _catalog_key(path: Path | str, extra: object, symbols: Iterable[str] | None) -> tuple | None:
+    """The cache key of a :func:`load_catalog` call: the identity of every file read (and of
+    the universe file when ``symbols`` is not given); None (not cached) when a file cannot be
+    identified or an extra events frame is given."""
+    items = [] if extra is None else (
+        [extra] if isinstance(extra, (str, Path, pd.DataFrame)) else list(extra))
+    if any(isinstance(i, pd.DataFrame) for i in items):
+        return None
+    files = [file_identity(f) for f in (path, *items)]
+    allowed: object = (file_identity(universe_file()) if symbols is None
+                       else frozenset(str(s) for s in symbols))
+    if any(f is None for f in files) or allowed is None:
+        return None
+    return (*files, allowed)
 
 
 def make_event(symbol: str, date: str | pd.Timestamp, timing: str = "unknown",
