@@ -250,7 +250,8 @@ def validate_events(df: pd.DataFrame, *, symbols: Iterable[str] | None = None,
     errors: list[str] = []
     seen: dict[str, str] = {}
     derived: list[str] = []
-    for pos, (_, r) in enumerate(work.iterrows()):
+    fixed: dict[str, list[str]] = {"timing": [], "confidence": [], "symbol": []}
+    for pos, r in enumerate(work.to_dict("records")):
         where = (f"{r['_file']} line {int(r['_line'])}" if r["_line"] not in (None, "")
                  and not pd.isna(r["_line"]) else f"{r['_file']} row {pos + 1}")
         problems: list[str] = []
@@ -301,7 +302,7 @@ def validate_events(df: pd.DataFrame, *, symbols: Iterable[str] | None = None,
             problems.append(f"event_date {r['event_date']} differs from the date derived from "
                             f"announced + timing ({dd}); never type it by hand: leave it blank "
                             "or run `pivot events normalise`")
-        work.at[r.name, "timing"] = timing if timing != "?" else r["timing"]
+        fixed["timing"].append(timing if timing != "?" else r["timing"])
         derived.append(dd)
         cat_ = r["category"]
         if cat_ not in CATEGORIES:
@@ -311,7 +312,7 @@ def validate_events(df: pd.DataFrame, *, symbols: Iterable[str] | None = None,
         if conf not in CONFIDENCES:
             problems.append(f"confidence {r['confidence']!r} is not one of "
                             f"{', '.join(CONFIDENCES)}" if conf else "confidence is empty")
-        work.at[r.name, "confidence"] = conf
+        fixed["confidence"].append(conf)
         srcs = source_urls(r["sources"])
         if require_sources:
             if not r["sources"]:
@@ -335,9 +336,11 @@ def validate_events(df: pd.DataFrame, *, symbols: Iterable[str] | None = None,
         except InputError as exc:
             problems.append(str(exc))
         errors.extend(f"{where}: {p}" for p in problems)
-        work.at[r.name, "symbol"] = sym
+        fixed["symbol"].append(sym)
     if errors:
         raise InputError(f"{len(errors)} problem(s) in {source}:\n  " + "\n  ".join(errors))
+    for c, v in fixed.items():
+        work[c] = pd.Series(v, index=work.index, dtype=work[c].dtype)
     out = work[COLUMNS].copy()
     out["event_date"] = pd.to_datetime(pd.Series(derived, index=work.index)).astype(
         "datetime64[ns]")
