@@ -271,32 +271,36 @@ def car_curve_arrays(al: Alignment, day0: np.ndarray, col: np.ndarray,
             x_evt = np.concatenate([base[key[0]][5][..., idx] for key in klist])
             m_evt = np.isfinite(y_evt) & np.isfinite(x_evt).all(axis=2)
             fit = fit_from_sums(sums, len(idx), y_evt, x_evt, m_evt, model, sigma_ddof)
+            # the CAR test of every specification of this model, one call per event window
+            # (the specifications sharing a window stacked along the rows)
+            by_window: dict[tuple[int, int], list[int]] = {}
             for j in cols:
-                q = spec_key[j]
-                w0, w1 = specs[j]["window"]
+                by_window.setdefault(tuple(specs[j]["window"]), []).append(j)
+            for (w0, w1), js in by_window.items():
                 sel = (evt_off >= w0) & (evt_off <= w1)
-                rows = slice(q * n, (q + 1) * n)
+                rows = np.concatenate([np.arange(spec_key[j] * n, (spec_key[j] + 1) * n)
+                                       for j in js])
                 sub = replace(fit, ar=fit.ar[rows][:, sel], c_evt=fit.c_evt[rows][:, sel],
                               sigma=fit.sigma[rows], n_est=fit.n_est[rows], sse=fit.sse[rows],
                               sst=fit.sst[rows], var_car_corr=fit.var_car_corr[rows])
-                mv = m_evt[rows][:, sel]
-                cs = car_stats(sub, y_evt[rows][:, sel], mv, model)
+                cs = car_stats(sub, y_evt[rows][:, sel], m_evt[rows][:, sel], model)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     half = stdtrit(np.maximum(cs["car_df"], 1), 1 - ALPHA / 2) * (
                         sub.sigma * np.sqrt(cs["l2"]))
                     bad = ((sub.n_est < min_est) | ~(sub.sst > 0) | ~(sub.sigma > 0)
                            | fit.singular[rows] | (cs["l2"] == 0) | (sub.n_est - fit.k <= 2))
-                st = status[ev, j]
+                cell = np.ix_(ev, js)
+                st = status[cell].T.ravel()  # (spec, event) order, as the rows
                 why = np.where(sub.n_est < min_est, f"too few observations (< {min_est})",
                                np.where(cs["l2"] == 0, "no valid returns in the event window",
                                         "constant or collinear returns"))
                 st = np.where((st == "ok") & bad, why, st)
-                status[ev, j] = st
+                status[cell] = st.reshape(len(js), n).T
                 good = st == "ok"
                 for name, vals in (("estimate", cs["car"]), ("p", cs["car_p"]),
                                    ("t", cs["car_t"]), ("n", sub.n_est.astype(float)),
                                    ("ci_low", cs["car"] - half), ("ci_high", cs["car"] + half)):
-                    out[name][ev, j] = np.where(good, vals, np.nan)
+                    out[name][cell] = np.where(good, vals, np.nan).reshape(len(js), n).T
     out["status"] = status
     return out
 
