@@ -39,7 +39,7 @@ from pivotlib import __version__, config
 from pivotlib.defaults import REPORT_TIMEOUT
 from pivotlib.errors import InputError, PivotError, RunError
 from pivotlib.runner.engine import WarmKernel, _execute
-from pivotlib.runner.export import export_html
+from pivotlib.runner.export import export_html, warm_exporter_soon
 from pivotlib.runner.files import _write_json
 from pivotlib.runner.index import build_index
 from pivotlib.runner.notebooks import fingerprint, notebook_parameters, param_slug, resolve_notebook
@@ -223,6 +223,7 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
     own: WarmKernel | None = None
     kernel_t: dict[str, float] = {}
     t_exec = t0
+    warming = warm_exporter_soon() if html_export else None
     try:
         if timings is not None:
             if warm is None:  # a kernel of its own, started here so its start is measured
@@ -288,6 +289,8 @@ def run_report(notebook: str | os.PathLike[str], parameters: Mapping[str, Any] |
 
         timings.update(split(parent, kernel_t, cells, t_done - t_exec))
         timings["total"] = round(time.perf_counter() - t_start, 4)
+    if warming is not None:
+        warming.join()  # no thread left importing when the caller exits
     res = ReportResult(notebook=nb_path.stem, name=name, parameters=jsonable(overrides),
                        status=meta["status"], ipynb=str(ipynb),
                        html=str(html_file) if meta.get("html") else None, sidecar=str(side),
