@@ -63,3 +63,17 @@ def test_catalog_with_an_extra_frame_is_not_cached(monkeypatch):
     out = cat.load_catalog(extra=extra)
     assert "DF-1" in set(out["event_id"])
     assert len(cat._CATALOG_CACHE) == 0
+
+
+def test_universe_is_cached_and_reread_when_changed(tmp_path, monkeypatch):
+    from pivotlib.data import universe as uni
+
+    monkeypatch.setattr(uni, "_UNIVERSE_CACHE", FileCache(pd.DataFrame.copy, maxsize=4))
+    path = tmp_path / "universe.csv"
+    path.write_text("symbol,role\nMARA,miner\nSPY,benchmark\n", encoding="utf-8")
+    a = uni.load_universe(path)
+    a.loc[0, "symbol"] = "XXX"
+    assert list(uni.load_universe(path)["symbol"]) == ["MARA", "SPY"]
+    assert len(uni._UNIVERSE_CACHE) == 1
+    path.write_text("symbol,role\nMARA,miner\nSPY,benchmark\nRIOT,miner\n", encoding="utf-8")
+    assert list(uni.load_universe(path)["symbol"]) == ["MARA", "SPY", "RIOT"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from pivotlib import config
+from pivotlib.data.filecache import FileCache, file_identity
 from pivotlib.errors import InputError
 
 ROLES: tuple[str, ...] = ("miner", "ai_host", "benchmark", "crypto", "etf")
@@ -54,6 +55,21 @@ def load_universe(path: Path | str | None = None) -> pd.DataFrame:
     if not p.is_file():
         raise InputError(f"universe file {p} not found; pass --universe FILE or create it "
                          f"with columns {','.join(COLUMNS)}")
+    key = file_identity(p)
+    hit = _UNIVERSE_CACHE.get(key)
+    if hit is not None:
+        return hit
+    df = _read_universe(p)
+    _UNIVERSE_CACHE.put(key, df)
+    return df
+
+
+_UNIVERSE_CACHE: FileCache[pd.DataFrame] = FileCache(pd.DataFrame.copy, maxsize=8)
+"""Validated universes by file identity (a report's parameter check, dataset and catalog all
+read the same file)."""
+
+
+def _read_universe(p: Path) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     with open(p, newline="", encoding="utf-8-sig") as fh:
