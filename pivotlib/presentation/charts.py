@@ -15,6 +15,7 @@ plotly is imported inside the builders so ``import pivotlib.presentation.charts`
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -63,6 +64,12 @@ the explorer: no plotly logo in the mode bar, resize with the page."""
 class Chart:
     """A plotly figure with deterministic, offline-friendly rich display.
 
+    The builders of this package make the figure as the plain dict plotly would serialise it
+    (``{"data": [...], "layout": {...}}``, the house template included), so a chart shown
+    once costs one JSON dump: no plotly object is built or validated. :attr:`figure` builds the
+    ``plotly.graph_objects.Figure`` from that dict on first use; from then on the figure is
+    what is shown (an analyst may change it). A chart may also wrap a ``Figure`` directly.
+
     Attributes
     ----------
     figure : plotly.graph_objects.Figure
@@ -71,40 +78,83 @@ class Chart:
     """
 
     def __init__(self, figure: Any, synthetic: bool = False) -> None:
-        self.figure = figure
+        self._spec: dict[str, Any] | None = figure if isinstance(figure, dict) else None
+        self._figure: Any = None if isinstance(figure, dict) else figure
         self.synthetic = bool(synthetic)
+
+    @property
+    def figure(self) -> Any:
+        """The ``plotly.graph_objects.Figure`` (built from the chart's dict on first use)."""
+        if self._figure is None:
+            import plotly.graph_objects as go
+
+            self._figure = go.Figure(json.loads(self._json(self.to_dict())))
+            self._spec = None  # the figure is the truth from now on
+        return self._figure
+
+    @figure.setter
+    def figure(self, fig: Any) -> None:
+        self._figure, self._spec = fig, None
 
     @property
     def title(self) -> str:
         """The figure title text ("" when none)."""
-        t = self.figure.layout.title.text
+        if self._spec is not None:
+            t = (self._spec.get("layout", {}).get("title") or {}).get("text")
+        else:
+            t = self.figure.layout.title.text
         return str(t) if t else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The serialised figure (``data``, ``layout``) as plotly.js gets it (trace uids
+        dropped, as ``Figure.to_json`` does). Do not change it: it may be the chart's own."""
+        return self._spec if self._spec is not None else _serialised(self._figure)
+
+    @staticmethod
+    def _json(fig: dict[str, Any]) -> str:
+        """The figure's JSON with sorted keys: the same text whether the figure came from a
+        builder's dict or from a ``Figure`` (whose keys come in another order)."""
+        from plotly.utils import PlotlyJSONEncoder
+
+        return json.dumps(fig, cls=PlotlyJSONEncoder, sort_keys=True, separators=(",", ":"))
+
+    @staticmethod
+    def _id(text: str) -> str:
+        return "fig-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def div_id(self) -> str:
         """Deterministic div id: a hash of the figure JSON."""
-        return "fig-" + hashlib.sha256(self.figure.to_json().encode()).hexdigest()[:16]
+        return self._id(self._json(self.to_dict()))
+
+    def _html(self, text: str) -> str:
+        import plotly.io as pio
+
+        fig = json.loads(text)  # keys sorted, so the HTML is the same for the same figure
+        h = fig.get("layout", {}).get("height") or HEIGHT
+        return pio.to_html(fig, validate=False, include_plotlyjs=False, full_html=False,
+                           div_id=self._id(text), default_width="100%",
+                           default_height=f"{int(h)}px", config=dict(PLOTLY_CONFIG))
 
     def to_html(self) -> str:
         """The ``<div>`` + ``<script>`` snippet (plotly.js NOT included)."""
-        import plotly.io as pio
+        return self._html(self._json(self.to_dict()))
 
-        h = self.figure.layout.height or HEIGHT
-        return pio.to_html(self.figure, include_plotlyjs=False, full_html=False,
-                           div_id=self.div_id(), default_width="100%",
-                           default_height=f"{int(h)}px",
-                           config=dict(PLOTLY_CONFIG))
+    @staticmethod
+    def _mime(text: str) -> dict[str, Any]:
+        fig = json.loads(text)
+        fig["config"] = dict(PLOTLY_CONFIG)
+        return fig
 
     def mime_json(self) -> dict[str, Any]:
         """The ``application/vnd.plotly.v1+json`` payload: data, layout and :data:`PLOTLY_CONFIG`
         (JupyterLab's plotly renderer reads ``config`` from it)."""
-        fig = json.loads(self.figure.to_json())
-        fig["config"] = dict(PLOTLY_CONFIG)
-        return fig
+        return self._mime(self._json(self.to_dict()))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        text = self._json(self.to_dict())  # serialised once: div id, HTML and MIME payload
         return {
-            "application/vnd.plotly.v1+json": self.mime_json(),
-            "text/html": self.to_html(),
+            "application/vnd.plotly.v1+json": self._mime(text),
+            "text/html": self._html(text),
             "text/plain": f"<Chart: {self.title}>",
         }
 
@@ -132,22 +182,61 @@ def is_synthetic(*objs: Any) -> bool:
     return False
 
 
+SYNTHETIC_NOTE: dict[str, Any] = {
+    "bgcolor": "#b00020", "borderpad": 3, "font": {"color": "white", "size": 12},
+    "showarrow": False, "text": "SYNTHETIC", "x": 1.0, "xanchor": "right", "xref": "paper",
+    "y": 1.0, "yanchor": "bottom", "yref": "paper"}
+"""The red corner annotation of a SYNTHETIC figure (as plotly serialises it)."""
+
+
 def label_synthetic(fig: Any, synthetic: bool) -> Any:
-    """Prefix the title with ``SYNTHETIC DATA -`` and add a red corner annotation."""
+    """Prefix the title with ``SYNTHETIC DATA -`` and add a red corner annotation.
+
+    ``fig`` is a ``plotly.graph_objects.Figure`` or a serialised figure dict (changed in place
+    and returned)."""
     if not synthetic:
+        return fig
+    if isinstance(fig, dict):
+        lay = fig.setdefault("layout", {})
+        title = (lay.get("title") or {}).get("text") or ""
+        if not title.startswith(SYNTHETIC_TAG):
+            lay["title"] = {**(lay.get("title") or {}),
+                            "text": f"{SYNTHETIC_TAG} - {title}" if title else SYNTHETIC_TAG}
+        lay["annotations"] = [*lay.get("annotations", []), copy.deepcopy(SYNTHETIC_NOTE)]
         return fig
     title = fig.layout.title.text or ""
     if not title.startswith(SYNTHETIC_TAG):
         fig.update_layout(title={"text": f"{SYNTHETIC_TAG} - {title}" if title else SYNTHETIC_TAG})
-    fig.add_annotation(text="SYNTHETIC", xref="paper", yref="paper", x=1.0, y=1.0,
-                       xanchor="right", yanchor="bottom", showarrow=False,
-                       font={"color": "white", "size": 12}, bgcolor="#b00020",
-                       borderpad=3)
+    fig.add_annotation(**SYNTHETIC_NOTE)
     return fig
 
 
 HOUSE_TRACES = ("bar", "heatmap", "histogram", "scatter")
 """The trace types the suite draws (a test checks the presentation code uses no other)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _house_template_text() -> str:
+    """:func:`house_template` as JSON text (parsed afresh for every figure: no figure shares
+    its template with another, and nothing is validated again)."""
+    import pkgutil
+
+    try:
+        raw = json.loads(pkgutil.get_data("plotly", "package_data/templates/plotly_white.json")
+                         or b"")
+    except (OSError, ValueError, TypeError):
+        import plotly.io as pio
+        from plotly.io.json import to_json_plotly
+
+        return to_json_plotly(pio.templates["plotly_white"].to_plotly_json())
+    raw["data"] = {k: v for k, v in (raw.get("data") or {}).items() if k in HOUSE_TRACES}
+    return json.dumps(raw)
+
+
+def house_template_dict() -> dict[str, Any]:
+    """A fresh copy of the house template (:func:`house_template`) as a serialised figure
+    carries it in ``layout.template`` (a test checks it equals the validated template)."""
+    return json.loads(_house_template_text())
 
 
 @functools.lru_cache(maxsize=1)
@@ -157,28 +246,80 @@ def house_template() -> Any:
     The named template carries defaults for every plotly trace type (about 50); validating it
     imports their ~260 modules, 0.15 s of every fresh kernel's first chart, and every figure
     embeds it. The same layout and the same defaults for the traces drawn here look the same
-    and cost a fraction. Falls back to the named template if plotly's file moves.
+    and cost a fraction. Falls back to the named template if plotly's file moves. The
+    builders put :func:`house_template_dict` into their figure dicts (no validation at all);
+    this object is for figures an analyst builds (``template=charts.house_template()``).
     """
-    import pkgutil
-
     import plotly.graph_objects as go
 
-    try:
-        raw = json.loads(pkgutil.get_data("plotly", "package_data/templates/plotly_white.json")
-                         or b"")
-    except (OSError, ValueError, TypeError):
-        return "plotly_white"
-    raw["data"] = {k: v for k, v in (raw.get("data") or {}).items() if k in HOUSE_TRACES}
-    return go.layout.Template(raw)
+    return go.layout.Template(house_template_dict())
 
 
-def _finish(fig: Any, synthetic: bool, height: int = HEIGHT, left: int = 60) -> Chart:
-    """The house style (template, height, margins, legend below) and the SYNTHETIC label."""
-    fig.update_layout(template=house_template(), height=height,
-                      margin={"l": left, "r": 30, "t": 70, "b": 50},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0})
-    label_synthetic(fig, synthetic)
-    return Chart(fig, synthetic)
+def _merge(dst: dict[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
+    """``dst`` updated with ``src`` the way ``Figure.update_layout`` does: nested dicts merge,
+    anything else replaces."""
+    for k, v in src.items():
+        if isinstance(v, Mapping) and isinstance(dst.get(k), dict):
+            _merge(dst[k], v)
+        else:
+            dst[k] = copy.deepcopy(v) if isinstance(v, dict | list) else v
+    return dst
+
+
+def _serialised(fig: Any) -> dict[str, Any]:
+    """A ``Figure`` as plotly.js gets it (``Figure.to_json``'s dict: trace uids dropped)."""
+    d = fig.to_dict()
+    for trace in d.get("data", []):
+        trace.pop("uid", None)
+    return d
+
+
+def _finish(fig: Any, synthetic: bool, height: int = HEIGHT, left: int = 60, top: int = 70,
+            legend: Mapping[str, Any] | None = None) -> Chart:
+    """The house style (template, height, margins, legend below) and the SYNTHETIC label.
+
+    ``fig`` is a figure dict as plotly serialises it (``{"data": [...], "layout": {...}}``,
+    what the builders here make: shown without building a plotly object) or a ``Figure``
+    (serialised once here). ``legend`` changes the default legend (below the plot)."""
+    spec = fig if isinstance(fig, dict) else _serialised(fig)
+    spec.setdefault("data", [])
+    lay = spec.setdefault("layout", {})
+    lay["template"] = house_template_dict()
+    _merge(lay, {"height": height, "margin": {"l": left, "r": 30, "t": top, "b": 50},
+                 "legend": {"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0,
+                            **(legend or {})}})
+    label_synthetic(spec, synthetic)
+    return Chart(spec, synthetic)
+
+
+def _figure(data: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:
+    """A figure dict: traces (each with its ``type``) and layout, as plotly serialises them."""
+    return {"data": data, "layout": layout}
+
+
+def _t(text: Any) -> dict[str, Any]:
+    """A title as plotly serialises it."""
+    return {"text": text}
+
+
+def _axis(ax: Mapping[str, Any]) -> dict[str, Any]:
+    """An axis dict with its ``title`` string as plotly serialises it (``{"text": ...}``)."""
+    out = dict(ax)
+    if isinstance(out.get("title"), str):
+        out["title"] = _t(out["title"])
+    return out
+
+
+def _hline(y: Any, line: Mapping[str, Any]) -> dict[str, Any]:
+    """``Figure.add_hline(y, line=line)``'s shape (one plot, no subplots)."""
+    return {"line": dict(line), "type": "line", "x0": 0, "x1": 1, "xref": "x domain",
+            "y0": y, "y1": y, "yref": "y"}
+
+
+def _vline(x: Any, line: Mapping[str, Any]) -> dict[str, Any]:
+    """``Figure.add_vline(x, line=line)``'s shape (one plot, no subplots)."""
+    return {"line": dict(line), "type": "line", "x0": x, "x1": x, "xref": "x",
+            "y0": 0, "y1": 1, "yref": "y domain"}
 
 
 def _syn(synthetic: bool | None, *objs: Any) -> bool:
@@ -223,9 +364,7 @@ def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
     log : bool
         Log y axis (rebased prices of miners span orders of magnitude).
     """
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
+    data = []
     cols = [c for c in prices.columns if c != overlay] + (
         [overlay] if overlay in prices.columns else [])
     for i, c in enumerate(cols):
@@ -234,11 +373,12 @@ def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
             continue
         reb = s / s.iloc[0] * 100.0
         is_ov = c == overlay
-        fig.add_trace(go.Scatter(x=_dates(reb.index), y=_vals(reb), name=str(c), mode="lines",
-                                 line={"width": 3.5 if is_ov else 1.4,
-                                       "color": BTC_COLOR if is_ov else COLORS[i % len(COLORS)]}))
-    fig.update_layout(title={"text": title}, yaxis={"title": "rebased (first = 100)",
-                                                     "type": "log" if log else "linear"})
+        data.append({"line": {"color": BTC_COLOR if is_ov else COLORS[i % len(COLORS)],
+                              "width": 3.5 if is_ov else 1.4},
+                     "mode": "lines", "name": str(c), "type": "scatter",
+                     "x": _dates(reb.index), "y": _vals(reb)})
+    fig = _figure(data, title=_t(title), yaxis={"title": _t("rebased (first = 100)"),
+                                                 "type": "log" if log else "linear"})
     return _finish(fig, _syn(synthetic, prices), height=480)
 
 
@@ -251,50 +391,54 @@ def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int
                      label: str = "event", title: str | None = None,
                      synthetic: bool | None = None) -> Chart:
     """Close price of one symbol with the event day marked (and the event window shaded)."""
-    import plotly.graph_objects as go
-
     s = prices.dropna()
     ev = pd.Timestamp(event_date)
-    fig = go.Figure(go.Scatter(x=_dates(s.index), y=_vals(s), mode="lines",
-                               name=str(prices.name), line={"color": COLORS[0]}))
     evs = ev.strftime("%Y-%m-%d")
-    fig.add_shape(type="line", x0=evs, x1=evs, y0=0, y1=1, yref="paper",
-                  line={"color": "#d62728", "dash": "dash"})
-    fig.add_annotation(x=evs, y=0.98, yref="paper", text=label, showarrow=False, yanchor="top",
-                       xanchor="right", font={"color": "#d62728"}, bgcolor="rgba(255,255,255,0.8)")
+    shapes: list[dict[str, Any]] = [{"line": {"color": "#d62728", "dash": "dash"},
+                                     "type": "line", "x0": evs, "x1": evs, "y0": 0, "y1": 1,
+                                     "yref": "paper"}]
     if window is not None and len(s):
         pos = s.index.searchsorted(ev)
         lo = s.index[max(0, min(len(s) - 1, pos + int(window[0])))]
         hi = s.index[max(0, min(len(s) - 1, pos + int(window[1])))]
-        fig.add_vrect(x0=lo.strftime("%Y-%m-%d"), x1=hi.strftime("%Y-%m-%d"),
-                      fillcolor="#d62728", opacity=0.12, line_width=0)
+        shapes.append({"fillcolor": "#d62728", "line": {"width": 0}, "opacity": 0.12,
+                       "type": "rect", "x0": lo.strftime("%Y-%m-%d"),
+                       "x1": hi.strftime("%Y-%m-%d"), "xref": "x", "y0": 0, "y1": 1,
+                       "yref": "y domain"})
     # open on the year before and the half year after the event (zoom out for the rest), with
     # the price axis fitted to what is shown
     lo_d, hi_d = ev - pd.Timedelta(days=AROUND_BEFORE), ev + pd.Timedelta(days=AROUND_AFTER)
     shown = s[(s.index >= lo_d) & (s.index <= hi_d)]
     xaxis: dict[str, Any] = {}
-    yaxis: dict[str, Any] = {"title": "close"}
+    yaxis: dict[str, Any] = {"title": _t("close")}
     if len(shown) > 1:
         xaxis["range"] = [max(lo_d, s.index[0]).strftime("%Y-%m-%d"),
                           min(hi_d, s.index[-1]).strftime("%Y-%m-%d")]
         pad = 0.05 * float(shown.max() - shown.min() or abs(shown.max()) or 1.0)
         yaxis["range"] = [float(shown.min()) - pad, float(shown.max()) + pad]
-    fig.update_layout(title={"text": title or f"{prices.name} close with the event marked"},
-                      xaxis=xaxis, yaxis=yaxis, showlegend=False)
+    fig = _figure(
+        [{"line": {"color": COLORS[0]}, "mode": "lines", "name": str(prices.name),
+          "type": "scatter", "x": _dates(s.index), "y": _vals(s)}],
+        annotations=[{"bgcolor": "rgba(255,255,255,0.8)", "font": {"color": "#d62728"},
+                      "showarrow": False, "text": label, "x": evs, "xanchor": "right",
+                      "y": 0.98, "yanchor": "top", "yref": "paper"}],
+        shapes=shapes, showlegend=False,
+        title=_t(title or f"{prices.name} close with the event marked"), yaxis=yaxis)
+    if xaxis:
+        fig["layout"]["xaxis"] = xaxis
     return _finish(fig, _syn(synthetic, prices))
 
 
 def ar_bars(ar: pd.Series, *, title: str = "Abnormal returns by event day",
             synthetic: bool | None = None, window: Sequence[int] | None = None) -> Chart:
     """Bars of abnormal returns indexed by event day (relative day on the x axis)."""
-    import plotly.graph_objects as go
-
     x = [int(v) for v in ar.index]
     colors = ["#d62728" if (window is not None and window[0] <= d <= window[1]) else "#7f7f7f"
               for d in x]
-    fig = go.Figure(go.Bar(x=x, y=_vals(ar * 100.0), marker={"color": colors}, name="AR"))
-    fig.update_layout(title={"text": title}, xaxis=event_day_axis(x),
-                      yaxis={"title": "abnormal return (%)"}, showlegend=False)
+    fig = _figure([{"marker": {"color": colors}, "name": "AR", "type": "bar", "x": x,
+                    "y": _vals(ar * 100.0)}],
+                  showlegend=False, title=_t(title), xaxis=_axis(event_day_axis(x)),
+                  yaxis={"title": _t("abnormal return (%)")})
     return _finish(fig, _syn(synthetic, ar))
 
 
@@ -302,21 +446,19 @@ def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | 
              title: str = "Cumulative abnormal return with 95% band",
              synthetic: bool | None = None, name: str = "CAR") -> Chart:
     """CAR (or CAAR) path by event day with an optional confidence band (fractions -> %)."""
-    import plotly.graph_objects as go
-
     x = [int(v) for v in car.index]
-    fig = go.Figure()
+    data = []
     if lower is not None and upper is not None:
-        fig.add_trace(go.Scatter(x=x + x[::-1],
-                                 y=_vals(upper * 100.0) + _vals(lower * 100.0)[::-1],
-                                 fill="toself", fillcolor="rgba(31,119,180,0.18)", mode="lines",
-                                 line={"width": 0}, name="95% band", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=x, y=_vals(car * 100.0), mode="lines+markers", name=name,
-                             line={"color": COLORS[0], "width": 2.5}))
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
-    fig.add_vline(x=0, line={"color": "#d62728", "dash": "dot", "width": 1})
-    fig.update_layout(title={"text": title}, xaxis=event_day_axis(x),
-                      yaxis={"title": f"{name} (%)"})
+        data.append({"fill": "toself", "fillcolor": "rgba(31,119,180,0.18)",
+                     "hoverinfo": "skip", "line": {"width": 0}, "mode": "lines",
+                     "name": "95% band", "type": "scatter", "x": x + x[::-1],
+                     "y": _vals(upper * 100.0) + _vals(lower * 100.0)[::-1]})
+    data.append({"line": {"color": COLORS[0], "width": 2.5}, "mode": "lines+markers",
+                 "name": name, "type": "scatter", "x": x, "y": _vals(car * 100.0)})
+    fig = _figure(data, shapes=[_hline(0, {"color": "#444", "width": 1}),
+                                _vline(0, {"color": "#d62728", "dash": "dot", "width": 1})],
+                  title=_t(title), xaxis=_axis(event_day_axis(x)),
+                  yaxis={"title": _t(f"{name} (%)")})
     return _finish(fig, _syn(synthetic, car))
 
 
@@ -332,21 +474,18 @@ def car_forest(frame: pd.DataFrame, *, label: str = "event_id", car: str = "car"
                title: str = "CAR by event with 95% intervals",
                synthetic: bool | None = None) -> Chart:
     """Forest plot: one row per event, CAR point with its interval (fractions -> %)."""
-    import plotly.graph_objects as go
-
     df = frame.sort_values(car)
     y = [str(v) for v in df[label]]
     c = df[car].to_numpy(dtype=float) * 100.0
     err_hi = df[upper].to_numpy(dtype=float) * 100.0 - c if upper in df else None
     err_lo = c - df[lower].to_numpy(dtype=float) * 100.0 if lower in df else None
-    fig = go.Figure(go.Scatter(
-        x=_vals(c), y=y, mode="markers", marker={"size": 9, "color": COLORS[0]},
-        error_x=None if err_hi is None else {"type": "data", "symmetric": False,
-                                             "array": _vals(err_hi), "arrayminus": _vals(err_lo)},
-        name="CAR"))
-    fig.add_vline(x=0, line={"color": "#444", "width": 1})
-    fig.update_layout(title={"text": title}, xaxis={"title": "CAR (%)"}, showlegend=False,
-                      yaxis={"automargin": True})
+    trace: dict[str, Any] = {"marker": {"color": COLORS[0], "size": 9}, "mode": "markers",
+                             "name": "CAR", "type": "scatter", "x": _vals(c), "y": y}
+    if err_hi is not None:
+        trace["error_x"] = {"array": _vals(err_hi), "arrayminus": _vals(err_lo),
+                            "symmetric": False, "type": "data"}
+    fig = _figure([trace], shapes=[_vline(0, {"color": "#444", "width": 1})], showlegend=False,
+                  title=_t(title), xaxis={"title": _t("CAR (%)")}, yaxis={"automargin": True})
     return _finish(fig, _syn(synthetic, frame), height=max(HEIGHT, 28 * len(df) + 140))
 
 
@@ -355,27 +494,24 @@ def rolling_betas(exposures: pd.DataFrame, *, columns: Sequence[str] | None = No
                   synthetic: bool | None = None, names: Mapping[str, str] | None = None
                   ) -> Chart:
     """Rolling beta lines (columns ``beta_<factor>``) with event dates marked."""
-    import plotly.graph_objects as go
-
     cols = list(columns or [c for c in exposures.columns if str(c).startswith("beta_")])
-    fig = go.Figure()
+    data = []
+    shapes = []
     for i, c in enumerate(cols):
         s = exposures[c].dropna()
         color = BTC_COLOR if "BTC" in str(c) else COLORS[i % len(COLORS)]
-        fig.add_trace(go.Scatter(x=_dates(s.index), y=_vals(s), mode="lines",
-                                 name=(names or {}).get(c, str(c).replace("beta_", "beta ")),
-                                 line={"color": color, "width": 2}))
+        data.append({"line": {"color": color, "width": 2}, "mode": "lines",
+                     "name": (names or {}).get(c, str(c).replace("beta_", "beta ")),
+                     "type": "scatter", "x": _dates(s.index), "y": _vals(s)})
     if events is not None and len(events):
-        for _, ev in events.iterrows():
-            d = pd.Timestamp(ev["event_date"]).strftime("%Y-%m-%d")
-            fig.add_shape(type="line", x0=d, x1=d, y0=0, y1=1, yref="paper",
-                          line={"color": "#888", "dash": "dot", "width": 1})
-        fig.add_trace(go.Scatter(
-            x=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in events["event_date"]],
-            y=[None] * len(events), mode="markers", name="AI events (dotted)",
-            marker={"color": "#888"}, hoverinfo="skip"))
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
-    fig.update_layout(title={"text": title}, yaxis={"title": "beta"})
+        days = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in events["event_date"]]
+        shapes = [{"line": {"color": "#888", "dash": "dot", "width": 1}, "type": "line",
+                   "x0": d, "x1": d, "y0": 0, "y1": 1, "yref": "paper"} for d in days]
+        data.append({"hoverinfo": "skip", "marker": {"color": "#888"}, "mode": "markers",
+                     "name": "AI events (dotted)", "type": "scatter", "x": days,
+                     "y": [None] * len(events)})
+    fig = _figure(data, shapes=[*shapes, _hline(0, {"color": "#444", "width": 1})],
+                  title=_t(title), yaxis={"title": _t("beta")})
     return _finish(fig, _syn(synthetic, exposures))
 
 
@@ -424,10 +560,8 @@ def beta_arrows(frame: pd.DataFrame, *, label: str = "symbol", x0: str = "btc_be
 def bar(series: pd.Series, *, title: str, ytitle: str = "", percent: bool = False,
         synthetic: bool | None = None, color: str | None = None) -> Chart:
     """Simple bar chart of a labelled series (``percent`` multiplies by 100)."""
-    import plotly.graph_objects as go
-
     vals = series * 100.0 if percent else series
-    fig = go.Figure(go.Bar(x=[str(i) for i in series.index], y=_vals(vals),
-                           marker={"color": color or COLORS[0]}))
-    fig.update_layout(title={"text": title}, yaxis={"title": ytitle}, showlegend=False)
+    fig = _figure([{"marker": {"color": color or COLORS[0]}, "type": "bar",
+                    "x": [str(i) for i in series.index], "y": _vals(vals)}],
+                  showlegend=False, title=_t(title), yaxis={"title": _t(ytitle)})
     return _finish(fig, _syn(synthetic, series))
