@@ -54,23 +54,54 @@ def test_house_template_dict_is_the_validated_template():
 
 
 def test_one_serialisation_per_display(monkeypatch):
+    """The figure is written to JSON once per display (its data, its layout): the div id, the
+    HTML and the MIME payload all come from that text."""
     chart = CASES["car_path"]()
     calls = []
-    real = charts.Chart._json
+    real = charts._dumps
 
-    def counting(fig):
-        calls.append(1)
-        return real(fig)
+    def counting(obj):
+        calls.append(type(obj).__name__)
+        return real(obj)
 
-    monkeypatch.setattr(charts.Chart, "_json", staticmethod(counting))
+    monkeypatch.setattr(charts, "_dumps", counting)
     bundle = chart._repr_mimebundle_()
-    assert len(calls) == 1
+    assert calls == ["list", "dict"]
     mime = bundle["application/vnd.plotly.v1+json"]
     assert mime["config"] == charts.PLOTLY_CONFIG
     html = bundle["text/html"]
     assert f'id="{chart.div_id()}"' in html and '"displaylogo": false' in html
     assert html == chart.to_html() and mime == chart.mime_json()
     assert bundle == CASES["car_path"]()._repr_mimebundle_()  # same inputs, same bytes
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_html_is_plotlys_own(name):
+    """The snippet is byte for byte what ``plotly.io.to_html`` writes for the same figure."""
+    chart = CASES[name]()
+    bundle = chart._repr_mimebundle_()
+    fig = dict(bundle["application/vnd.plotly.v1+json"])
+    fig.pop("config")
+    h = fig["layout"].get("height") or charts.HEIGHT
+    assert bundle["text/html"] == pio.to_html(
+        fig, validate=False, include_plotlyjs=False, full_html=False, div_id=chart.div_id(),
+        default_width="100%", default_height=f"{int(h)}px", config=dict(charts.PLOTLY_CONFIG))
+
+
+def test_odd_values_are_written_as_plotly_writes_them():
+    import numpy as np
+
+    fig = {"data": [{"type": "scatter", "x": np.arange(3), "y": [1.0, float("nan"), 2.0],
+                     "text": ["</script>", "a/b", "NaN"]}], "layout": {"height": 300}}
+    chart = charts.Chart(fig)
+    bundle = chart._repr_mimebundle_()
+    data = bundle["application/vnd.plotly.v1+json"]["data"][0]
+    assert data["x"] == [0, 1, 2] and data["y"] == [1.0, None, 2.0]
+    assert "</script>" not in bundle["text/html"].replace("</script>        </div>", "")
+    assert bundle["text/html"] == pio.to_html(
+        json.loads(charts.figure_json(fig)[0]), validate=False, include_plotlyjs=False,
+        full_html=False, div_id=chart.div_id(), default_width="100%",
+        config=dict(charts.PLOTLY_CONFIG))
 
 
 def test_a_figure_changed_by_the_analyst_is_what_is_shown():
@@ -115,3 +146,22 @@ def test_the_html_is_the_same_before_and_after_the_figure_is_built(name):
     a, b = CASES[name](), CASES[name]()
     b.figure  # noqa: B018 -- build the Figure
     assert a._repr_mimebundle_() == b._repr_mimebundle_()
+
+
+@pytest.mark.parametrize("index", [True, False])
+def test_a_table_formats_its_cells_once_for_html_and_text(monkeypatch, index):
+    import pandas as pd
+
+    from pivotlib.presentation import tables
+
+    frame = pd.DataFrame({"car": [0.0123, -0.2], "p_value": [0.0001, 0.2], "note": ["a", "b"]})
+    t = tables.table(frame, caption="CARs", index=index)
+    html, text = t._repr_html_(), repr(t)
+    calls = []
+    real = tables.Table._formatted
+    monkeypatch.setattr(tables.Table, "_formatted", lambda self: calls.append(1) or real(self))
+    assert t._repr_mimebundle_() == {"text/html": html, "text/plain": text}
+    assert calls == [1]
+    empty = tables.table(frame.iloc[:0], caption="none", index=False)
+    assert empty._repr_mimebundle_() == {"text/html": empty._repr_html_(),
+                                         "text/plain": repr(empty)}

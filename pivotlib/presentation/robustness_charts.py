@@ -88,14 +88,16 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
     """
     s = curve.summary()
     pct = bool(getattr(s, "percent", False)) if percent is None else percent
-    f = curve.frame
-    run = f[f["estimate"].notna()].sort_values("estimate", kind="mergesort").reset_index(
-        drop=True)
+    f = curve.frame.reset_index(drop=True)
+    flab = {c: f[c].map(_label).to_numpy(object) for c in curve.choices}  # labelled once
+    kept = f[f["estimate"].notna()].sort_values("estimate", kind="mergesort")
+    labs = {c: flab[c][kept.index.to_numpy()] for c in curve.choices}
+    run = kept.reset_index(drop=True)
     x = list(range(1, len(run) + 1))
-    choices = [c for c in curve.choices if f[c].map(_label).nunique() > 1] or list(curve.choices)
+    choices = [c for c in curve.choices if len(set(flab[c])) > 1] or list(curve.choices)
     rows: list[tuple[str, str]] = []
     for c in choices:
-        for v in dict.fromkeys(f[c].map(_label)):
+        for v in dict.fromkeys(flab[c]):
             rows.append((c, v))
     title = title or f"Specification curve: {s.estimand} ({s.verdict})"
     top: dict[str, str] = {} if small else {"xaxis": "x", "yaxis": "y"}
@@ -103,7 +105,6 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
     sig = (run["p"] < ALPHA).to_numpy()
     err_hi = (run["ci_high"] - run["estimate"]).to_numpy(float)
     err_lo = (run["estimate"] - run["ci_low"]).to_numpy(float)
-    labs = {c: run[c].map(_label).to_numpy(object) for c in curve.choices}
     hover = ["<br>".join(f"{c}: {labs[c][i]}" for c in curve.choices)
              + f"<br>p = {pv:.3f}" for i, pv in enumerate(run["p"].to_numpy(float))]
     data: list[dict[str, Any]] = []
