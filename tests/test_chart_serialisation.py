@@ -12,7 +12,7 @@ import plotly.io as pio
 import pytest
 from chart_cases import cases, serialised
 
-from pivotlib.presentation import charts
+from pivotlib.presentation import charts, figspec
 from pivotlib.presentation.robustness_charts import two_panel_axes
 
 GOLDEN = json.loads((Path(__file__).parent / "fixtures" / "chart_figures.json").read_text())
@@ -58,13 +58,13 @@ def test_one_serialisation_per_display(monkeypatch):
     HTML and the MIME payload all come from that text."""
     chart = CASES["car_path"]()
     calls = []
-    real = charts._dumps
+    real = figspec._dumps
 
     def counting(obj):
         calls.append(type(obj).__name__)
         return real(obj)
 
-    monkeypatch.setattr(charts, "_dumps", counting)
+    monkeypatch.setattr(figspec, "_dumps", counting)
     bundle = chart._repr_mimebundle_()
     assert calls == ["list", "dict"]
     mime = bundle["application/vnd.plotly.v1+json"]
@@ -99,7 +99,7 @@ def test_odd_values_are_written_as_plotly_writes_them():
     assert data["x"] == [0, 1, 2] and data["y"] == [1.0, None, 2.0]
     assert "</script>" not in bundle["text/html"].replace("</script>        </div>", "")
     assert bundle["text/html"] == pio.to_html(
-        json.loads(charts.figure_json(fig)[0]), validate=False, include_plotlyjs=False,
+        json.loads(figspec.figure_json(fig)[0]), validate=False, include_plotlyjs=False,
         full_html=False, div_id=chart.div_id(), default_width="100%",
         config=dict(charts.PLOTLY_CONFIG))
 

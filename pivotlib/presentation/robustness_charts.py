@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.defaults import ALPHA
-from pivotlib.presentation.charts import COLORS, HEIGHT, Chart, _hline, _t
-from pivotlib.presentation.charts import _finish as _house_style
+from pivotlib.presentation.charts import COLORS
+from pivotlib.presentation.figspec import HEIGHT, Chart, _hline, _t
+from pivotlib.presentation.figspec import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
 __all__ = ["curve_line", "curve_table", "curve_view", "robustness_lines", "spec_curve",
