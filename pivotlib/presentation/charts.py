@@ -1,7 +1,8 @@
 """Plotly figure builders for the notebooks and HTML briefings.
 
-Every builder returns a :class:`Chart`, a thin wrapper around a ``plotly.graph_objects.Figure``
-(``chart.figure``) whose rich display works in JupyterLab (plotly MIME type) *and* in the
+Every builder returns a :class:`~pivotlib.presentation.figspec.Chart` (re-exported here), a
+thin wrapper around a figure (``chart.figure``: a ``plotly.graph_objects.Figure``, built from
+the figure dict on first use, see :mod:`.figspec`) whose rich display works in JupyterLab (plotly MIME type) *and* in the
 offline HTML export (a ``<div>`` plus ``Plotly.newPlot`` call that expects plotly.js to be
 loaded once per page by :func:`pivotlib.runner.export.export_html`). The ``div`` id is a hash of the
 figure, so the same inputs give byte-identical HTML.
@@ -10,14 +11,12 @@ Every figure made from SYNTHETIC data says so: its title starts with ``SYNTHETIC
 red ``SYNTHETIC`` annotation sits in the top-right corner. Builders read ``attrs["synthetic"]``
 from the input frame, or take ``synthetic=`` explicitly.
 
-plotly is imported inside the builders so ``import pivotlib.presentation.charts`` stays cheap.
+The builders write figure dicts (:mod:`.figspec`); the few that still build plotly objects
+import plotly inside, so ``import pivotlib.presentation.charts`` stays cheap.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,10 +24,31 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.defaults import BITCOIN
+from pivotlib.presentation.figspec import (
+    HEIGHT,
+    HOUSE_TRACES,
+    PLOTLY_CONFIG,
+    SYNTHETIC_TAG,
+    Chart,
+    _axis,
+    _figure,
+    _finish,
+    _hline,
+    _t,
+    _vline,
+    house_template,
+    house_template_dict,
+    label_synthetic,
+)
 from pivotlib.presentation.tables import Table, table  # the table style lives in .tables
 
 __all__ = [
     "Chart",
+    "HOUSE_TRACES",
+    "PLOTLY_CONFIG",
+    "SYNTHETIC_TAG",
+    "house_template",
+    "house_template_dict",
     "Table",
     "table",
     "is_synthetic",
@@ -46,72 +66,9 @@ __all__ = [
     "bar",
 ]
 
-SYNTHETIC_TAG = "SYNTHETIC DATA"
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
           "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"]
 BTC_COLOR = "#f7931a"
-HEIGHT = 420
-PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
-"""The plotly.js config of every chart, in JupyterLab (plotly MIME bundle), the HTML export and
-the explorer: no plotly logo in the mode bar, resize with the page."""
-
-
-# ---------------------------------------------------------------------------------------------
-# display wrappers
-# ---------------------------------------------------------------------------------------------
-
-class Chart:
-    """A plotly figure with deterministic, offline-friendly rich display.
-
-    Attributes
-    ----------
-    figure : plotly.graph_objects.Figure
-    synthetic : bool
-        Whether the figure was made from SYNTHETIC data (then it is labelled).
-    """
-
-    def __init__(self, figure: Any, synthetic: bool = False) -> None:
-        self.figure = figure
-        self.synthetic = bool(synthetic)
-
-    @property
-    def title(self) -> str:
-        """The figure title text ("" when none)."""
-        t = self.figure.layout.title.text
-        return str(t) if t else ""
-
-    def div_id(self) -> str:
-        """Deterministic div id: a hash of the figure JSON."""
-        return "fig-" + hashlib.sha256(self.figure.to_json().encode()).hexdigest()[:16]
-
-    def to_html(self) -> str:
-        """The ``<div>`` + ``<script>`` snippet (plotly.js NOT included)."""
-        import plotly.io as pio
-
-        h = self.figure.layout.height or HEIGHT
-        return pio.to_html(self.figure, include_plotlyjs=False, full_html=False,
-                           div_id=self.div_id(), default_width="100%",
-                           default_height=f"{int(h)}px",
-                           config=dict(PLOTLY_CONFIG))
-
-    def mime_json(self) -> dict[str, Any]:
-        """The ``application/vnd.plotly.v1+json`` payload: data, layout and :data:`PLOTLY_CONFIG`
-        (JupyterLab's plotly renderer reads ``config`` from it)."""
-        fig = json.loads(self.figure.to_json())
-        fig["config"] = dict(PLOTLY_CONFIG)
-        return fig
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return {
-            "application/vnd.plotly.v1+json": self.mime_json(),
-            "text/html": self.to_html(),
-            "text/plain": f"<Chart: {self.title}>",
-        }
-
-    def __repr__(self) -> str:
-        return f"<Chart: {self.title}>"
-
-
 # ---------------------------------------------------------------------------------------------
 # synthetic labelling
 # ---------------------------------------------------------------------------------------------
@@ -132,61 +89,12 @@ def is_synthetic(*objs: Any) -> bool:
     return False
 
 
-def label_synthetic(fig: Any, synthetic: bool) -> Any:
-    """Prefix the title with ``SYNTHETIC DATA -`` and add a red corner annotation."""
-    if not synthetic:
-        return fig
-    title = fig.layout.title.text or ""
-    if not title.startswith(SYNTHETIC_TAG):
-        fig.update_layout(title={"text": f"{SYNTHETIC_TAG} - {title}" if title else SYNTHETIC_TAG})
-    fig.add_annotation(text="SYNTHETIC", xref="paper", yref="paper", x=1.0, y=1.0,
-                       xanchor="right", yanchor="bottom", showarrow=False,
-                       font={"color": "white", "size": 12}, bgcolor="#b00020",
-                       borderpad=3)
-    return fig
-
-
-HOUSE_TRACES = ("bar", "heatmap", "histogram", "scatter")
-"""The trace types the suite draws (a test checks the presentation code uses no other)."""
-
-
-@functools.lru_cache(maxsize=1)
-def house_template() -> Any:
-    """plotly's ``plotly_white`` template, with the trace defaults of :data:`HOUSE_TRACES` only.
-
-    The named template carries defaults for every plotly trace type (about 50); validating it
-    imports their ~260 modules, 0.15 s of every fresh kernel's first chart, and every figure
-    embeds it. The same layout and the same defaults for the traces drawn here look the same
-    and cost a fraction. Falls back to the named template if plotly's file moves.
-    """
-    import pkgutil
-
-    import plotly.graph_objects as go
-
-    try:
-        raw = json.loads(pkgutil.get_data("plotly", "package_data/templates/plotly_white.json")
-                         or b"")
-    except (OSError, ValueError, TypeError):
-        return "plotly_white"
-    raw["data"] = {k: v for k, v in (raw.get("data") or {}).items() if k in HOUSE_TRACES}
-    return go.layout.Template(raw)
-
-
-def _finish(fig: Any, synthetic: bool, height: int = HEIGHT, left: int = 60) -> Chart:
-    """The house style (template, height, margins, legend below) and the SYNTHETIC label."""
-    fig.update_layout(template=house_template(), height=height,
-                      margin={"l": left, "r": 30, "t": 70, "b": 50},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0})
-    label_synthetic(fig, synthetic)
-    return Chart(fig, synthetic)
-
-
 def _syn(synthetic: bool | None, *objs: Any) -> bool:
     return bool(synthetic) if synthetic is not None else is_synthetic(*objs)
 
 
 def _dates(idx: Any) -> list[str]:
-    return [pd.Timestamp(d).strftime("%Y-%m-%d") for d in idx]
+    return list(pd.DatetimeIndex(idx).strftime("%Y-%m-%d"))
 
 
 def event_day_axis(days: Sequence[Any], title: str = "event day") -> dict[str, Any]:
@@ -223,9 +131,7 @@ def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
     log : bool
         Log y axis (rebased prices of miners span orders of magnitude).
     """
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
+    data = []
     cols = [c for c in prices.columns if c != overlay] + (
         [overlay] if overlay in prices.columns else [])
     for i, c in enumerate(cols):
@@ -234,11 +140,12 @@ def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
             continue
         reb = s / s.iloc[0] * 100.0
         is_ov = c == overlay
-        fig.add_trace(go.Scatter(x=_dates(reb.index), y=_vals(reb), name=str(c), mode="lines",
-                                 line={"width": 3.5 if is_ov else 1.4,
-                                       "color": BTC_COLOR if is_ov else COLORS[i % len(COLORS)]}))
-    fig.update_layout(title={"text": title}, yaxis={"title": "rebased (first = 100)",
-                                                     "type": "log" if log else "linear"})
+        data.append({"line": {"color": BTC_COLOR if is_ov else COLORS[i % len(COLORS)],
+                              "width": 3.5 if is_ov else 1.4},
+                     "mode": "lines", "name": str(c), "type": "scatter",
+                     "x": _dates(reb.index), "y": _vals(reb)})
+    fig = _figure(data, title=_t(title), yaxis={"title": _t("rebased (first = 100)"),
+                                                 "type": "log" if log else "linear"})
     return _finish(fig, _syn(synthetic, prices), height=480)
 
 
@@ -251,50 +158,54 @@ def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int
                      label: str = "event", title: str | None = None,
                      synthetic: bool | None = None) -> Chart:
     """Close price of one symbol with the event day marked (and the event window shaded)."""
-    import plotly.graph_objects as go
-
     s = prices.dropna()
     ev = pd.Timestamp(event_date)
-    fig = go.Figure(go.Scatter(x=_dates(s.index), y=_vals(s), mode="lines",
-                               name=str(prices.name), line={"color": COLORS[0]}))
     evs = ev.strftime("%Y-%m-%d")
-    fig.add_shape(type="line", x0=evs, x1=evs, y0=0, y1=1, yref="paper",
-                  line={"color": "#d62728", "dash": "dash"})
-    fig.add_annotation(x=evs, y=0.98, yref="paper", text=label, showarrow=False, yanchor="top",
-                       xanchor="right", font={"color": "#d62728"}, bgcolor="rgba(255,255,255,0.8)")
+    shapes: list[dict[str, Any]] = [{"line": {"color": "#d62728", "dash": "dash"},
+                                     "type": "line", "x0": evs, "x1": evs, "y0": 0, "y1": 1,
+                                     "yref": "paper"}]
     if window is not None and len(s):
         pos = s.index.searchsorted(ev)
         lo = s.index[max(0, min(len(s) - 1, pos + int(window[0])))]
         hi = s.index[max(0, min(len(s) - 1, pos + int(window[1])))]
-        fig.add_vrect(x0=lo.strftime("%Y-%m-%d"), x1=hi.strftime("%Y-%m-%d"),
-                      fillcolor="#d62728", opacity=0.12, line_width=0)
+        shapes.append({"fillcolor": "#d62728", "line": {"width": 0}, "opacity": 0.12,
+                       "type": "rect", "x0": lo.strftime("%Y-%m-%d"),
+                       "x1": hi.strftime("%Y-%m-%d"), "xref": "x", "y0": 0, "y1": 1,
+                       "yref": "y domain"})
     # open on the year before and the half year after the event (zoom out for the rest), with
     # the price axis fitted to what is shown
     lo_d, hi_d = ev - pd.Timedelta(days=AROUND_BEFORE), ev + pd.Timedelta(days=AROUND_AFTER)
     shown = s[(s.index >= lo_d) & (s.index <= hi_d)]
     xaxis: dict[str, Any] = {}
-    yaxis: dict[str, Any] = {"title": "close"}
+    yaxis: dict[str, Any] = {"title": _t("close")}
     if len(shown) > 1:
         xaxis["range"] = [max(lo_d, s.index[0]).strftime("%Y-%m-%d"),
                           min(hi_d, s.index[-1]).strftime("%Y-%m-%d")]
         pad = 0.05 * float(shown.max() - shown.min() or abs(shown.max()) or 1.0)
         yaxis["range"] = [float(shown.min()) - pad, float(shown.max()) + pad]
-    fig.update_layout(title={"text": title or f"{prices.name} close with the event marked"},
-                      xaxis=xaxis, yaxis=yaxis, showlegend=False)
+    fig = _figure(
+        [{"line": {"color": COLORS[0]}, "mode": "lines", "name": str(prices.name),
+          "type": "scatter", "x": _dates(s.index), "y": _vals(s)}],
+        annotations=[{"bgcolor": "rgba(255,255,255,0.8)", "font": {"color": "#d62728"},
+                      "showarrow": False, "text": label, "x": evs, "xanchor": "right",
+                      "y": 0.98, "yanchor": "top", "yref": "paper"}],
+        shapes=shapes, showlegend=False,
+        title=_t(title or f"{prices.name} close with the event marked"), yaxis=yaxis)
+    if xaxis:
+        fig["layout"]["xaxis"] = xaxis
     return _finish(fig, _syn(synthetic, prices))
 
 
 def ar_bars(ar: pd.Series, *, title: str = "Abnormal returns by event day",
             synthetic: bool | None = None, window: Sequence[int] | None = None) -> Chart:
     """Bars of abnormal returns indexed by event day (relative day on the x axis)."""
-    import plotly.graph_objects as go
-
     x = [int(v) for v in ar.index]
     colors = ["#d62728" if (window is not None and window[0] <= d <= window[1]) else "#7f7f7f"
               for d in x]
-    fig = go.Figure(go.Bar(x=x, y=_vals(ar * 100.0), marker={"color": colors}, name="AR"))
-    fig.update_layout(title={"text": title}, xaxis=event_day_axis(x),
-                      yaxis={"title": "abnormal return (%)"}, showlegend=False)
+    fig = _figure([{"marker": {"color": colors}, "name": "AR", "type": "bar", "x": x,
+                    "y": _vals(ar * 100.0)}],
+                  showlegend=False, title=_t(title), xaxis=_axis(event_day_axis(x)),
+                  yaxis={"title": _t("abnormal return (%)")})
     return _finish(fig, _syn(synthetic, ar))
 
 
@@ -302,21 +213,19 @@ def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | 
              title: str = "Cumulative abnormal return with 95% band",
              synthetic: bool | None = None, name: str = "CAR") -> Chart:
     """CAR (or CAAR) path by event day with an optional confidence band (fractions -> %)."""
-    import plotly.graph_objects as go
-
     x = [int(v) for v in car.index]
-    fig = go.Figure()
+    data = []
     if lower is not None and upper is not None:
-        fig.add_trace(go.Scatter(x=x + x[::-1],
-                                 y=_vals(upper * 100.0) + _vals(lower * 100.0)[::-1],
-                                 fill="toself", fillcolor="rgba(31,119,180,0.18)", mode="lines",
-                                 line={"width": 0}, name="95% band", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=x, y=_vals(car * 100.0), mode="lines+markers", name=name,
-                             line={"color": COLORS[0], "width": 2.5}))
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
-    fig.add_vline(x=0, line={"color": "#d62728", "dash": "dot", "width": 1})
-    fig.update_layout(title={"text": title}, xaxis=event_day_axis(x),
-                      yaxis={"title": f"{name} (%)"})
+        data.append({"fill": "toself", "fillcolor": "rgba(31,119,180,0.18)",
+                     "hoverinfo": "skip", "line": {"width": 0}, "mode": "lines",
+                     "name": "95% band", "type": "scatter", "x": x + x[::-1],
+                     "y": _vals(upper * 100.0) + _vals(lower * 100.0)[::-1]})
+    data.append({"line": {"color": COLORS[0], "width": 2.5}, "mode": "lines+markers",
+                 "name": name, "type": "scatter", "x": x, "y": _vals(car * 100.0)})
+    fig = _figure(data, shapes=[_hline(0, {"color": "#444", "width": 1}),
+                                _vline(0, {"color": "#d62728", "dash": "dot", "width": 1})],
+                  title=_t(title), xaxis=_axis(event_day_axis(x)),
+                  yaxis={"title": _t(f"{name} (%)")})
     return _finish(fig, _syn(synthetic, car))
 
 
@@ -332,21 +241,18 @@ def car_forest(frame: pd.DataFrame, *, label: str = "event_id", car: str = "car"
                title: str = "CAR by event with 95% intervals",
                synthetic: bool | None = None) -> Chart:
     """Forest plot: one row per event, CAR point with its interval (fractions -> %)."""
-    import plotly.graph_objects as go
-
     df = frame.sort_values(car)
     y = [str(v) for v in df[label]]
     c = df[car].to_numpy(dtype=float) * 100.0
     err_hi = df[upper].to_numpy(dtype=float) * 100.0 - c if upper in df else None
     err_lo = c - df[lower].to_numpy(dtype=float) * 100.0 if lower in df else None
-    fig = go.Figure(go.Scatter(
-        x=_vals(c), y=y, mode="markers", marker={"size": 9, "color": COLORS[0]},
-        error_x=None if err_hi is None else {"type": "data", "symmetric": False,
-                                             "array": _vals(err_hi), "arrayminus": _vals(err_lo)},
-        name="CAR"))
-    fig.add_vline(x=0, line={"color": "#444", "width": 1})
-    fig.update_layout(title={"text": title}, xaxis={"title": "CAR (%)"}, showlegend=False,
-                      yaxis={"automargin": True})
+    trace: dict[str, Any] = {"marker": {"color": COLORS[0], "size": 9}, "mode": "markers",
+                             "name": "CAR", "type": "scatter", "x": _vals(c), "y": y}
+    if err_hi is not None:
+        trace["error_x"] = {"array": _vals(err_hi), "arrayminus": _vals(err_lo),
+                            "symmetric": False, "type": "data"}
+    fig = _figure([trace], shapes=[_vline(0, {"color": "#444", "width": 1})], showlegend=False,
+                  title=_t(title), xaxis={"title": _t("CAR (%)")}, yaxis={"automargin": True})
     return _finish(fig, _syn(synthetic, frame), height=max(HEIGHT, 28 * len(df) + 140))
 
 
@@ -355,27 +261,24 @@ def rolling_betas(exposures: pd.DataFrame, *, columns: Sequence[str] | None = No
                   synthetic: bool | None = None, names: Mapping[str, str] | None = None
                   ) -> Chart:
     """Rolling beta lines (columns ``beta_<factor>``) with event dates marked."""
-    import plotly.graph_objects as go
-
     cols = list(columns or [c for c in exposures.columns if str(c).startswith("beta_")])
-    fig = go.Figure()
+    data = []
+    shapes = []
     for i, c in enumerate(cols):
         s = exposures[c].dropna()
         color = BTC_COLOR if "BTC" in str(c) else COLORS[i % len(COLORS)]
-        fig.add_trace(go.Scatter(x=_dates(s.index), y=_vals(s), mode="lines",
-                                 name=(names or {}).get(c, str(c).replace("beta_", "beta ")),
-                                 line={"color": color, "width": 2}))
+        data.append({"line": {"color": color, "width": 2}, "mode": "lines",
+                     "name": (names or {}).get(c, str(c).replace("beta_", "beta ")),
+                     "type": "scatter", "x": _dates(s.index), "y": _vals(s)})
     if events is not None and len(events):
-        for _, ev in events.iterrows():
-            d = pd.Timestamp(ev["event_date"]).strftime("%Y-%m-%d")
-            fig.add_shape(type="line", x0=d, x1=d, y0=0, y1=1, yref="paper",
-                          line={"color": "#888", "dash": "dot", "width": 1})
-        fig.add_trace(go.Scatter(
-            x=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in events["event_date"]],
-            y=[None] * len(events), mode="markers", name="AI events (dotted)",
-            marker={"color": "#888"}, hoverinfo="skip"))
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
-    fig.update_layout(title={"text": title}, yaxis={"title": "beta"})
+        days = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in events["event_date"]]
+        shapes = [{"line": {"color": "#888", "dash": "dot", "width": 1}, "type": "line",
+                   "x0": d, "x1": d, "y0": 0, "y1": 1, "yref": "paper"} for d in days]
+        data.append({"hoverinfo": "skip", "marker": {"color": "#888"}, "mode": "markers",
+                     "name": "AI events (dotted)", "type": "scatter", "x": days,
+                     "y": [None] * len(events)})
+    fig = _figure(data, shapes=[*shapes, _hline(0, {"color": "#444", "width": 1})],
+                  title=_t(title), yaxis={"title": _t("beta")})
     return _finish(fig, _syn(synthetic, exposures))
 
 
@@ -424,10 +327,8 @@ def beta_arrows(frame: pd.DataFrame, *, label: str = "symbol", x0: str = "btc_be
 def bar(series: pd.Series, *, title: str, ytitle: str = "", percent: bool = False,
         synthetic: bool | None = None, color: str | None = None) -> Chart:
     """Simple bar chart of a labelled series (``percent`` multiplies by 100)."""
-    import plotly.graph_objects as go
-
     vals = series * 100.0 if percent else series
-    fig = go.Figure(go.Bar(x=[str(i) for i in series.index], y=_vals(vals),
-                           marker={"color": color or COLORS[0]}))
-    fig.update_layout(title={"text": title}, yaxis={"title": ytitle}, showlegend=False)
+    fig = _figure([{"marker": {"color": color or COLORS[0]}, "type": "bar",
+                    "x": [str(i) for i in series.index], "y": _vals(vals)}],
+                  showlegend=False, title=_t(title), yaxis={"title": _t(ytitle)})
     return _finish(fig, _syn(synthetic, series))

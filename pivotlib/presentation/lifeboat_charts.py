@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.presentation.charts import HEIGHT, Chart, event_day_axis
-from pivotlib.presentation.charts import _finish as _house_style
+from pivotlib.presentation.figspec import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
 __all__ = ["COHORT_COLORS", "capture_table", "cohort_arrows", "downside_arrows", "persistence_paths",
@@ -123,9 +123,8 @@ def capture_table(capture: Any, *, synthetic: bool = False,
                       xaxis2={"overlaying": "x", "side": "top", "matches": "x",
                               "categoryorder": "array", "categoryarray": syms,
                               "showgrid": False})
-    chart = _finish(fig, synthetic, height=max(HEIGHT, 26 * len(rows) + 200))
-    chart.figure.update_layout(margin={"t": 110})  # room for the top labels under the title
-    return chart
+    # a taller top margin: room for the top labels under the title
+    return _house_style(fig, synthetic, max(HEIGHT, 26 * len(rows) + 200), left=70, top=110)
 
 
 def persistence_paths(persistence: Any, *, measure: str = "CAR", synthetic: bool = False,

@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.defaults import ALPHA
-from pivotlib.presentation.charts import COLORS, HEIGHT, Chart
-from pivotlib.presentation.charts import _finish as _house_style
+from pivotlib.presentation.charts import COLORS
+from pivotlib.presentation.figspec import HEIGHT, Chart, _hline, _t
+from pivotlib.presentation.figspec import _finish as _house_style
 from pivotlib.presentation.narrative import Prose
 
-__all__ = ["curve_line", "curve_table", "curve_view", "robustness_lines", "spec_curve"]
+__all__ = ["curve_line", "curve_table", "curve_view", "robustness_lines", "spec_curve",
+           "two_panel_axes"]
 
 HEADLINE_COLOR = "#d62728"
 
@@ -40,6 +42,29 @@ def _num(v: Any) -> float | None:
     return v if np.isfinite(v) else None
 
 
+SPACING = 0.03
+"""Vertical gap between the two panels (a fraction of the plot height)."""
+
+
+def _clip01(v: float) -> float:
+    return 0.0 if -0.01 < v < 0.0 else 1.0 if 1.0 < v < 1.01 else v
+
+
+def two_panel_axes(top_px: float, bottom_px: float) -> dict[str, Any]:
+    """The axes of ``make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+    row_heights=[top_px, bottom_px])`` as plotly serialises them, computed the way plotly
+    does (a test compares them with ``make_subplots``), without building a figure."""
+    cum = float(top_px + bottom_px)
+    h_top, h_bottom = ((1.0 - SPACING) * (h / cum) for h in (top_px, bottom_px))
+    start = h_bottom + SPACING  # plotly: the rows' heights from the bottom, plus the gap
+    return {
+        "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
+        "yaxis": {"anchor": "x", "domain": [_clip01(start + 0.0), _clip01(start + h_top - 0.0)]},
+        "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0]},
+        "yaxis2": {"anchor": "x2", "domain": [_clip01(0.0 + 0.0), _clip01(0.0 + h_bottom - 0.0)]},
+    }
+
+
 def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
                title: str | None = None, percent: bool | None = None) -> Chart:
     """The two-panel specification-curve chart (or its small briefing version).
@@ -56,70 +81,74 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
         Default: the estimand and the verdict.
     percent : bool, optional
         Estimates are returns (percent axis); default the summary's ``percent``.
-    """
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
+    Notes
+    -----
+    The figure is made as the dict plotly serialises (see :class:`Chart`): the same JSON as
+    ``make_subplots`` plus ``add_trace``/``add_hline``/``update_*axes``, without validating it.
+    """
     s = curve.summary()
     pct = bool(getattr(s, "percent", False)) if percent is None else percent
-    f = curve.frame
-    run = f[f["estimate"].notna()].sort_values("estimate", kind="mergesort").reset_index(
-        drop=True)
+    f = curve.frame.reset_index(drop=True)
+    flab = {c: f[c].map(_label).to_numpy(object) for c in curve.choices}  # labelled once
+    kept = f[f["estimate"].notna()].sort_values("estimate", kind="mergesort")
+    labs = {c: flab[c][kept.index.to_numpy()] for c in curve.choices}
+    run = kept.reset_index(drop=True)
     x = list(range(1, len(run) + 1))
-    choices = [c for c in curve.choices if f[c].map(_label).nunique() > 1] or list(curve.choices)
+    choices = [c for c in curve.choices if len(set(flab[c])) > 1] or list(curve.choices)
     rows: list[tuple[str, str]] = []
     for c in choices:
-        for v in dict.fromkeys(f[c].map(_label)):
+        for v in dict.fromkeys(flab[c]):
             rows.append((c, v))
     title = title or f"Specification curve: {s.estimand} ({s.verdict})"
-    if small:
-        fig = go.Figure()
-        top = {}
-    else:
-        top_px, bottom_px = 330, 22 * len(rows)
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.03,
-                            row_heights=[top_px, bottom_px])
-        top = {"row": 1, "col": 1}
+    top: dict[str, str] = {} if small else {"xaxis": "x", "yaxis": "y"}
     est = run["estimate"].to_numpy(float)
     sig = (run["p"] < ALPHA).to_numpy()
     err_hi = (run["ci_high"] - run["estimate"]).to_numpy(float)
     err_lo = (run["estimate"] - run["ci_low"]).to_numpy(float)
-    labs = {c: run[c].map(_label).to_numpy(object) for c in curve.choices}
     hover = ["<br>".join(f"{c}: {labs[c][i]}" for c in curve.choices)
              + f"<br>p = {pv:.3f}" for i, pv in enumerate(run["p"].to_numpy(float))]
+    data: list[dict[str, Any]] = []
     for flag, name, color in ((True, f"significant (p < {ALPHA:g})", COLORS[0]),
                               (False, "not significant", "#9e9e9e")):
         m = sig == flag
         if not m.any():
             continue
-        fig.add_trace(go.Scatter(
-            x=[x[i] for i in np.flatnonzero(m)], y=list(est[m]), mode="markers", name=name,
-            marker={"color": color, "size": 5 if len(run) > 100 else 7,
-                    "symbol": "circle" if flag else "circle-open"},
-            error_y={"type": "data", "symmetric": False, "array": list(err_hi[m]),
-                     "arrayminus": list(err_lo[m]), "thickness": 1, "width": 0,
-                     "color": color},
-            text=[hover[i] for i in np.flatnonzero(m)], hovertemplate="%{y}<br>%{text}"
-            "<extra></extra>"), **top)
+        on = np.flatnonzero(m)
+        data.append({
+            "error_y": {"array": err_hi[m].tolist(), "arrayminus": err_lo[m].tolist(),
+                        "color": color, "symmetric": False, "thickness": 1, "type": "data",
+                        "width": 0},
+            "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+            "marker": {"color": color, "size": 5 if len(run) > 100 else 7,
+                       "symbol": "circle" if flag else "circle-open"},
+            "mode": "markers", "name": name, "text": [hover[i] for i in on], "type": "scatter",
+            "x": [x[i] for i in on], "y": est[m].tolist(), **top})
     head = np.flatnonzero(run["is_headline"].to_numpy())
     if len(head):
         i = int(head[0])
-        fig.add_trace(go.Scatter(x=[x[i]], y=[est[i]], mode="markers", name="headline",
-                                 marker={"color": HEADLINE_COLOR, "size": 13,
-                                         "symbol": "diamond",
-                                         "line": {"color": "white", "width": 1}},
-                                 hovertemplate="headline: %{y}<extra></extra>"), **top)
-    fig.add_hline(y=0, line={"color": "#444", "width": 1}, **top)
+        data.append({"hovertemplate": "headline: %{y}<extra></extra>",
+                     "marker": {"color": HEADLINE_COLOR, "line": {"color": "white", "width": 1},
+                                "size": 13, "symbol": "diamond"},
+                     "mode": "markers", "name": "headline", "type": "scatter", "x": [x[i]],
+                     "y": [float(est[i])], **top})
+    shapes = [_hline(0, {"color": "#444", "width": 1})]
+    annotations = []
     med = _num(s.median)
     if med is not None:
-        fig.add_hline(y=med, line={"color": COLORS[1], "width": 1, "dash": "dot"},
-                      annotation_text="median", annotation_position="top left", **top)
+        shapes.append(_hline(med, {"color": COLORS[1], "dash": "dot", "width": 1}))
+        annotations.append({"showarrow": False, "text": "median", "x": 0, "xanchor": "left",
+                            "xref": "x domain", "y": med, "yanchor": "bottom", "yref": "y"})
     yfmt = {"tickformat": ".0%"} if pct else {}
+    layout: dict[str, Any] = {"shapes": shapes, "showlegend": True, "title": _t(title)}
+    if annotations:
+        layout["annotations"] = annotations
     if small:
-        fig.update_yaxes(title_text="estimate", **yfmt)
-        fig.update_xaxes(title_text=f"specification (sorted by estimate; {len(run)} ran)")
+        layout["yaxis"] = {"title": _t("estimate"), **yfmt}
+        layout["xaxis"] = {"title": _t(f"specification (sorted by estimate; {len(run)} ran)")}
     else:
-        fig.update_yaxes(title_text="estimate (95% interval)", row=1, col=1, **yfmt)
+        layout.update(two_panel_axes(330, 22 * len(rows)))
+        layout["yaxis"].update({"title": _t("estimate (95% interval)"), **yfmt})
         labels = [f"{c}: {v}" for c, v in rows]
         # the dot matrix: one trace for every row's squares, one for the headline's diamonds
         dot_x: list[int] = []
@@ -133,26 +162,26 @@ def spec_curve(curve: Any, *, synthetic: bool = False, small: bool = False,
             if len(head) and labs[c][int(head[0])] == v:
                 head_x.append(x[int(head[0])])
                 head_y.append(labels[k])
-        fig.add_trace(go.Scatter(x=dot_x, y=dot_y, mode="markers", showlegend=False,
-                                 marker={"color": COLORS[0], "size": 4, "symbol": "square"},
-                                 hoverinfo="skip"), row=2, col=1)
+        bottom = {"xaxis": "x2", "yaxis": "y2"}
+        data.append({"hoverinfo": "skip", "marker": {"color": COLORS[0], "size": 4,
+                                                     "symbol": "square"},
+                     "mode": "markers", "showlegend": False, "type": "scatter", "x": dot_x,
+                     "y": dot_y, **bottom})
         if head_x:
-            fig.add_trace(go.Scatter(x=head_x, y=head_y, mode="markers", showlegend=False,
-                                     marker={"color": HEADLINE_COLOR, "size": 7,
-                                             "symbol": "diamond"}, hoverinfo="skip"),
-                          row=2, col=1)
-        fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], row=2, col=1,
-                         tickfont={"size": 10}, tickmode="array", tickvals=labels,
-                         range=[-0.5, len(labels) - 0.5], showgrid=True)
-        fig.update_xaxes(title_text=f"specification (sorted by estimate; {len(run)} of "
-                         f"{len(f)} ran)", row=2, col=1)
-    fig.update_layout(title={"text": title}, showlegend=True)
+            data.append({"hoverinfo": "skip", "marker": {"color": HEADLINE_COLOR, "size": 7,
+                                                         "symbol": "diamond"},
+                         "mode": "markers", "showlegend": False, "type": "scatter",
+                         "x": head_x, "y": head_y, **bottom})
+        layout["yaxis2"].update({"categoryarray": labels[::-1], "categoryorder": "array",
+                                 "range": [-0.5, len(labels) - 0.5], "showgrid": True,
+                                 "tickfont": {"size": 10}, "tickmode": "array",
+                                 "tickvals": labels})
+        layout["xaxis2"]["title"] = _t(f"specification (sorted by estimate; {len(run)} of "
+                                       f"{len(f)} ran)")
     height = 340 if small else max(HEIGHT + 120, 330 + 22 * len(rows) + 190)
-    chart = _house_style(fig, synthetic, height, left=150 if not small else 60)
     # legend above the panels (below, it would sit on the axis title or the dot matrix)
-    chart.figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0,
-                                       "x": 0})
-    return chart
+    return _house_style({"data": data, "layout": layout}, synthetic, height,
+                        left=150 if not small else 60, legend={"y": 1.0})
 
 
 def curve_line(curve: Any | None, *, label: str = "Robustness",

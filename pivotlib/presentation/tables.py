@@ -419,12 +419,23 @@ class Table:
     def _repr_html_(self) -> str:
         """The caption, the top rows, the rest folded, and the folded column legend; a table
         with nothing in it is one line saying so (e.g. a part of the study that could not run)."""
-        if self.frame.shape[1] == 0 or (len(self.frame) == 0 and not self.index):
+        return self._html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """HTML and plain text from one formatting of the cells."""
+        df = self._formatted() if not self._empty() else None
+        return {"text/html": self._html(df), "text/plain": self._text(df)}
+
+    def _empty(self) -> bool:
+        return self.frame.shape[1] == 0 or (len(self.frame) == 0 and not self.index)
+
+    def _html(self, df: pd.DataFrame | None = None) -> str:
+        if self._empty():
             what = markup.escape(self.caption) + ": " if self.caption else ""
             return markup.block(f'<p style="margin:6px 0"><i>{what}nothing to show (see the '
                                 "notes for what was left out and why)</i></p>",
                                 cls="pivot-table-wrap", id=self.table_id())
-        df = self._formatted()
+        df = self._formatted() if df is None else df
         header = self._header()
         rows = self._rows(df)
         parts = []
@@ -442,7 +453,10 @@ class Table:
                             id=self.table_id())
 
     def __repr__(self) -> str:
-        df = self._formatted()
+        return self._text()
+
+    def _text(self, df: pd.DataFrame | None = None) -> str:
+        df = (self._formatted() if df is None else df).copy(deep=False)
         df.columns = [self.column(c).label for c in df.columns]
         return (self.caption + "\n" if self.caption else "") + df.to_string(index=self.index)
 
