@@ -37,9 +37,11 @@ LOADERS = ("pivotlib.data.loading", "pivotlib.events.catalog", "pivotlib.data.da
 
 PRELOAD = ("pivotlib.presentation.charts", "pivotlib.presentation.views",
            "pivotlib.presentation.narrative", "pivotlib.studies.params",
-           "pivotlib.runner.recorder", "pivotlib.studies.event", "plotly.graph_objects",
-           "plotly.io")
-"""What a warm kernel imports before its first report (the study notebooks' own imports)."""
+           "pivotlib.runner.recorder", "pivotlib.studies.event")
+"""What a warm kernel imports before its first report (the study notebooks' own imports).
+plotly's object model is not among them: the charts of the study notebooks are figure dicts
+(:mod:`pivotlib.presentation.figspec`), and a chart that needs ``plotly.graph_objects`` imports
+it on first use."""
 
 _ACC: dict[str, float] = {"imports": 0.0, "data_load": 0.0}
 _DEPTH = [0]
