@@ -34,3 +34,14 @@ def test_warm_exporter_gives_the_same_html(tmp_path):
     warm = export.export_html(ipynb, tmp_path / "warm.html", meta=meta,
                               reports_root=tmp_path).read_bytes()
     assert warm == cold and b"CAR +4.2%" in warm
+
+
+def test_one_warm_up_at_a_time():
+    export._exporter.cache_clear()
+    with export._EXPORT_LOCK:  # hold the warm-up thread before it builds anything
+        first = export.warm_exporter_soon()
+        assert first is not None
+        assert export.warm_exporter_soon() is None  # a second report's call: no second thread
+    first.join(timeout=120)
+    assert not first.is_alive() and export._exporter.cache_info().currsize == 1
+    assert not export._WARMING

@@ -61,6 +61,10 @@ def _exporter() -> Any:
                         exclude_output_prompt=True)
 
 
+_WARM_START = threading.Lock()
+_WARMING: list[bool] = []  # non-empty while a warm-up thread runs
+
+
 def warm_exporter_soon() -> threading.Thread | None:
     """Build the exporter and compile its templates in a background thread, so a report's
     HTML export does not pay them after its notebook ran (0.3-0.4 s of the first export in a
@@ -69,10 +73,13 @@ def warm_exporter_soon() -> threading.Thread | None:
     A report calls it before executing its notebook: the host process only waits on the
     kernel meanwhile, so the work runs beside the kernel instead of after it. The thread
     holds the export lock while it works (an export that comes first waits for it, never
-    builds a second exporter). Returns the thread, or None when the exporter is built.
+    builds a second exporter). Returns the thread, or None when the exporter is built or
+    another thread is building it.
     """
-    if _exporter.cache_info().currsize:
-        return None
+    with _WARM_START:
+        if _exporter.cache_info().currsize or _WARMING:
+            return None  # built, or being built by another report's thread (a sweep)
+        _WARMING.append(True)
 
     def work() -> None:
         import nbformat
@@ -85,6 +92,8 @@ def warm_exporter_soon() -> threading.Thread | None:
                                "metadata": {"name": "warm-up"}})
             except Exception:  # noqa: BLE001 - the real export will raise it, with context
                 pass
+            finally:
+                _WARMING.clear()
 
     t = threading.Thread(target=work, name="pivot-warm-exporter", daemon=True)
     t.start()
