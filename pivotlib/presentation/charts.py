@@ -32,10 +32,10 @@ from pivotlib.presentation.figspec import (
     Chart,
     _axis,
     _figure,
-    _finish,
     _hline,
     _t,
     _vline,
+    house_style,
     house_template,
     house_template_dict,
     label_synthetic,
@@ -146,7 +146,7 @@ def normalised_prices(prices: pd.DataFrame, overlay: str | None = BITCOIN, *,
                      "x": _dates(reb.index), "y": _vals(reb)})
     fig = _figure(data, title=_t(title), yaxis={"title": _t("rebased (first = 100)"),
                                                  "type": "log" if log else "linear"})
-    return _finish(fig, _syn(synthetic, prices), height=480)
+    return house_style(fig, _syn(synthetic, prices), height=480)
 
 
 AROUND_BEFORE = 365
@@ -193,7 +193,7 @@ def price_with_event(prices: pd.Series, event_date: Any, *, window: Sequence[int
         title=_t(title or f"{prices.name} close with the event marked"), yaxis=yaxis)
     if xaxis:
         fig["layout"]["xaxis"] = xaxis
-    return _finish(fig, _syn(synthetic, prices))
+    return house_style(fig, _syn(synthetic, prices))
 
 
 def ar_bars(ar: pd.Series, *, title: str = "Abnormal returns by event day",
@@ -206,7 +206,7 @@ def ar_bars(ar: pd.Series, *, title: str = "Abnormal returns by event day",
                     "y": _vals(ar * 100.0)}],
                   showlegend=False, title=_t(title), xaxis=_axis(event_day_axis(x)),
                   yaxis={"title": _t("abnormal return (%)")})
-    return _finish(fig, _syn(synthetic, ar))
+    return house_style(fig, _syn(synthetic, ar))
 
 
 def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | None = None, *,
@@ -226,7 +226,7 @@ def car_path(car: pd.Series, lower: pd.Series | None = None, upper: pd.Series | 
                                 _vline(0, {"color": "#d62728", "dash": "dot", "width": 1})],
                   title=_t(title), xaxis=_axis(event_day_axis(x)),
                   yaxis={"title": _t(f"{name} (%)")})
-    return _finish(fig, _syn(synthetic, car))
+    return house_style(fig, _syn(synthetic, car))
 
 
 def caar_path(caar: pd.Series, lower: pd.Series | None = None, upper: pd.Series | None = None,
@@ -253,7 +253,7 @@ def car_forest(frame: pd.DataFrame, *, label: str = "event_id", car: str = "car"
                             "symmetric": False, "type": "data"}
     fig = _figure([trace], shapes=[_vline(0, {"color": "#444", "width": 1})], showlegend=False,
                   title=_t(title), xaxis={"title": _t("CAR (%)")}, yaxis={"automargin": True})
-    return _finish(fig, _syn(synthetic, frame), height=max(HEIGHT, 28 * len(df) + 140))
+    return house_style(fig, _syn(synthetic, frame), height=max(HEIGHT, 28 * len(df) + 140))
 
 
 def rolling_betas(exposures: pd.DataFrame, *, columns: Sequence[str] | None = None,
@@ -279,7 +279,7 @@ def rolling_betas(exposures: pd.DataFrame, *, columns: Sequence[str] | None = No
                      "y": [None] * len(events)})
     fig = _figure(data, shapes=[*shapes, _hline(0, {"color": "#444", "width": 1})],
                   title=_t(title), yaxis={"title": _t("beta")})
-    return _finish(fig, _syn(synthetic, exposures))
+    return house_style(fig, _syn(synthetic, exposures))
 
 
 def correlation_heatmap(frame: pd.DataFrame, *, title: str = "Correlation by quarter",
@@ -296,7 +296,7 @@ def correlation_heatmap(frame: pd.DataFrame, *, title: str = "Correlation by qua
         zmax=zmax, colorscale="RdBu", reversescale=True, text=text, texttemplate="%{text}",
         colorbar={"title": "corr"}))
     fig.update_layout(title={"text": title}, yaxis={"automargin": True})
-    return _finish(fig, _syn(synthetic, frame), height=max(HEIGHT, 26 * len(frame) + 160))
+    return house_style(fig, _syn(synthetic, frame), height=max(HEIGHT, 26 * len(frame) + 160))
 
 
 def beta_arrows(frame: pd.DataFrame, *, label: str = "symbol", x0: str = "btc_beta_before",
@@ -321,7 +321,7 @@ def beta_arrows(frame: pd.DataFrame, *, label: str = "symbol", x0: str = "btc_be
                            arrowhead=3, arrowsize=1.2, arrowwidth=2, arrowcolor=col, text="")
     fig.update_layout(title={"text": title}, xaxis={"title": xlabel + " (hollow = before)"},
                       yaxis={"title": ylabel})
-    return _finish(fig, _syn(synthetic, frame), height=500)
+    return house_style(fig, _syn(synthetic, frame), height=500)
 
 
 def bar(series: pd.Series, *, title: str, ytitle: str = "", percent: bool = False,
@@ -331,4 +331,4 @@ def bar(series: pd.Series, *, title: str, ytitle: str = "", percent: bool = Fals
     fig = _figure([{"marker": {"color": color or COLORS[0]}, "type": "bar",
                     "x": [str(i) for i in series.index], "y": _vals(vals)}],
                   showlegend=False, title=_t(title), yaxis={"title": _t(ytitle)})
-    return _finish(fig, _syn(synthetic, series))
+    return house_style(fig, _syn(synthetic, series))

@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["Chart", "HEIGHT", "HOUSE_TRACES", "PLOTLY_CONFIG", "SYNTHETIC_TAG", "figure_json",
-           "house_template", "house_template_dict", "label_synthetic", "plotly_div"]
+           "house_style", "house_template", "house_template_dict", "label_synthetic",
+           "plotly_div"]
 
 SYNTHETIC_TAG = "SYNTHETIC DATA"
 HEIGHT = 420
@@ -292,7 +293,7 @@ def _serialised(fig: Any) -> dict[str, Any]:
     return d
 
 
-def _finish(fig: Any, synthetic: bool, height: int = HEIGHT, left: int = 60, top: int = 70,
+def house_style(fig: Any, synthetic: bool, height: int = HEIGHT, left: int = 60, top: int = 70,
             legend: Mapping[str, Any] | None = None) -> Chart:
     """The house style (template, height, margins, legend below) and the SYNTHETIC label.
 

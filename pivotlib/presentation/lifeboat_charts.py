@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.presentation.charts import HEIGHT, Chart, event_day_axis
-from pivotlib.presentation.figspec import _finish as _house_style
+from pivotlib.presentation.figspec import house_style as _house_style
 from pivotlib.presentation.narrative import Prose
 
 __all__ = ["COHORT_COLORS", "capture_table", "cohort_arrows", "downside_arrows", "persistence_paths",

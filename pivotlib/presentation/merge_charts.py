@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pivotlib.presentation.charts import COLORS, HEIGHT, Chart
-from pivotlib.presentation.figspec import _finish as _house_style
+from pivotlib.presentation.figspec import house_style as _house_style
 from pivotlib.presentation.lifeboat_charts import cohort_arrows
 from pivotlib.presentation.narrative import Prose
 

@@ -18,7 +18,7 @@ import pandas as pd
 from pivotlib.defaults import ALPHA
 from pivotlib.presentation.charts import COLORS
 from pivotlib.presentation.figspec import HEIGHT, Chart, _hline, _t
-from pivotlib.presentation.figspec import _finish as _house_style
+from pivotlib.presentation.figspec import house_style as _house_style
 from pivotlib.presentation.narrative import Prose
 
 __all__ = ["curve_line", "curve_table", "curve_view", "robustness_lines", "spec_curve",
@@ -59,9 +59,9 @@ def two_panel_axes(top_px: float, bottom_px: float) -> dict[str, Any]:
     start = h_bottom + SPACING  # plotly: the rows' heights from the bottom, plus the gap
     return {
         "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
-        "yaxis": {"anchor": "x", "domain": [_clip01(start + 0.0), _clip01(start + h_top - 0.0)]},
+        "yaxis": {"anchor": "x", "domain": [_clip01(start), _clip01(start + h_top)]},
         "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0]},
-        "yaxis2": {"anchor": "x2", "domain": [_clip01(0.0 + 0.0), _clip01(0.0 + h_bottom - 0.0)]},
+        "yaxis2": {"anchor": "x2", "domain": [0.0, _clip01(h_bottom)]},
     }
 
 
